@@ -1,0 +1,134 @@
+"""The `stepper` command: `stepper run [SCRIPT]`, `stepper lessons`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from . import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stepper",
+        description="Step through a PyTorch training loop one phase at a time.",
+    )
+    parser.add_argument("--version", action="version", version=f"stepper {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run a training script (or a built-in lesson) one phase at a time",
+        description="Run SCRIPT (default: the built-in lesson 'linear') and pause after every training "
+        "phase: forward, loss, zero_grad, backward, step. Arguments after `--` go to the script.",
+    )
+    run.add_argument("script", nargs="?", help="a Python training script (default: the built-in lesson)")
+    run.add_argument("--lesson", metavar="NAME", help="run a built-in lesson (see `stepper lessons`)")
+    output = run.add_mutually_exclusive_group()
+    output.add_argument("--plain", action="store_true", help="print a readable transcript of every pause")
+    output.add_argument("--jsonl", action="store_true", help="print one JSON object per pause")
+    run.add_argument("--steps", type=_positive, metavar="N", help="stop after N parameter updates")
+    run.add_argument("--seed", type=int, metavar="N", help="seed torch, random and numpy before the script")
+
+    commands.add_parser("lessons", help="list the built-in lessons")
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a positive whole number")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    script_args: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, script_args = argv[:cut], argv[cut + 1 :]
+    args = _parser().parse_args(argv)
+    if args.command == "lessons":
+        return _list_lessons()
+    if args.command == "run":
+        return _run(args, script_args)
+    _parser().print_help()
+    return 0
+
+
+def _list_lessons() -> int:
+    from .lessons import all_lessons
+
+    lessons = all_lessons()
+    width = max(len(lesson.name) for lesson in lessons)
+    for lesson in lessons:
+        print(f"{lesson.name:<{width}}  {lesson.title}")
+    return 0
+
+
+def _load(args: argparse.Namespace):
+    from .engine import load_script
+    from .lessons import DEFAULT_LESSON, all_lessons, find_lesson
+
+    if args.script and args.lesson:
+        raise _UsageError("give a script or --lesson, not both")
+    if args.script:
+        return load_script(args.script)
+    name = args.lesson or DEFAULT_LESSON
+    lesson = find_lesson(name)
+    if lesson is None:
+        names = ", ".join(lesson.name for lesson in all_lessons())
+        raise _UsageError(f"there is no lesson called {name!r}; the lessons are: {names}")
+    return load_script(lesson.path, lesson=lesson.name)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _run(args: argparse.Namespace, script_args: list[str]) -> int:
+    from .engine import ScriptLoadError, Session
+
+    try:
+        source = _load(args)
+    except (ScriptLoadError, _UsageError) as exc:
+        message = str(exc) if str(exc).startswith("stepper:") else f"stepper: {exc}"
+        if args.jsonl:
+            kind = getattr(exc, "kind", "UsageError")
+            error = {"type": kind, "message": message, "file": args.script, "line": getattr(exc, "line", None)}
+            print(json.dumps({"event": "end", "steps": 0, "status": "error", "error": error}))
+        print(message, file=sys.stderr)
+        return 2
+    session = Session(source, seed=args.seed, max_steps=args.steps, argv=script_args)
+    kind = "jsonl" if args.jsonl else "plain" if args.plain else None
+    if kind is None:
+        kind = _interactive_or_plain()
+        if kind == "tui":
+            from .tui import run_app
+
+            return run_app(session)
+    from .frontends.transcript import run_transcript
+
+    return run_transcript(session, kind, sys.stdout, sys.stderr)
+
+
+def _interactive_or_plain() -> str:
+    if sys.stdout.isatty() and sys.stdin.isatty():
+        try:
+            import stepper.tui  # noqa: F401
+        except ImportError:
+            return "plain"
+        return "tui"
+    print(
+        "stepper: standard output is not a terminal, so the interactive screen is not drawn. "
+        "For a transcript use `stepper run --plain` (readable) or `--jsonl` (one JSON object per pause); "
+        "running the plain transcript now.",
+        file=sys.stderr,
+    )
+    return "plain"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

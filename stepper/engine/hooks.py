@@ -1,0 +1,175 @@
+"""Listening to torch while the script runs: module calls, backward, zero_grad, optimizer steps.
+
+Each hook only appends an `Event` to a list; the tracer reads the list at the next line boundary of the
+script. Everything is installed for one run and removed afterwards, and only the script's own thread
+is listened to.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Event:
+    kind: str  # "forward" | "loss" | "zero_grad" | "backward" | "step"
+    tensor: Any = None  # the forward output, the loss, the backward root
+    owner: Any = None  # the module, optimizer or tensor involved
+
+
+def first_tensor(value: Any) -> Any:
+    """The first tensor in a module's output (a tensor, or inside a tuple, list or dict)."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            found = first_tensor(item)
+            if found is not None:
+                return found
+    return None
+
+
+def is_loss_tensor(tensor: Any) -> bool:
+    return tensor is not None and tensor.grad_fn is not None and tensor.dim() == 0
+
+
+class TorchHooks:
+    """Installs the listeners and collects what they hear."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.module_depth = 0  # > 0 while a model's forward is running
+        self._quiet = 0  # > 0 inside torch's own zero_grad/backward (their inner effects are not events)
+        self._thread: int | None = None
+        self._undo: list[Any] = []
+        self.optimizers: list[Any] = []  # optimizers seen stepping or clearing, most recent last
+        # Test hook: lets tests (and the "skip zero_grad" knob later) veto zero_grad calls.
+        self.skip_zero_grad = False
+
+    def _ours(self) -> bool:
+        return threading.get_ident() == self._thread
+
+    def _saw_optimizer(self, optimizer: Any) -> None:
+        if not self.optimizers or self.optimizers[-1] is not optimizer:
+            if optimizer in self.optimizers:
+                self.optimizers.remove(optimizer)
+            self.optimizers.append(optimizer)
+
+    # --- install / remove --------------------------------------------------------------------------
+
+    def install(self) -> None:
+        import torch
+        from torch.nn.modules import module as module_mod
+        from torch.optim import optimizer as optimizer_mod
+
+        self._thread = threading.get_ident()
+        hooks = self
+
+        def pre_hook(module, args):
+            if hooks._ours():
+                hooks.module_depth += 1
+
+        def post_hook(module, args, output):
+            if not hooks._ours():
+                return None
+            hooks.module_depth -= 1
+            if hooks.module_depth == 0 and not hooks._quiet:
+                out = first_tensor(output)
+                if out is not None:
+                    kind = "loss" if is_loss_tensor(out) else "forward"
+                    hooks.events.append(Event(kind, out, module))
+            return None
+
+        handles = [
+            module_mod.register_module_forward_pre_hook(pre_hook),
+            module_mod.register_module_forward_hook(post_hook, always_call=True),
+            optimizer_mod.register_optimizer_step_post_hook(self._after_step),
+        ]
+        self._undo.extend(handle.remove for handle in handles)
+
+        original_backward = torch.autograd.backward
+
+        def backward(tensors, *args, **kwargs):
+            if not hooks._ours() or hooks._quiet:
+                return original_backward(tensors, *args, **kwargs)
+            hooks._quiet += 1
+            try:
+                result = original_backward(tensors, *args, **kwargs)
+            finally:
+                hooks._quiet -= 1
+            root = first_tensor(tensors)
+            hooks.events.append(Event("backward", root))
+            return result
+
+        self._patch(torch.autograd, "backward", backward)
+
+        def wrap_zero_grad(original):
+            def zero_grad(self, *args, **kwargs):
+                if not hooks._ours() or hooks._quiet:
+                    return original(self, *args, **kwargs)
+                hooks._quiet += 1
+                try:
+                    if not hooks.skip_zero_grad:
+                        original(self, *args, **kwargs)
+                finally:
+                    hooks._quiet -= 1
+                if isinstance(self, torch.optim.Optimizer):
+                    hooks._saw_optimizer(self)
+                hooks.events.append(Event("zero_grad", owner=self))
+
+            zero_grad.__wrapped__ = original
+            return zero_grad
+
+        self._patch(torch.optim.Optimizer, "zero_grad", wrap_zero_grad(torch.optim.Optimizer.zero_grad))
+        self._patch(torch.nn.Module, "zero_grad", wrap_zero_grad(torch.nn.Module.zero_grad))
+
+        # `p.grad = None` written by hand: the only trace it leaves on the first iteration (when .grad
+        # was None already) is the assignment itself, so we listen to the attribute.
+        base = torch._C.TensorBase.grad
+
+        def get_grad(tensor):
+            return base.__get__(tensor)
+
+        def set_grad(tensor, value):
+            if value is None and hooks._ours() and not hooks._quiet:
+                if hooks.skip_zero_grad:
+                    return
+                hooks.events.append(Event("zero_grad", owner=tensor))
+            base.__set__(tensor, value)
+
+        def del_grad(tensor):
+            base.__delete__(tensor)
+
+        self._patch(torch.Tensor, "grad", property(get_grad, set_grad, del_grad, base.__doc__))
+
+    def _patch(self, owner: Any, name: str, replacement: Any) -> None:
+        had = name in vars(owner)
+        previous = vars(owner).get(name)
+        setattr(owner, name, replacement)
+
+        def undo():
+            if had:
+                setattr(owner, name, previous)
+            else:
+                delattr(owner, name)
+
+        self._undo.append(undo)
+
+    def uninstall(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+    def _after_step(self, optimizer, args, kwargs) -> None:
+        if self._ours() and not self._quiet:
+            self._saw_optimizer(optimizer)
+            self.events.append(Event("step", owner=optimizer))
+
+    def drain(self) -> list[Event]:
+        events, self.events = self.events, []
+        return events

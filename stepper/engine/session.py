@@ -1,0 +1,345 @@
+"""Running one script under stepper: the worker thread and the thread-safe control API.
+
+    session = Session(load_script("train.py"), listener=print)
+    session.start()          # imports torch in the worker and runs to the first pause
+    session.next_phase()     # or next_step(), continue_(), pause(), stop()
+
+Every pause produces a `Snapshot`, kept in `history` and handed to the listener (called in the worker
+thread; a front end posts it on to its own thread). Whether the worker then *waits* depends on the
+mode the last command set: after every phase, only after updates, or not at all.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from . import output
+from .hooks import TorchHooks
+from .snapshot import LossCurve, RunEnd, ScriptError, Snapshot
+from .source import ScriptSource
+from .stats import summarize
+from .tracer import PhaseTracer, StopScript
+from .watch import ParamWatch, find_optimizer, optimizer_info
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# --- what the session tells its listener -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loading:
+    """The worker started and is importing PyTorch."""
+
+
+@dataclass(frozen=True)
+class Paused:
+    """A pause happened. `waiting` is True when the script now waits for a command."""
+
+    snapshot: Snapshot
+    waiting: bool
+
+
+@dataclass(frozen=True)
+class Output:
+    """The script printed something (stream is "stdout" or "stderr")."""
+
+    stream: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    end: RunEnd
+
+
+SessionEvent = Loading | Paused | Output | Finished
+Listener = Callable[[SessionEvent], None]
+
+
+class Session:
+    """One run of one script, driven phase by phase from any thread."""
+
+    def __init__(
+        self,
+        source: ScriptSource,
+        *,
+        seed: int | None = None,
+        max_steps: int | None = None,
+        listener: Listener | None = None,
+        mode: str = "phase",
+        argv: list[str] | None = None,
+    ):
+        self.source = source
+        self.seed = seed
+        self.max_steps = max_steps
+        self.listener = listener
+        self.argv = argv or []
+        self.history: list[Snapshot] = []
+        self.output: list[tuple[str, str]] = []
+        self.end: RunEnd | None = None
+        self.state = "idle"  # idle | loading | running | paused | finished
+        self.hooks = TorchHooks()
+        self._mode = mode  # phase | step | continue
+        self._pause_requested = False
+        self._stop_requested = False
+        self._released = 0  # bumped by every command that lets a waiting script go on
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._tracer: PhaseTracer | None = None
+        self._step = 0
+        self._loss_history: list[float] = []
+        self._optimizer: Any = None
+
+    # --- control API (any thread) --------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="stepper-script", daemon=True)
+        self.state = "loading"
+        self._thread.start()
+
+    def next_phase(self) -> None:
+        self._command("phase")
+
+    def next_step(self) -> None:
+        self._command("step")
+
+    def continue_(self) -> None:
+        self._command("continue")
+
+    def pause(self) -> None:
+        """Ask a running script to wait at its next pause."""
+        with self._cond:
+            self._pause_requested = True
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """End the script's thread: it stops at its next traced line (or while waiting, at once)."""
+        with self._cond:
+            self._stop_requested = True
+            if self._tracer is not None:
+                self._tracer.stop_requested = True
+            self._released += 1
+            self._cond.notify_all()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the script waits at a pause or has finished. True unless the timeout passed."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.state in ("paused", "finished"), timeout)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def finished(self) -> bool:
+        return self.state == "finished"
+
+    def _command(self, mode: str) -> None:
+        with self._cond:
+            self._mode = mode
+            self._pause_requested = False
+            if self.state == "paused":
+                self.state = "running"
+            self._released += 1
+            self._cond.notify_all()
+
+    # --- the worker thread ---------------------------------------------------------------------------
+
+    def _emit(self, event: SessionEvent) -> None:
+        if self.listener is not None:
+            self.listener(event)
+
+    def _on_output(self, stream: str, text: str) -> None:
+        if not text:
+            return
+        self.output.append((stream, text))
+        self._emit(Output(stream, text))
+
+    def _run(self) -> None:
+        self._emit(Loading())
+        output.capture_thread(self._on_output)
+        end: RunEnd
+        try:
+            import torch  # the slow import happens here, off the front end's thread
+
+            self._seed_everything(torch)
+            end = self._exec()
+        finally:
+            output.release_thread()
+        with self._cond:
+            self.end = end
+            self.state = "finished"
+            self._cond.notify_all()
+        self._emit(Finished(end))
+
+    def _seed_everything(self, torch: Any) -> None:
+        if self.seed is None:
+            return
+        torch.manual_seed(self.seed)
+        random.seed(self.seed)
+        try:
+            import numpy
+
+            numpy.random.seed(self.seed)
+        except ImportError:
+            pass
+
+    def _exec(self) -> RunEnd:
+        source = self.source
+        watch = ParamWatch()
+        tracer = PhaseTracer(source, self.hooks, watch, self._on_pause)
+        watch._loop_targets = tracer.blocks.loop_targets()
+        self._watch = watch
+        with self._cond:
+            self._tracer = tracer
+            tracer.stop_requested = self._stop_requested
+        script_globals = {"__name__": "__main__", "__file__": source.path, "__builtins__": __builtins__}
+        saved_argv, saved_path = sys.argv, list(sys.path)
+        sys.argv = [source.path, *self.argv]
+        sys.path.insert(0, os.path.dirname(source.path))
+        self.state = "running"
+        self.hooks.install()
+        error: ScriptError | None = None
+        stopped = False
+        try:
+            tracer.install()
+            try:
+                exec(source.code, script_globals)
+            finally:
+                tracer.uninstall()
+        except StopScript:
+            stopped = True
+        except SystemExit as exc:
+            if exc.code not in (None, 0):
+                error = ScriptError(
+                    "SystemExit", f"the script called sys.exit({exc.code!r})", *self._where(exc)
+                )
+        except BaseException as exc:  # noqa: BLE001 - everything the script raises is reported
+            error = self._describe(exc)
+        finally:
+            self.hooks.uninstall()
+            sys.argv = saved_argv
+            sys.path[:] = saved_path
+        if error is None and not stopped and not self.history:
+            error = ScriptError(
+                "NoTrainingPhase",
+                f"{source.display_name} ran to the end, but no training phase happened: no model or "
+                "parameter expression produced predictions with gradients, no loss was computed, and "
+                ".backward() never ran. stepper steps through scripts that train a PyTorch model; "
+                "check that the training loop actually runs (is it behind an `if` that was false?).",
+                source.path,
+                None,
+            )
+        status = "error" if error is not None else "ok"
+        return RunEnd(steps=self._step, status=status, error=error, stopped=stopped)
+
+    def _where(self, exc: BaseException) -> tuple[str | None, int | None, str]:
+        """The innermost place in the user's script that the exception passed through."""
+        frames = traceback.extract_tb(exc.__traceback__)
+        user = [f for f in frames if f.filename == self.source.path]
+        if not user:
+            return None, None, ""
+        text = "".join(traceback.format_list(user))
+        return user[-1].filename, user[-1].lineno, text
+
+    def _describe(self, exc: BaseException) -> ScriptError:
+        file, line, text = self._where(exc)
+        frames = traceback.extract_tb(exc.__traceback__)
+        ours = frames and frames[-1].filename.startswith(_PACKAGE_DIR)
+        if ours and not isinstance(exc, output.ScriptAskedForInput):
+            return ScriptError(
+                "StepperInternalError",
+                f"stepper itself failed while watching the script ({type(exc).__name__}: {exc}). "
+                "This is a bug in stepper, not in your script; please report it with the script.",
+                file,
+                line,
+                text,
+            )
+        message = str(exc) or type(exc).__name__
+        return ScriptError(type(exc).__name__, message, file, line, text)
+
+    # --- a pause ---------------------------------------------------------------------------------------
+
+    def _on_pause(self, phases: list[str], frame: FrameType, line: int) -> None:
+        if "step" in phases:
+            self._step += 1
+            if self._tracer is not None and self._tracer.loss_value is not None:
+                self._loss_history.append(self._tracer.loss_value)
+        snapshot = self._snapshot(phases, frame, line)
+        with self._cond:
+            self.history.append(snapshot)
+            waiting = self._should_wait(snapshot)
+            stop_now = self.max_steps is not None and "step" in phases and self._step >= self.max_steps
+            if stop_now:
+                waiting = False
+        self._emit(Paused(snapshot, waiting))
+        if stop_now:
+            raise StopScript
+        if waiting:
+            with self._cond:
+                released = self._released
+                self.state = "paused"
+                self._cond.notify_all()
+                self._cond.wait_for(lambda: self._released != released)
+                if self.state == "paused":
+                    self.state = "running"
+        if self._stop_requested:
+            raise StopScript
+
+    def _should_wait(self, snapshot: Snapshot) -> bool:
+        if self._stop_requested:
+            return False
+        if self._pause_requested:
+            self._pause_requested = False
+            self._mode = "phase"
+            return True
+        if self._mode == "phase":
+            return True
+        if self._mode == "step":
+            return "step" in snapshot.phases
+        return False
+
+    def _snapshot(self, phases: list[str], frame: FrameType, line: int) -> Snapshot:
+        watch = self._watch
+        watch.ensure_names(frame, self.source.path)
+        optimizer = self.hooks.optimizers[-1] if self.hooks.optimizers else self._optimizer
+        if optimizer is None:
+            optimizer = self._optimizer = find_optimizer(frame, self.source.path)
+        if optimizer is not None:
+            watch.add_from_optimizer(optimizer)
+            watch.ensure_names(frame, self.source.path)
+        params = {}
+        grads = {}
+        for name, tensor in watch.items():
+            params[name] = summarize(tensor)
+            grad = tensor.grad
+            grads[name] = None if grad is None else summarize(grad)
+        loss = self._tracer.loss_value if self._tracer is not None else None
+        nonfinite = (loss is not None and not math.isfinite(loss)) or any(
+            s.nonfinite for s in params.values()
+        ) or any(s is not None and s.nonfinite for s in grads.values())
+        return Snapshot(
+            index=len(self.history),
+            step=self._step,
+            phases=tuple(phases),
+            file=self.source.path,
+            line=line,
+            code=self.source.line_text(line),
+            loss=loss,
+            params=params,
+            grads=grads,
+            optimizer=None if optimizer is None else optimizer_info(optimizer),
+            nonfinite=nonfinite,
+            loss_history=LossCurve(self._loss_history, len(self._loss_history)),
+        )

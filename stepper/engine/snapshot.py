@@ -1,0 +1,176 @@
+"""The one description of a pause that every front end renders.
+
+A `Snapshot` is plain data: numbers copied out of the live tensors at the moment of the pause, so a
+later phase can never change what an earlier snapshot shows. It knows nothing of torch (the values are
+Python floats and lists) and nothing of the screen.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from typing import Any
+
+# The five phases of one training iteration, in the order a canonical loop runs them.
+PHASES = ("forward", "loss", "zero_grad", "backward", "step")
+
+
+@dataclass(frozen=True)
+class TensorStats:
+    """Summary of one tensor: shape, dtype, device, statistics and, for small tensors, every value."""
+
+    shape: tuple[int, ...]
+    dtype: str
+    device: str
+    numel: int
+    mean: float | None
+    std: float | None
+    min: float | None
+    max: float | None
+    norm: float | None
+    nan: int = 0
+    inf: int = 0
+    zeros: bool = False
+    # Full flat values (row-major) when the tensor has at most SMALL_TENSOR elements, else None.
+    values: tuple[float, ...] | None = None
+
+    @property
+    def nonfinite(self) -> bool:
+        return self.nan > 0 or self.inf > 0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["shape"] = list(self.shape)
+        data["values"] = None if self.values is None else [_json_float(v) for v in self.values]
+        for key in ("mean", "std", "min", "max", "norm"):
+            data[key] = _json_float(data[key])
+        return data
+
+
+@dataclass(frozen=True)
+class OptimizerInfo:
+    """The optimizer's type and the hyper-parameters of its first param group (lr, momentum, ...)."""
+
+    type: str
+    lr: float | None
+    hyper: dict[str, Any] = field(default_factory=dict)
+    groups: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "lr": _json_float(self.lr), "hyper": self.hyper, "groups": self.groups}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something stepper noticed that a learner should look at (a stable code and a sentence)."""
+
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class LossCurve(Sequence[float]):
+    """The first `n` values of a run's append-only loss list: a copy-free, unchanging view.
+
+    Every snapshot of a run shares one list; each sees only the updates that had happened by then.
+    """
+
+    __slots__ = ("_values", "_n")
+
+    def __init__(self, values: list[float], n: int):
+        self._values = values
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, index):
+        return self._values[: self._n][index]
+
+    def __iter__(self):
+        return iter(self._values[: self._n])
+
+    def __repr__(self) -> str:
+        return f"LossCurve(n={self._n})"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One pause of the script, right after one or more training phases completed."""
+
+    index: int  # 0-based number of this pause in the run
+    step: int  # parameter updates completed so far, counting one this pause reports
+    phases: tuple[str, ...]  # phases completed since the previous pause, in order
+    file: str
+    line: int
+    code: str  # text of the line just executed (stripped)
+    loss: float | None  # latest loss value seen, or None before the first loss
+    params: dict[str, TensorStats]
+    grads: dict[str, TensorStats | None]  # None where .grad is None
+    optimizer: OptimizerInfo | None
+    nonfinite: bool  # the loss or any param/grad holds NaN or Inf
+    warnings: tuple[Notice, ...] = ()
+    # The loss value at every update so far (one float per completed step, the latest last).
+    loss_history: LossCurve = field(default_factory=lambda: LossCurve([], 0))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event": "pause",
+            "index": self.index,
+            "step": self.step,
+            "phases": list(self.phases),
+            "file": self.file,
+            "line": self.line,
+            "code": self.code,
+            "loss": _json_float(self.loss),
+            "params": {name: stats.to_json() for name, stats in self.params.items()},
+            "grads": {name: None if s is None else s.to_json() for name, s in self.grads.items()},
+            "optimizer": None if self.optimizer is None else self.optimizer.to_json(),
+            "nonfinite": self.nonfinite,
+            "warnings": [w.to_json() for w in self.warnings],
+        }
+
+
+@dataclass(frozen=True)
+class ScriptError:
+    """An exception raised by the user's script, located in the user's own code."""
+
+    type: str
+    message: str
+    file: str | None
+    line: int | None
+    # The user-code part of the traceback, formatted (never stepper's own frames).
+    traceback: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "message": self.message, "file": self.file, "line": self.line}
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """How a run finished: ok (ran to the end, or stopped on request) or error."""
+
+    steps: int
+    status: str  # "ok" | "error"
+    error: ScriptError | None = None
+    stopped: bool = False  # ended early by --steps or stop()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event": "end",
+            "steps": self.steps,
+            "status": self.status,
+            "error": None if self.error is None else self.error.to_json(),
+        }
+
+
+def _json_float(value: float | None) -> float | str | None:
+    """JSON has no NaN/Infinity: write them as the strings "nan", "inf", "-inf"."""
+    if value is None or math.isfinite(value):
+        return value
+    if math.isnan(value):
+        return "nan"
+    return "inf" if value > 0 else "-inf"

@@ -1,0 +1,206 @@
+"""Loading the user's script, and what its syntax tells us about where a phase's lines end.
+
+The tracer decides *whether* a phase happened from what the tensors did. It only asks the source one
+question: when an update (or a clearing of gradients) is spread over several lines, where does that
+block of lines end, so the learner sees one pause for the whole update and not one per line.
+"""
+
+from __future__ import annotations
+
+import ast
+import dis
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import CodeType
+
+
+class ScriptLoadError(Exception):
+    """The script cannot be run at all (missing, a directory, not Python). The message says why."""
+
+    def __init__(self, message: str, *, kind: str = "ScriptLoadError", line: int | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.line = line
+
+
+@dataclass
+class ScriptSource:
+    """A script ready to run: its absolute path, text and compiled code."""
+
+    path: str
+    text: str
+    code: CodeType
+    lesson: str | None = None  # the lesson's name, when it is a built-in lesson
+    lines: list[str] = field(default_factory=list)
+
+    def line_text(self, lineno: int) -> str:
+        if 1 <= lineno <= len(self.lines):
+            return self.lines[lineno - 1].strip()
+        return ""
+
+    @property
+    def display_name(self) -> str:
+        return f"lesson {self.lesson}" if self.lesson else os.path.basename(self.path)
+
+
+def load_script(path: str, lesson: str | None = None) -> ScriptSource:
+    """Read and compile a script, or raise ScriptLoadError with a one-paragraph explanation."""
+    shown = path
+    path = os.path.abspath(path)
+    if not os.path.exists(path):
+        raise ScriptLoadError(
+            f"stepper: no such file: {shown}. Give the path of a Python training script, "
+            "or run `stepper run` with no script for the built-in lesson (`stepper lessons` lists them).",
+            kind="FileNotFoundError",
+        )
+    if os.path.isdir(path):
+        raise ScriptLoadError(
+            f"stepper: {shown} is a directory, not a script. Give the path of the .py file that "
+            "contains the training loop.",
+            kind="IsADirectoryError",
+        )
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScriptLoadError(
+            f"stepper: cannot read {shown}: {exc}. stepper needs a readable UTF-8 Python file.",
+            kind=type(exc).__name__,
+        ) from None
+    try:
+        code = compile(text, path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        where = f"{shown}:{exc.lineno}" if exc.lineno else shown
+        snippet = (exc.text or "").rstrip("\n")
+        detail = f"\n    {snippet.strip()}" if snippet.strip() else ""
+        raise ScriptLoadError(
+            f"stepper: {where} is not valid Python ({exc.msg}), so nothing was run. "
+            f"Fix the line and run stepper again.{detail}",
+            kind="SyntaxError",
+            line=exc.lineno,
+        ) from None
+    return ScriptSource(path=path, text=text, code=code, lesson=lesson, lines=text.splitlines())
+
+
+# --- Which names a line stores (forward/loss candidates are looked up only among them) --------------
+
+_STORE_OPS = {"STORE_NAME", "STORE_FAST", "STORE_GLOBAL", "STORE_DEREF"}
+
+
+@lru_cache(maxsize=512)
+def stored_names(code: CodeType) -> dict[int, tuple[str, ...]]:
+    """Line number -> names a line of this code object binds (``preds = ...`` binds ``preds``)."""
+    by_line: dict[int, list[str]] = {}
+    line = code.co_firstlineno
+    for instr in dis.get_instructions(code):
+        if instr.positions is not None and instr.positions.lineno is not None:
+            line = instr.positions.lineno
+        if instr.opname in _STORE_OPS:
+            names = by_line.setdefault(line, [])
+            if instr.argval not in names:
+                names.append(instr.argval)
+    return {lineno: tuple(names) for lineno, names in by_line.items()}
+
+
+# --- Blocks of update lines ------------------------------------------------------------------------
+
+_COMPOUND = (ast.With, ast.For, ast.If)
+
+
+def _is_grad_clearing(stmt: ast.stmt) -> bool:
+    """``p.grad = None``, ``p.grad.zero_()``, ``opt.zero_grad()`` and the like."""
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Attribute):
+            if node.attr == "grad" and isinstance(node.ctx, ast.Store):
+                return True
+            if node.attr in ("zero_", "zero_grad") and isinstance(node.ctx, ast.Load):
+                return True
+    return False
+
+
+def _is_update(stmt: ast.stmt) -> bool:
+    """A statement that changes a tensor in place: ``p -= ...``, ``p.data = ...``, ``p.add_(...)``."""
+    if isinstance(stmt, ast.AugAssign):
+        return True
+    if isinstance(stmt, ast.Assign):
+        return any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in stmt.targets)
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        func = stmt.value.func
+        return isinstance(func, ast.Attribute) and func.attr.endswith("_") and not func.attr.endswith("__")
+    if isinstance(stmt, (ast.With, ast.For)):
+        return all(_is_update(s) or isinstance(s, ast.Pass) for s in stmt.body)
+    return False
+
+
+def _statement_kind(stmt: ast.stmt) -> str | None:
+    if _is_grad_clearing(stmt):
+        return "zero_grad"
+    if _is_update(stmt):
+        return "step"
+    return None
+
+
+class BlockIndex:
+    """Answers: given a line where params (or grads) changed, which lines belong to the same update?"""
+
+    def __init__(self, text: str):
+        self._tree = ast.parse(text)
+        self._parents: dict[ast.AST, ast.AST] = {}
+        for parent in ast.walk(self._tree):
+            for child in ast.iter_child_nodes(parent):
+                self._parents[child] = parent
+
+    def _statement_at(self, line: int) -> ast.stmt | None:
+        best: ast.stmt | None = None
+        for node in ast.walk(self._tree):
+            if isinstance(node, ast.stmt) and not isinstance(node, _COMPOUND + (ast.FunctionDef, ast.ClassDef)):
+                end = node.end_lineno or node.lineno
+                if node.lineno <= line <= end:
+                    if best is None or node.lineno >= best.lineno:
+                        best = node
+        return best
+
+    def kind_at(self, line: int) -> str | None:
+        """'step' or 'zero_grad' when the statement at this line looks like one, else None."""
+        stmt = self._statement_at(line)
+        return None if stmt is None else _statement_kind(stmt)
+
+    def loop_targets(self) -> frozenset[str]:
+        """Names bound by ``for`` loops anywhere in the script (``for p in params`` binds ``p``)."""
+        names: set[str] = set()
+        for node in ast.walk(self._tree):
+            if isinstance(node, (ast.For, ast.comprehension)):
+                names.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+        return frozenset(names)
+
+    def region(self, line: int, kind: str, busy_lines: frozenset[int]) -> frozenset[int]:
+        """Lines that still belong to the update that changed something at `line`.
+
+        We climb from the statement at `line` through enclosing ``with``/``for``/``if`` blocks that hold
+        no line where another phase (forward, loss, backward) happened, then add the following sibling
+        statements that look like more of the same kind of update.
+        """
+        stmt = self._statement_at(line)
+        if stmt is None:
+            return frozenset((line,))
+        node: ast.AST = stmt
+        while True:
+            parent = self._parents.get(node)
+            if not isinstance(parent, _COMPOUND):
+                break
+            span = range(parent.lineno, (parent.end_lineno or parent.lineno) + 1)
+            if any(lineno in busy_lines for lineno in span):
+                break
+            node = parent
+        lines = set(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        parent = self._parents.get(node)
+        for body_name in ("body", "orelse", "finalbody"):
+            body = getattr(parent, body_name, None)
+            if isinstance(body, list) and node in body:
+                for sibling in body[body.index(node) + 1 :]:
+                    if _statement_kind(sibling) != kind:
+                        break
+                    lines.update(range(sibling.lineno, (sibling.end_lineno or sibling.lineno) + 1))
+                break
+        return frozenset(lines)

@@ -1,0 +1,79 @@
+"""Copying a live tensor into a `TensorStats`: real values, taken at the moment of the pause."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .snapshot import TensorStats
+
+# Tensors with at most this many elements are copied whole (every value is shown and kept).
+SMALL_TENSOR = 64
+
+
+def summarize(tensor: Any) -> TensorStats:
+    """Summarise a torch tensor: statistics always, every value when it is small."""
+    import torch
+
+    t = tensor.detach()
+    shape = tuple(t.shape)
+    numel = t.numel()
+    dtype = str(t.dtype).removeprefix("torch.")
+    device = str(t.device)
+    if numel == 0:
+        return TensorStats(shape, dtype, device, 0, None, None, None, None, 0.0, zeros=True, values=())
+    if t.is_complex():
+        t = t.abs()
+    if numel <= SMALL_TENSOR:
+        # One copy to the host; the statistics of a few numbers are cheaper in Python than as kernels.
+        values = tuple(float(v) for v in t.reshape(-1).tolist())
+        return _stats_from_values(shape, dtype, device, values)
+    # Big tensors: reductions on the tensor's own device, then one small copy of the results.
+    f = t.float() if not t.is_floating_point() or t.dtype in (torch.float16, torch.bfloat16) else t
+    flat = f.reshape(-1)
+    finite = torch.isfinite(flat)
+    nan = torch.isnan(flat).sum()
+    n_finite = finite.sum()
+    clean = torch.where(finite, flat, torch.zeros((), dtype=flat.dtype, device=flat.device))
+    std, mean = torch.std_mean(clean, correction=0)
+    lo = torch.where(finite, flat, torch.full((), math.inf, dtype=flat.dtype, device=flat.device)).min()
+    hi = torch.where(finite, flat, torch.full((), -math.inf, dtype=flat.dtype, device=flat.device)).max()
+    norm = torch.linalg.vector_norm(clean)
+    nonzero = torch.count_nonzero(flat)
+    packed = torch.stack([x.to(torch.float64) for x in (mean, std, lo, hi, norm, nan, n_finite, nonzero)])
+    mean_v, std_v, lo_v, hi_v, norm_v, nan_v, finite_v, nonzero_v = packed.tolist()
+    nan_count = int(nan_v)
+    inf_count = numel - int(finite_v) - nan_count
+    if int(finite_v) < numel:
+        # Statistics over the finite values only, scaled back from the zero-filled pass.
+        k = int(finite_v)
+        if k == 0:
+            mean_v = std_v = lo_v = hi_v = math.nan
+        else:
+            mean_v = mean_v * numel / k
+            var = max(0.0, (std_v**2 + (mean_v * k / numel) ** 2) * numel / k - mean_v**2)
+            std_v = math.sqrt(var)
+        norm_v = math.inf if inf_count else norm_v
+    return TensorStats(
+        shape, dtype, device, numel, mean_v, std_v, lo_v, hi_v, norm_v,
+        nan=nan_count, inf=inf_count, zeros=int(nonzero_v) == 0, values=None,
+    )  # fmt: skip
+
+
+def _stats_from_values(shape, dtype, device, values: tuple[float, ...]) -> TensorStats:
+    finite = [v for v in values if math.isfinite(v)]
+    nan = sum(1 for v in values if math.isnan(v))
+    inf = len(values) - len(finite) - nan
+    if finite:
+        n = len(finite)
+        mean = math.fsum(finite) / n
+        std = math.sqrt(max(0.0, math.fsum((v - mean) ** 2 for v in finite) / n))
+        lo, hi = min(finite), max(finite)
+    else:
+        mean = std = lo = hi = math.nan
+    norm = math.inf if inf else math.sqrt(math.fsum(v * v for v in finite))
+    zeros = all(v == 0 for v in values)
+    return TensorStats(
+        shape, dtype, device, len(values), mean, std, lo, hi, norm,
+        nan=nan, inf=inf, zeros=zeros, values=values,
+    )  # fmt: skip

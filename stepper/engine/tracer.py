@@ -1,0 +1,275 @@
+"""Deciding, line by line, which training phases the script just completed.
+
+The tracer follows the script's own frames with ``sys.settrace``. At every line boundary it gathers what
+happened since the last one — what the torch hooks heard, which parameters changed in place, which new
+tensors the finished line bound — and turns that into phases. Then it decides *where* to pause:
+
+* In the script's top level and in functions that call ``backward`` (the training loop), right away.
+* In other functions of the script (a model written as a function, a hand-written loss, an update
+  helper), nothing pauses inside: what they did is reported at their call site.
+* An update or a clearing of gradients written over several lines (or a ``for p in params`` loop) is
+  held until its block of lines ends, so it is one pause.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import deque
+from collections.abc import Callable
+from types import CodeType, FrameType
+from typing import Any
+
+from .hooks import TorchHooks
+from .source import BlockIndex, ScriptSource, stored_names
+from .watch import ParamWatch, derives_from
+
+MUTATIONS = frozenset(("zero_grad", "step"))
+
+
+class StopScript(BaseException):
+    """Raised inside the script's thread to end it (stop(), --steps). Not an error of the script."""
+
+
+class _Frame:
+    __slots__ = ("line", "is_loop", "pending", "group", "group_line", "region", "before", "unwinding")
+
+    def __init__(self, is_loop: bool):
+        self.line: int | None = None
+        self.is_loop = is_loop
+        self.pending: list[str] = []  # phases seen in a helper function, reported at its call site
+        self.group: list[str] | None = None  # a multi-line update still in progress
+        self.group_line = 0
+        self.region: frozenset[int] = frozenset()
+        self.before: dict[int, Any] | None = None  # parameter fingerprints taken before an update line
+        self.unwinding = False
+
+
+PauseCallback = Callable[[list[str], FrameType, int], None]
+
+
+class PhaseTracer:
+    def __init__(self, source: ScriptSource, hooks: TorchHooks, watch: ParamWatch, on_pause: PauseCallback):
+        self.file = source.path
+        self.hooks = hooks
+        self.watch = watch
+        self.on_pause = on_pause
+        self.blocks = BlockIndex(source.text)
+        self.stop_requested = False
+        self.loss_value: float | None = None
+        self._frames: dict[FrameType, _Frame] = {}
+        self._carry: list[str] = []
+        self._busy: dict[CodeType, set[int]] = {}  # lines where forward/loss/backward happened
+        self._region_cache: dict[tuple, frozenset[int]] = {}
+        self._line_kinds: dict[int, str | None] = {}
+        # Recent forward outputs and losses (strong references keep their ids from being reused).
+        self._forwards: deque[Any] = deque(maxlen=8)
+        self._losses: deque[Any] = deque(maxlen=8)
+        self._forward_this_iteration = False
+        self._backward_since_step = False
+
+    # --- sys.settrace entry points -----------------------------------------------------------------
+
+    def global_trace(self, frame: FrameType, event: str, arg: Any):
+        if self.stop_requested:
+            raise StopScript
+        code = frame.f_code
+        if code.co_filename != self.file:
+            return None
+        is_loop = code.co_name == "<module>" or "backward" in code.co_names
+        self._frames[frame] = _Frame(is_loop)
+        return self._local_trace
+
+    def _local_trace(self, frame: FrameType, event: str, arg: Any):
+        if self.stop_requested:
+            raise StopScript
+        state = self._frames.get(frame)
+        if state is None:
+            return None
+        if event == "line":
+            state.unwinding = False
+            self._boundary(frame, state, frame.f_lineno)
+            if state.line is not None and self._backward_since_step and self._line_kind(state.line) == "step":
+                state.before = self.watch.fingerprints()
+        elif event == "return":
+            try:
+                if not state.unwinding:
+                    self._boundary(frame, state, None, arg, returning=True)
+            finally:
+                del self._frames[frame]
+        elif event == "exception":
+            state.unwinding = True
+        return self._local_trace
+
+    # --- one line boundary --------------------------------------------------------------------------
+
+    def _boundary(self, frame: FrameType, state: _Frame, next_line: int | None, retval: Any = None,
+                  returning: bool = False) -> None:  # fmt: skip
+        line, state.line = state.line, next_line
+        if line is None or self.hooks.module_depth > 0:
+            return  # nothing finished yet, or we are inside a model's own forward
+        phases = self._observe(frame, state, line, retval, returning)
+        if not state.is_loop:
+            state.pending.extend(phases)
+            if returning and state.pending:
+                self._carry.extend(state.pending)
+            return
+        code = frame.f_code
+        if any(p not in MUTATIONS for p in phases):
+            self._busy.setdefault(code, set()).add(line)
+        if state.group is not None:
+            if any(p not in MUTATIONS for p in phases):
+                self._pause(state.group + phases, frame, line)
+                state.group = None
+                return
+            for p in phases:
+                if p not in state.group:
+                    state.group.append(p)
+            if phases:
+                state.group_line = line
+                state.region = state.region | self._region(code, line, phases[-1])
+            if next_line in state.region and not returning:
+                return
+            group, state.group = state.group, None
+            self._pause(group, frame, state.group_line)
+            return
+        if not phases:
+            return
+        if all(p in MUTATIONS for p in phases) and not returning:
+            region = self._region(code, line, phases[-1])
+            if next_line in region:
+                state.group, state.group_line, state.region = list(phases), line, region
+                return
+        self._pause(phases, frame, line)
+
+    def _pause(self, phases: list[str], frame: FrameType, line: int) -> None:
+        ordered: list[str] = []
+        for p in phases:
+            if p not in ordered:
+                ordered.append(p)
+        self.on_pause(ordered, frame, line)
+
+    # --- what happened since the last boundary -----------------------------------------------------
+
+    def _observe(self, frame: FrameType, state: _Frame, line: int, retval: Any, returning: bool) -> list[str]:
+        import torch
+
+        phases: list[str] = self._carry
+        self._carry = []
+        watch = self.watch
+        reported: list[Any] = []
+        for event in self.hooks.drain():
+            kind = event.kind
+            if kind == "forward":
+                self._note_forward(event.tensor)
+                reported.append(event.tensor)
+            elif kind == "loss":
+                if not self._forward_this_iteration:
+                    phases.append("forward")
+                    self._forward_this_iteration = True
+                self._note_loss(event.tensor)
+                reported.append(event.tensor)
+            elif kind == "backward":
+                root = event.tensor
+                if root is not None and root.dim() == 0 and not any(root is t for t in self._losses):
+                    if not self._forward_this_iteration:
+                        phases.append("forward")
+                    phases.append("loss")
+                    self._note_loss(root)
+                if root is not None and root.grad_fn is not None:
+                    watch.add_from_graph(root.grad_fn)
+                watch.mark_grads_live()
+                self._backward_since_step = True
+                self._forward_this_iteration = False
+            elif kind == "zero_grad":
+                watch.clear_grads_live()
+            elif kind == "step":
+                watch.add_from_optimizer(event.owner)
+                watch.versions_changed()
+                self._backward_since_step = False
+            phases.append(kind)
+
+        # New tensors the finished line bound (or the value a helper returns).
+        candidates: list[Any] = []
+        names = stored_names(frame.f_code).get(line)
+        if names:
+            local_vars = frame.f_locals
+            candidates.extend(local_vars.get(name) for name in names)
+        if returning:
+            candidates.append(retval)
+        for value in candidates:
+            if not isinstance(value, torch.Tensor) or value.grad_fn is None:
+                continue
+            if any(value is t for t in reported):
+                continue
+            self._classify(value, phases)
+
+        # Parameters changed in place outside autograd: an update (counted once a backward ran).
+        changed = watch.versions_changed()
+        if state.before is not None:
+            changed = watch.values_changed(state.before) or changed
+            state.before = None
+        if changed and self._backward_since_step:
+            phases.append("step")
+            self._backward_since_step = False
+        if self._line_kind(line) == "zero_grad" and "zero_grad" not in phases and watch.grads_zeroed():
+            phases.append("zero_grad")
+        return phases
+
+    def _classify(self, value: Any, phases: list[str]) -> None:
+        fn = value.grad_fn
+        loss_ids = {id(t.grad_fn) for t in self._losses}
+        forward_ids = {id(t.grad_fn) for t in self._forwards}
+        if value.dim() == 0:
+            if derives_from(fn, loss_ids):
+                return  # a rescaled loss (loss / accumulation_steps) is the same loss
+            if self._forward_this_iteration:
+                if forward_ids and not derives_from(fn, forward_ids):
+                    return  # a scalar that does not come from the predictions is not the loss
+            else:
+                phases.append("forward")
+                self._forward_this_iteration = True
+                self.watch.add_from_graph(fn)
+            self._note_loss(value)
+            phases.append("loss")
+        else:
+            if derives_from(fn, forward_ids | loss_ids):
+                return  # an intermediate of the loss, or a reshaped prediction
+            self._note_forward(value)
+            phases.append("forward")
+
+    def _note_forward(self, tensor: Any) -> None:
+        if not self._forward_this_iteration:
+            self._forwards.clear()
+            self._losses.clear()
+        self._forward_this_iteration = True
+        if tensor.grad_fn is not None:
+            self._forwards.append(tensor)
+            self.watch.add_from_graph(tensor.grad_fn)
+
+    def _note_loss(self, tensor: Any) -> None:
+        self._losses.append(tensor)
+        self.loss_value = float(tensor.detach().float().item())
+
+    # --- source structure ------------------------------------------------------------------------------
+
+    def _line_kind(self, line: int) -> str | None:
+        kind = self._line_kinds.get(line, "?")
+        if kind == "?":
+            kind = self._line_kinds[line] = self.blocks.kind_at(line)
+        return kind
+
+    def _region(self, code: CodeType, line: int, kind: str) -> frozenset[int]:
+        busy = frozenset(self._busy.get(code, ()))
+        key = (line, kind, busy)
+        region = self._region_cache.get(key)
+        if region is None:
+            region = self._region_cache[key] = self.blocks.region(line, kind, busy)
+        return region
+
+    # --- running -------------------------------------------------------------------------------------------
+
+    def install(self) -> None:
+        sys.settrace(self.global_trace)
+
+    def uninstall(self) -> None:
+        sys.settrace(None)

@@ -1,0 +1,237 @@
+"""The parameters stepper watches: finding them, naming them, noticing how they change.
+
+Parameters are found from what the script really trains — the leaves of the autograd graph of a
+forward or a backward, and an optimizer's param groups — and named after the script's own variables:
+``model.weight`` for a module's parameter, ``w`` for a bare tensor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from .snapshot import OptimizerInfo
+
+# Parameters above this size are fingerprinted by a strided sample instead of a full copy.
+_FINGERPRINT_FULL = 4096
+_FINGERPRINT_SAMPLE = 1024
+
+
+@dataclass
+class Tracked:
+    tensor: Any
+    name: str | None
+    version: int
+    order: int
+    grad_live: bool = False
+
+
+def graph_leaves(grad_fn: Any, limit: int = 20000) -> list[Any]:
+    """The leaf tensors (parameters) an autograd graph accumulates gradients into, in graph order."""
+    leaves: list[Any] = []
+    seen: set[int] = set()
+    stack = [grad_fn]
+    while stack and len(seen) < limit:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        variable = getattr(node, "variable", None)
+        if variable is not None:
+            leaves.append(variable)
+            continue
+        for child, _ in reversed(node.next_functions):
+            stack.append(child)
+    return leaves
+
+
+def derives_from(grad_fn: Any, targets: set[int], limit: int = 256) -> bool:
+    """Does this autograd node lead (within `limit` nodes) to one of the nodes whose ids are given?"""
+    if grad_fn is None or not targets:
+        return False
+    seen: set[int] = set()
+    stack = [grad_fn]
+    while stack and len(seen) < limit:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        if id(node) in targets:
+            return True
+        seen.add(id(node))
+        stack.extend(child for child, _ in node.next_functions)
+    return False
+
+
+class ParamWatch:
+    """Tracks every parameter seen so far and reports what changed since the last look."""
+
+    def __init__(self, loop_targets: frozenset[str] = frozenset()):
+        self.tracked: dict[int, Tracked] = {}
+        self._names_stale = False
+        # Variables a `for` loop binds (`for p in params`) are poor names for a parameter.
+        self._loop_targets = loop_targets
+
+    # --- finding parameters ------------------------------------------------------------------------
+
+    def add(self, tensor: Any) -> None:
+        if id(tensor) in self.tracked or not getattr(tensor, "requires_grad", False):
+            return
+        self.tracked[id(tensor)] = Tracked(tensor, None, tensor._version, len(self.tracked))
+        self._names_stale = True
+
+    def add_from_graph(self, grad_fn: Any) -> None:
+        for leaf in graph_leaves(grad_fn):
+            self.add(leaf)
+
+    def add_from_optimizer(self, optimizer: Any) -> None:
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                self.add(p)
+
+    # --- changes -------------------------------------------------------------------------------------
+
+    def versions_changed(self) -> bool:
+        """Did any parameter change in place (its version counter moved) since the last call?"""
+        changed = False
+        for entry in self.tracked.values():
+            version = entry.tensor._version
+            if version != entry.version:
+                entry.version = version
+                changed = True
+        return changed
+
+    def fingerprints(self) -> dict[int, Any]:
+        """Copies of (samples of) every parameter's values, to catch updates through ``.data``."""
+        return {key: _fingerprint(entry.tensor) for key, entry in self.tracked.items()}
+
+    def values_changed(self, before: dict[int, Any]) -> bool:
+        import torch
+
+        for key, old in before.items():
+            entry = self.tracked.get(key)
+            if entry is not None and not torch.equal(_fingerprint(entry.tensor), old):
+                return True
+        return False
+
+    def mark_grads_live(self) -> None:
+        """After a backward: every .grad that holds values now counts as 'not yet cleared'."""
+        for entry in self.tracked.values():
+            entry.grad_live = entry.tensor.grad is not None
+
+    def clear_grads_live(self) -> None:
+        for entry in self.tracked.values():
+            entry.grad_live = False
+
+    def grads_zeroed(self) -> bool:
+        """Did some .grad filled by a backward become None or all zeros since?"""
+        zeroed = False
+        for entry in self.tracked.values():
+            if not entry.grad_live:
+                continue
+            grad = entry.tensor.grad
+            if grad is None or not bool(grad.detach().any()):
+                entry.grad_live = False
+                zeroed = True
+        return zeroed
+
+    # --- names ---------------------------------------------------------------------------------------
+
+    def ensure_names(self, frame: FrameType | None, script_file: str) -> None:
+        if not self._names_stale:
+            return
+        self._names_stale = False
+        names = _names_in_scope(frame, script_file, self._loop_targets)
+        used = {e.name for e in self.tracked.values() if e.name and not e.name.startswith("param")}
+        for key, entry in self.tracked.items():
+            if (entry.name is None or entry.name.startswith("param")) and key in names:
+                if names[key] not in used:
+                    entry.name = names[key]
+                    used.add(entry.name)
+        for entry in self.tracked.values():
+            if entry.name is None:
+                entry.name = f"param{entry.order}"
+            if entry.name.startswith("param"):
+                # A later look may find the real name; keep looking while some are unnamed.
+                self._names_stale = True
+        # Show parameters in the order the script's variables list them (a module's own order).
+        rank = {key: i for i, key in enumerate(names)}
+        ordered = sorted(self.tracked.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[1].order))
+        self.tracked = dict(ordered)
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(e.name or f"param{e.order}", e.tensor) for e in self.tracked.values()]
+
+
+def _fingerprint(tensor: Any) -> Any:
+    flat = tensor.detach().reshape(-1)
+    if flat.numel() > _FINGERPRINT_FULL:
+        flat = flat[:: max(1, flat.numel() // _FINGERPRINT_SAMPLE)]
+    return flat.clone()
+
+
+def _names_in_scope(frame: FrameType | None, script_file: str, loop_targets: frozenset[str]) -> dict[int, str]:
+    """id(tensor) -> the most telling name the script's variables give it, innermost scope first."""
+    import torch
+
+    direct: dict[int, str] = {}
+    weak: dict[int, str] = {}  # loop variables and list items: used only when nothing better exists
+    namespaces: list[dict[str, Any]] = []
+    while frame is not None:
+        if frame.f_code.co_filename == script_file:
+            namespaces.append(frame.f_locals)
+            if frame.f_globals not in namespaces:
+                namespaces.append(frame.f_globals)
+        frame = frame.f_back
+    for namespace in namespaces:
+        for var, value in list(namespace.items()):
+            if var.startswith("__"):
+                continue
+            if isinstance(value, torch.nn.Module):
+                for pname, p in value.named_parameters():
+                    direct.setdefault(id(p), f"{var}.{pname}")
+            elif isinstance(value, torch.Tensor) and value.requires_grad and value.grad_fn is None:
+                target = weak if var in loop_targets else direct
+                target.setdefault(id(value), var)
+            elif isinstance(value, (list, tuple)) and len(value) <= 256:
+                for i, item in enumerate(value):
+                    if isinstance(item, torch.Tensor) and item.requires_grad:
+                        weak.setdefault(id(item), f"{var}[{i}]")
+    # Order: as the script lists them (a module's named_parameters order), good names winning.
+    names = dict(direct)
+    for key, name in weak.items():
+        names.setdefault(key, name)
+    return names
+
+
+def optimizer_info(optimizer: Any) -> OptimizerInfo:
+    groups = optimizer.param_groups
+    first = groups[0] if groups else {}
+    hyper: dict[str, Any] = {}
+    for key, value in first.items():
+        if key in ("params", "lr", "name"):
+            continue
+        if isinstance(value, (bool, int, float, str)) or value is None:
+            hyper[key] = value
+        elif isinstance(value, tuple) and all(isinstance(v, (int, float)) for v in value):
+            hyper[key] = list(value)
+        elif hasattr(value, "item") and getattr(value, "numel", lambda: 0)() == 1:
+            hyper[key] = float(value.item())
+    lr = first.get("lr")
+    if hasattr(lr, "item"):
+        lr = float(lr.item())
+    return OptimizerInfo(type(optimizer).__name__, None if lr is None else float(lr), hyper, len(groups))
+
+
+def find_optimizer(frame: FrameType | None, script_file: str) -> Any:
+    """An optimizer the script has made, looking outward from the paused frame."""
+    import torch
+
+    while frame is not None:
+        if frame.f_code.co_filename == script_file:
+            for namespace in (frame.f_locals, frame.f_globals):
+                for value in list(namespace.values()):
+                    if isinstance(value, torch.optim.Optimizer):
+                        return value
+        frame = frame.f_back
+    return None

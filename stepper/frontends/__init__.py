@@ -1,0 +1,1 @@
+"""Non-interactive front ends: the plain transcript and the JSONL trace."""
