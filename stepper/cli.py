@@ -111,7 +111,13 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
             return run_app(session)
     from .frontends.transcript import run_transcript
 
-    return run_transcript(session, kind, sys.stdout, sys.stderr)
+    try:
+        return run_transcript(session, kind, sys.stdout, sys.stderr)
+    except BrokenPipeError:
+        # The reader went away (`stepper run --plain | head`): stop quietly, like other tools do.
+        session.stop()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _interactive_or_plain() -> str:

@@ -66,6 +66,7 @@ class PhaseTracer:
         self._losses: deque[Any] = deque(maxlen=8)
         self._forward_this_iteration = False
         self._backward_since_step = False
+        self._changed_quietly = False  # params changed in place, but no update is due (part of one)
 
     # --- sys.settrace entry points -----------------------------------------------------------------
 
@@ -124,8 +125,9 @@ class PhaseTracer:
             for p in phases:
                 if p not in state.group:
                     state.group.append(p)
+            if phases or self._changed_quietly:
+                state.group_line = line  # report the update's last line
             if phases:
-                state.group_line = line
                 state.region = state.region | self._region(code, line, phases[-1])
             if next_line in state.region and not returning:
                 return
@@ -208,6 +210,7 @@ class PhaseTracer:
         if state.before is not None:
             changed = watch.values_changed(state.before) or changed
             state.before = None
+        self._changed_quietly = changed and not self._backward_since_step
         if changed and self._backward_since_step:
             phases.append("step")
             self._backward_since_step = False
