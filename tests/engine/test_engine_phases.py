@@ -1,0 +1,181 @@
+"""The exact pauses of every training style issue 2 names: which phases each pause reports, in order,
+and which line of the script it points at.
+
+Each expected run is written as the list of pauses a learner would see: (phases, the line just run).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine_helpers import line_of, phases_of, run_script
+
+F, L, Z, B, S = "forward", "loss", "zero_grad", "backward", "step"
+
+
+def canonical(name: str, epochs: int) -> list[tuple[tuple[str, ...], str]]:
+    one = [
+        ((F,), "preds = model(x)"),
+        ((L,), "loss = loss_fn(preds, y)"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    return one * epochs
+
+
+def accumulation() -> list[tuple[tuple[str, ...], str]]:
+    micro = [
+        ((F,), "preds = model(chunks_x[i])"),
+        ((L,), "loss = loss_fn(preds, chunks_y[i]) / accumulate"),
+        ((B,), "loss.backward()"),
+    ]
+    update = [((S,), "optimizer.step()"), ((Z,), "optimizer.zero_grad()")]
+    one_update = micro + micro + update
+    # The zero_grad before the loop counts even though there is nothing to clear yet.
+    return [((Z,), "optimizer.zero_grad()")] + one_update * 4
+
+
+EXPECTED = {
+    # (a) the canonical five lines
+    "module_optimizer.py": canonical("module_optimizer.py", 3),
+    # (b) raw leaf tensors; the two-line update is one step, the two `p.grad = None` lines one zero_grad
+    "raw_tensors.py": [
+        ((F,), "preds = x @ w + b"),
+        ((L,), "loss = ((preds - y) ** 2).mean()"),
+        ((B,), "loss.backward()"),
+        ((S,), "b -= lr * b.grad"),
+        ((Z,), "b.grad = None"),
+    ]
+    * 3,
+    # (c) model.zero_grad() first (counted on the first iteration too), an update loop over parameters()
+    "sequential_manual.py": [
+        ((Z,), "model.zero_grad()"),
+        ((F,), "preds = model(x)"),
+        ((L,), "loss = loss_fn(preds, y)"),
+        ((B,), "loss.backward()"),
+        ((S,), "p -= lr * p.grad"),
+    ]
+    * 3,
+    # (d) functional loss, zero_grad(set_to_none=False), SGD with momentum
+    "functional_momentum.py": [
+        ((Z,), "optimizer.zero_grad(set_to_none=False)"),
+        ((F,), "logits = model(x)"),
+        ((L,), "loss = F.cross_entropy(logits, labels)"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 3,
+    # (e) forward and loss on one line, inside train()
+    "train_function.py": [
+        ((F, L), "loss = loss_fn(model(x), y)"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 3,
+    # (f) two epochs of two minibatches; never a pause inside TinyNet.forward
+    "dataloader_adam.py": [
+        ((Z,), "optimizer.zero_grad()"),
+        ((F,), "out = model(xb)"),
+        ((L,), "loss = loss_fn(out, yb)"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 4,
+    # (g) two backward passes per update; `loss / accumulate` is the same loss, not a second one
+    "accumulation_scheduler.py": accumulation(),
+    # (h) the loss overflows, but every phase still pauses
+    "diverging.py": canonical("diverging.py", 6),
+    # tutorial variant: updates and clearing through `.data`
+    "data_attribute_update.py": [
+        ((F,), "y_pred = x * w + b"),
+        ((L,), "loss = (y_pred - y).pow(2).sum()"),
+        ((B,), "loss.backward()"),
+        ((S,), "b.data -= learning_rate * b.grad.data"),
+        ((Z,), "b.grad.data.zero_()"),
+    ]
+    * 3,
+    # tutorial variant: a model that is a plain function, a hand-written MSE; update, then clearing
+    "function_model.py": [
+        ((F,), "pred = model(x)"),
+        ((L,), "loss = ((pred - y) ** 2).mean()"),
+        ((B,), "loss.backward()"),
+        ((S,), "bias -= 0.1 * bias.grad"),
+        ((Z,), "bias.grad.zero_()"),
+    ]
+    * 3,
+    # d2l: `l` is a vector of per-example losses, the scalar loss is made on the backward line, and
+    # sgd() updates and clears each parameter in turn inside one loop: one pause at its call.
+    "d2l_sgd.py": [
+        ((F,), "l = loss(net(X, w, b), y)"),
+        ((L, B), "l.sum().backward()"),
+        ((S, Z), "sgd([w, b], lr, batch_size)"),
+    ]
+    * 4,
+    # one line completing forward, loss and backward
+    "one_line_backward.py": [
+        ((Z,), "optimizer.zero_grad()"),
+        ((F, L, B), "loss_fn(model(x), y).backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 2,
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_phase_sequence(name):
+    session = run_script(name)
+    assert session.end.status == "ok", session.end
+    assert phases_of(session) == [phases for phases, _ in EXPECTED[name]]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_pause_points_at_the_line_just_run(name):
+    session = run_script(name)
+    expected = [(line_of(name, text), text) for _, text in EXPECTED[name]]
+    actual = [(snapshot.line, snapshot.code) for snapshot in session.history]
+    assert actual == expected
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_step_counts_updates_including_the_one_reported(name):
+    session = run_script(name)
+    updates = 0
+    for snapshot in session.history:
+        updates += "step" in snapshot.phases
+        assert snapshot.step == updates, snapshot
+        assert snapshot.file == str(session.source.path)
+    assert session.end.steps == updates
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_pauses_are_numbered_in_order(name):
+    session = run_script(name)
+    assert [snapshot.index for snapshot in session.history] == list(range(len(session.history)))
+
+
+def test_no_pause_inside_a_models_own_forward():
+    # TinyNet.forward calls two modules over three lines; the learner pauses only at the call site.
+    session = run_script("dataloader_adam.py")
+    forward_lines = {line_of("dataloader_adam.py", text) for text in (
+        "h = self.hidden(x)", "h = torch.tanh(h)", "return self.out(h)",
+    )}  # fmt: skip
+    assert session.history, "expected pauses"
+    assert not forward_lines & {snapshot.line for snapshot in session.history}
+    # ... and each minibatch's model call is one forward, not one per inner module.
+    assert sum(snapshot.phases.count("forward") for snapshot in session.history) == 4
+
+
+def test_no_pause_inside_a_model_written_as_a_function():
+    session = run_script("function_model.py")
+    inner = {line_of("function_model.py", "hidden = inputs @ weights"),
+             line_of("function_model.py", "return hidden + bias")}  # fmt: skip
+    assert not inner & {snapshot.line for snapshot in session.history}
+
+
+def test_scheduler_step_is_not_a_parameter_update():
+    session = run_script("accumulation_scheduler.py")
+    assert session.end.steps == 4
+    scheduler_line = line_of("accumulation_scheduler.py", "scheduler.step()")
+    assert scheduler_line not in {snapshot.line for snapshot in session.history}
