@@ -1,0 +1,149 @@
+"""The control API the TUI will drive: next phase, next step, pause, stop, and --steps (max_steps)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from engine_helpers import SAFETY_TIMEOUT, script_path
+from stepper.engine import Paused, Session, load_script
+
+# A loop long enough that it can only end by being stopped.
+ENDLESS = """\
+import torch
+from torch import nn
+
+x = torch.randn(4, 2)
+y = torch.randn(4, 1)
+model = nn.Linear(2, 1)
+loss_fn = nn.MSELoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+
+for epoch in range(10_000_000):
+    preds = model(x)
+    loss = loss_fn(preds, y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def script_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "stepper-script" and t.is_alive()]
+
+
+@pytest.fixture
+def endless(tmp_path):
+    path = tmp_path / "endless.py"
+    path.write_text(ENDLESS)
+    return str(path)
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_behind():
+    yield
+    for thread in script_threads():
+        thread.join(SAFETY_TIMEOUT)
+    assert not script_threads()
+
+
+def started(path: str, mode: str = "phase", **options) -> Session:
+    session = Session(load_script(path), seed=0, mode=mode, **options)
+    session.start()
+    return session
+
+
+def test_next_phase_moves_one_pause_at_a_time():
+    session = started(script_path("module_optimizer.py"))
+    try:
+        assert session.wait(SAFETY_TIMEOUT)
+        assert session.state == "paused"
+        assert [s.phases for s in session.history] == [("forward",)]
+        session.next_phase()
+        assert session.wait(SAFETY_TIMEOUT)
+        assert [s.phases for s in session.history] == [("forward",), ("loss",)]
+        assert session.history[-1].code == "loss = loss_fn(preds, y)"
+    finally:
+        session.stop()
+
+
+def test_next_step_runs_until_just_after_the_next_update():
+    session = started(script_path("module_optimizer.py"))
+    try:
+        assert session.wait(SAFETY_TIMEOUT)
+        session.next_step()
+        assert session.wait(SAFETY_TIMEOUT)
+        assert session.state == "paused"
+        last = session.history[-1]
+        assert last.phases == ("step",) and last.step == 1
+        assert len(session.history) == 5
+        session.next_step()
+        assert session.wait(SAFETY_TIMEOUT)
+        assert session.history[-1].step == 2 and len(session.history) == 10
+    finally:
+        session.stop()
+
+
+def test_continue_then_pause_waits_at_the_next_pause(endless):
+    reached = threading.Event()
+
+    def listener(event):
+        if isinstance(event, Paused) and event.snapshot.index >= 20:
+            reached.set()
+
+    session = started(endless, mode="continue", listener=listener)
+    try:
+        assert reached.wait(SAFETY_TIMEOUT)
+        session.pause()
+        assert session.wait(SAFETY_TIMEOUT)
+        assert session.state == "paused"
+        held = len(session.history)
+        session.next_phase()
+        assert session.wait(SAFETY_TIMEOUT)
+        assert len(session.history) == held + 1
+    finally:
+        session.stop()
+
+
+def test_stop_while_waiting_ends_the_thread(endless):
+    session = started(endless)
+    assert session.wait(SAFETY_TIMEOUT)
+    session.stop()
+    session.join(SAFETY_TIMEOUT)
+    assert session.finished
+    assert not script_threads()
+    assert session.end.status == "ok" and session.end.stopped
+    assert len(session.history) == 1
+
+
+def test_stop_while_running_ends_the_thread(endless):
+    reached = threading.Event()
+
+    def listener(event):
+        if isinstance(event, Paused) and event.snapshot.index >= 50:
+            reached.set()
+
+    session = started(endless, mode="continue", listener=listener)
+    assert reached.wait(SAFETY_TIMEOUT)
+    session.stop()
+    session.join(SAFETY_TIMEOUT)
+    assert session.finished and session.end.stopped
+    assert not script_threads()
+    assert session.end.error is None
+
+
+def test_stop_before_the_first_pause(endless):
+    session = started(endless, mode="continue")
+    session.stop()
+    session.join(SAFETY_TIMEOUT)
+    assert session.finished and not script_threads()
+    assert session.end.error is None
+
+
+def test_max_steps_stops_after_that_many_updates():
+    session = started(script_path("module_optimizer.py"), mode="continue", max_steps=2)
+    session.join(SAFETY_TIMEOUT)
+    assert session.finished
+    assert session.end.steps == 2 and session.end.stopped and session.end.status == "ok"
+    assert session.history[-1].phases == ("step",) and session.history[-1].step == 2
+    assert len(session.history) == 10
