@@ -3,6 +3,7 @@ until a script runs), so every front end can start fast and the engine can be us
 
 from .session import Finished, Loading, Output, Paused, Session, SessionEvent
 from .snapshot import PHASES, LossCurve, Notice, OptimizerInfo, RunEnd, ScriptError, Snapshot, TensorStats
+from . import output
 from .source import ScriptLoadError, ScriptSource, load_script
 
 __all__ = [

@@ -70,12 +70,12 @@ class _InputRouter(io.TextIOBase):
     def readline(self, size: int = -1) -> str:
         if threading.get_ident() in _sinks:
             self._refuse()
-        return self.original.readline(size)
+        return "" if self.original is None else self.original.readline(size)
 
     def read(self, size: int = -1) -> str:
         if threading.get_ident() in _sinks:
             self._refuse()
-        return self.original.read(size)
+        return "" if self.original is None else self.original.read(size)
 
     def readable(self) -> bool:
         return True
@@ -106,3 +106,10 @@ def capture_thread(sink: Sink) -> None:
 def release_thread() -> None:
     with _lock:
         _sinks.pop(threading.get_ident(), None)
+
+
+def unwrap(stream):
+    """The real stream behind our router (front ends write their own text there, from any thread)."""
+    while isinstance(stream, (_Router, _InputRouter)):
+        stream = stream.original
+    return stream

@@ -99,6 +99,7 @@ class Session:
         self._step = 0
         self._loss_history: list[float] = []
         self._optimizer: Any = None
+        self._stats_cache: dict[str, tuple[tuple, Any]] = {}
 
     # --- control API (any thread) --------------------------------------------------------------------
 
@@ -321,10 +322,23 @@ class Session:
             watch.ensure_names(frame, self.source.path)
         params = {}
         grads = {}
+        cache = self._stats_cache
         for name, tensor in watch.items():
-            params[name] = summarize(tensor)
+            # A tensor unchanged since the last pause keeps its summary (no copy, no reduction).
+            key = (id(tensor), tensor._version, watch.param_generation)
+            hit = cache.get(name)
+            if hit is None or hit[0] != key:
+                hit = cache[name] = (key, summarize(tensor))
+            params[name] = hit[1]
             grad = tensor.grad
-            grads[name] = None if grad is None else summarize(grad)
+            if grad is None:
+                grads[name] = None
+                continue
+            gkey = (id(grad), grad._version, watch.grad_generation)
+            ghit = cache.get(name + ".grad")
+            if ghit is None or ghit[0] != gkey:
+                ghit = cache[name + ".grad"] = (gkey, summarize(grad))
+            grads[name] = ghit[1]
         loss = self._tracer.loss_value if self._tracer is not None else None
         nonfinite = (loss is not None and not math.isfinite(loss)) or any(
             s.nonfinite for s in params.values()

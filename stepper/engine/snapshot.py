@@ -8,30 +8,32 @@ Python floats and lists) and nothing of the screen.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 # The five phases of one training iteration, in the order a canonical loop runs them.
 PHASES = ("forward", "loss", "zero_grad", "backward", "step")
 
 
-@dataclass(frozen=True)
-class TensorStats:
-    """Summary of one tensor: shape, dtype, device, statistics and, for small tensors, every value."""
+class TensorStats(NamedTuple):
+    """Summary of one tensor: shape, dtype, device, statistics and, for small tensors, every value.
+
+    A named tuple rather than a dataclass: thousands are made per second while a loop runs.
+    """
 
     shape: tuple[int, ...]
     dtype: str
     device: str
     numel: int
     mean: float | None
-    std: float | None
+    std: float | None  # population standard deviation (divides by n)
     min: float | None
     max: float | None
-    norm: float | None
+    norm: float | None  # L2 norm
     nan: int = 0
     inf: int = 0
-    zeros: bool = False
+    zeros: bool = False  # every element is exactly zero
     # Full flat values (row-major) when the tensor has at most SMALL_TENSOR elements, else None.
     values: tuple[float, ...] | None = None
 
@@ -40,12 +42,22 @@ class TensorStats:
         return self.nan > 0 or self.inf > 0
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["shape"] = list(self.shape)
-        data["values"] = None if self.values is None else [_json_float(v) for v in self.values]
-        for key in ("mean", "std", "min", "max", "norm"):
-            data[key] = _json_float(data[key])
-        return data
+        f = _json_float
+        return {
+            "shape": list(self.shape),
+            "dtype": self.dtype,
+            "device": self.device,
+            "numel": self.numel,
+            "mean": f(self.mean),
+            "std": f(self.std),
+            "min": f(self.min),
+            "max": f(self.max),
+            "norm": f(self.norm),
+            "nan": self.nan,
+            "inf": self.inf,
+            "zeros": self.zeros,
+            "values": None if self.values is None else [f(v) for v in self.values],
+        }
 
 
 @dataclass(frozen=True)
@@ -116,7 +128,8 @@ class Snapshot:
     # The loss value at every update so far (one float per completed step, the latest last).
     loss_history: LossCurve = field(default_factory=lambda: LossCurve([], 0))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, lean: bool = False) -> dict[str, Any]:
+        """The JSONL pause object (`lean` leaves params/grads as None for a writer that fills them)."""
         return {
             "event": "pause",
             "index": self.index,
@@ -126,8 +139,8 @@ class Snapshot:
             "line": self.line,
             "code": self.code,
             "loss": _json_float(self.loss),
-            "params": {name: stats.to_json() for name, stats in self.params.items()},
-            "grads": {name: None if s is None else s.to_json() for name, s in self.grads.items()},
+            "params": None if lean else {name: stats.to_json() for name, stats in self.params.items()},
+            "grads": None if lean else {n: None if s is None else s.to_json() for n, s in self.grads.items()},
             "optimizer": None if self.optimizer is None else self.optimizer.to_json(),
             "nonfinite": self.nonfinite,
             "warnings": [w.to_json() for w in self.warnings],

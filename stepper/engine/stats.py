@@ -26,7 +26,8 @@ def summarize(tensor: Any) -> TensorStats:
         t = t.abs()
     if numel <= SMALL_TENSOR:
         # One copy to the host; the statistics of a few numbers are cheaper in Python than as kernels.
-        values = tuple(float(v) for v in t.reshape(-1).tolist())
+        values = t.reshape(-1).tolist()
+        values = tuple(values if t.is_floating_point() else map(float, values))
         return _stats_from_values(shape, dtype, device, values)
     # Big tensors: reductions on the tensor's own device, then one small copy of the results.
     f = t.float() if not t.is_floating_point() or t.dtype in (torch.float16, torch.bfloat16) else t
@@ -61,19 +62,23 @@ def summarize(tensor: Any) -> TensorStats:
 
 
 def _stats_from_values(shape, dtype, device, values: tuple[float, ...]) -> TensorStats:
-    finite = [v for v in values if math.isfinite(v)]
-    nan = sum(1 for v in values if math.isnan(v))
-    inf = len(values) - len(finite) - nan
+    n = len(values)
+    total = sum(values)
+    if math.isfinite(total):  # then every value is finite (a NaN or Inf would poison the sum)
+        finite = values
+        nan = inf = 0
+    else:
+        finite = tuple(v for v in values if math.isfinite(v))
+        nan = sum(1 for v in values if v != v)
+        inf = n - len(finite) - nan
+        total = sum(finite)
     if finite:
-        n = len(finite)
-        mean = math.fsum(finite) / n
-        std = math.sqrt(max(0.0, math.fsum((v - mean) ** 2 for v in finite) / n))
+        k = len(finite)
+        mean = total / k
+        std = math.sqrt(sum((v - mean) * (v - mean) for v in finite) / k)
         lo, hi = min(finite), max(finite)
+        norm = math.inf if inf else math.sqrt(sum(v * v for v in finite))
     else:
         mean = std = lo = hi = math.nan
-    norm = math.inf if inf else math.sqrt(math.fsum(v * v for v in finite))
-    zeros = all(v == 0 for v in values)
-    return TensorStats(
-        shape, dtype, device, len(values), mean, std, lo, hi, norm,
-        nan=nan, inf=inf, zeros=zeros, values=values,
-    )  # fmt: skip
+        norm = math.inf if inf else math.nan
+    return TensorStats(shape, dtype, device, n, mean, std, lo, hi, norm, nan, inf, not any(values), values)

@@ -61,6 +61,7 @@ class PhaseTracer:
         self._busy: dict[CodeType, set[int]] = {}  # lines where forward/loss/backward happened
         self._region_cache: dict[tuple, frozenset[int]] = {}
         self._line_kinds: dict[int, str | None] = {}
+        self._stored: dict[CodeType, dict[int, tuple[str, ...]]] = {}
         # Recent forward outputs and losses (strong references keep their ids from being reused).
         self._forwards: deque[Any] = deque(maxlen=8)
         self._losses: deque[Any] = deque(maxlen=8)
@@ -159,8 +160,14 @@ class PhaseTracer:
         self._carry = []
         watch = self.watch
         reported: list[Any] = []
-        for event in self.hooks.drain():
+        hooks = self.hooks
+        events = hooks.drain() if hooks.events else ()
+        for event in events:
             kind = event.kind
+            if kind == "step":
+                watch.param_generation += 1
+            elif kind in ("zero_grad", "backward"):
+                watch.grad_generation += 1
             if kind == "forward":
                 self._note_forward(event.tensor)
                 reported.append(event.tensor)
@@ -192,7 +199,11 @@ class PhaseTracer:
 
         # New tensors the finished line bound (or the value a helper returns).
         candidates: list[Any] = []
-        names = stored_names(frame.f_code).get(line)
+        code = frame.f_code
+        stored = self._stored.get(code)
+        if stored is None:
+            stored = self._stored[code] = stored_names(code)
+        names = stored.get(line)
         if names:
             local_vars = frame.f_locals
             candidates.extend(local_vars.get(name) for name in names)
@@ -211,10 +222,13 @@ class PhaseTracer:
             changed = watch.values_changed(state.before) or changed
             state.before = None
         self._changed_quietly = changed and not self._backward_since_step
+        if changed:
+            watch.param_generation += 1
         if changed and self._backward_since_step:
             phases.append("step")
             self._backward_since_step = False
         if self._line_kind(line) == "zero_grad" and "zero_grad" not in phases and watch.grads_zeroed():
+            watch.grad_generation += 1
             phases.append("zero_grad")
         return phases
 

@@ -69,6 +69,10 @@ class ParamWatch:
     def __init__(self, loop_targets: frozenset[str] = frozenset()):
         self.tracked: dict[int, Tracked] = {}
         self._names_stale = False
+        # Bumped whenever parameters (or gradients) may have changed, even where no version counter
+        # moved (updates through `.data`): a summary taken in the same generation is still true.
+        self.param_generation = 0
+        self.grad_generation = 0
         # Variables a `for` loop binds (`for p in params`) are poor names for a parameter.
         self._loop_targets = loop_targets
 

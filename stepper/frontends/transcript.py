@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 from typing import TextIO
 
-from ..engine import Finished, Output, Paused, RunEnd, Session, Snapshot
+from ..engine import Output, Paused, RunEnd, Session, Snapshot, output
 from ..format import num, tensor_text
 
 
@@ -50,32 +49,74 @@ def error_paragraph(end: RunEnd, name: str) -> str:
     return text
 
 
+class JsonlWriter:
+    """Writes `Snapshot.to_json()` as one line, fast: a tensor summary shared by consecutive pauses
+    (a parameter that did not change) is serialised once and its text reused."""
+
+    def __init__(self) -> None:
+        self._fragments: dict[int, tuple[object, str]] = {}
+
+    def _stats(self, stats) -> str:
+        if stats is None:
+            return "null"
+        hit = self._fragments.get(id(stats))
+        if hit is None or hit[0] is not stats:
+            if len(self._fragments) > 4096:
+                self._fragments.clear()
+            hit = self._fragments[id(stats)] = (stats, json.dumps(stats.to_json()))
+        return hit[1]
+
+    def line(self, snapshot: Snapshot) -> str:
+        data = snapshot.to_json(lean=True)
+        params = ", ".join(f"{json.dumps(k)}: {self._stats(v)}" for k, v in snapshot.params.items())
+        grads = ", ".join(f"{json.dumps(k)}: {self._stats(v)}" for k, v in snapshot.grads.items())
+        head = json.dumps(data)
+        # Splice the pre-serialised tensors in place of the two placeholders.
+        head = head.replace('"params": null', "\"params\": {" + params + "}", 1)
+        return head.replace('"grads": null', "\"grads\": {" + grads + "}", 1)
+
+
 def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int:
-    """Drive `session` to the end, writing a plain or JSONL transcript. Returns the exit status."""
-    events: queue.Queue = queue.Queue()
-    session.listener = events.put
-    session._mode = "continue"
-    session.start()
-    end: RunEnd | None = None
-    try:
-        while end is None:
-            event = events.get()
+    """Drive `session` to the end, writing a plain or JSONL transcript. Returns the exit status.
+
+    The transcript is written from the script's thread as each pause happens (no hand-over to
+    another thread, which would cost more than the writing itself on a fast loop).
+    """
+    out, err = output.unwrap(out), output.unwrap(err)
+    jsonl = JsonlWriter()
+    broken: list[BaseException] = []
+
+    def listener(event) -> None:
+        if broken:
+            return
+        try:
             if isinstance(event, Paused):
                 if kind == "jsonl":
-                    out.write(json.dumps(event.snapshot.to_json()) + "\n")
+                    out.write(jsonl.line(event.snapshot) + "\n")
                 else:
                     out.write(plain_block(event.snapshot) + "\n")
             elif isinstance(event, Output):
                 # In JSONL mode stdout carries only JSON: the script's own output goes to stderr.
                 target = out if kind == "plain" and event.stream == "stdout" else err
                 target.write(event.text)
-            elif isinstance(event, Finished):
-                end = event.end
-            out.flush()
+        except BrokenPipeError as exc:  # the reader went away: stop the script, report in main thread
+            broken.append(exc)
+            session.stop(timeout=0)
+
+    session.listener = listener
+    session._mode = "continue"
+    session.start()
+    try:
+        while not session.finished:
+            session.join(0.2)
     except KeyboardInterrupt:
         session.stop()
         err.write("\nstepper: interrupted.\n")
         return 130
+    if broken:
+        raise broken[0]
+    end = session.end
+    assert end is not None
     if kind == "jsonl":
         out.write(json.dumps(end.to_json()) + "\n")
     elif end.error is None:

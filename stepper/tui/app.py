@@ -1,0 +1,396 @@
+"""The stepper app: drives one engine `Session` from the keyboard and draws its pauses.
+
+Data flows one way. The session's worker thread posts `SessionChanged` (no data, so a burst collapses
+to one); the app then reads `session.history` and `session.state` and hands each panel a `Frame`.
+Nothing here runs the script: the app only calls the session's thread-safe control methods.
+"""
+
+from __future__ import annotations
+
+import os
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from ..engine import Session
+from .frame import Frame, frame_at
+from .messages import SessionChanged
+from .screens import GoToStepScreen, HelpScreen, OutputScreen
+from .widgets import CodeView, ErrorPanel, GradsView, LossPlot, Notice, ParamsView, PhaseStrip, StatusBar
+from .widgets.status import StatusInfo
+
+SPEEDS = (1, 2, 4, 8, 16, 32, 64)  # phases per second while playing
+DEFAULT_SPEED = 2  # index into SPEEDS: 4 phases a second
+# While playing (or running to a step), these keys keep it going; any other key pauses.
+KEEP_PLAYING = {"plus", "equals_sign", "minus", "ctrl+c", "q"}
+
+
+class StepperApp(App[None]):
+    CSS_PATH = "stepper.tcss"
+    TITLE = "stepper"
+    ENABLE_COMMAND_PALETTE = False
+
+    BINDINGS = [
+        Binding("space,n", "next_phase", "phase", key_display="spc", id="next_phase"),
+        Binding("s,enter", "next_step", "step", id="next_step"),
+        Binding("c", "play", "play", id="play"),
+        Binding("p", "pause", "pause", id="pause"),
+        Binding("b,left", "back", "back", key_display="←", id="back"),
+        Binding("f,right", "forward", "fwd", key_display="→", id="forward"),
+        Binding("g", "go_to_step", "goto", id="go_to_step"),
+        Binding("r", "restart", "restart", id="restart"),
+        Binding("o", "output", "output", show=False, id="output"),
+        Binding("l", "toggle_log", "log", show=False, id="toggle_log"),
+        Binding("plus,equals_sign", "faster", "faster", show=False, id="faster"),
+        Binding("minus", "slower", "slower", show=False, id="slower"),
+        Binding("ctrl+s", "save_screenshot", "screenshot", show=False, id="screenshot"),
+        Binding("question_mark", "help", "help", key_display="?", id="help"),
+        Binding("q", "quit", "quit", id="quit"),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True, id="quit_ctrl_c"),
+    ]
+
+    def __init__(self, session: Session, *, autostart: bool = True) -> None:
+        super().__init__()
+        self.session = session
+        self.generation = 0  # bumped on restart; messages from an older session are ignored
+        self.cursor: int | None = None  # the pause looked at in history; None = the live one
+        self.playing = False
+        self.speed = DEFAULT_SPEED
+        self.target_step: int | None = None  # running forward to this step (g)
+        self.log_scale = False
+        self.autostart = autostart
+        self._play_timer: Timer | None = None
+        self._notice = ""
+        self._shown: tuple | None = None  # what the panels last drew, to skip identical redraws
+
+    # --- layout ----------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield PhaseStrip(id="phases")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield ErrorPanel(id="error")
+                yield CodeView(self.session.source, id="code")
+            with Vertical(id="right"):
+                yield ParamsView(id="params")
+                yield GradsView(id="grads")
+                yield LossPlot(id="loss")
+        yield Notice(id="notice")
+        yield StatusBar(id="status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.update_view()
+        if self.autostart:
+            # Start the session after the first frame is drawn: its worker imports torch, which holds
+            # the interpreter for seconds and would otherwise delay the first paint.
+            self.call_after_refresh(self.start_session)
+
+    def start_session(self) -> None:
+        generation = self.generation
+        self.session.listener = lambda _event: self.post_message(SessionChanged(generation))
+        self.session.start()
+        self.update_view()
+
+    def on_unmount(self) -> None:
+        self.session.listener = None
+        self.session.stop(timeout=0.5)
+
+    # --- what is on screen -----------------------------------------------------------------------------
+
+    @property
+    def shown_index(self) -> int | None:
+        """The index in history of the pause on screen (None before the first pause)."""
+        count = len(self.session.history)
+        if count == 0:
+            return None
+        return self.cursor if self.cursor is not None else count - 1
+
+    @property
+    def live(self) -> bool:
+        return self.cursor is None
+
+    def current_frame(self) -> Frame:
+        session = self.session
+        return frame_at(session.source, session.history, self.cursor, session.end)
+
+    def state(self) -> tuple[str, str]:
+        """The status badge: (state key, label)."""
+        session = self.session
+        if session.end is not None:
+            end = session.end
+            if end.status == "error":
+                return "error", f"error: {end.error.type}" if end.error else "error"
+            how = "stopped" if end.stopped else "finished"
+            return "finished", f"{how} after {end.steps} steps"
+        if session.state in ("idle", "loading"):
+            return "loading", "loading PyTorch…"
+        if self.playing:
+            return "playing", f"▶ playing {SPEEDS[self.speed]}/s"
+        if self.target_step is not None:
+            return "running", f"running to step {self.target_step}…"
+        if session.state == "running":
+            return "running", "running…" if session.history else "starting the script…"
+        return "paused", "paused"
+
+    def update_view(self) -> None:
+        frame = self.current_frame()
+        key = (self.generation, frame.index, frame.error, self.log_scale)
+        if key != self._shown:
+            self._shown = key
+            self.query_one(PhaseStrip).show(frame)
+            self.query_one(ErrorPanel).show(frame)
+            self.query_one(CodeView).show(frame)
+            self.query_one(ParamsView).show(frame)
+            self.query_one(GradsView).show(frame)
+            self.query_one(LossPlot).show(frame, self.log_scale)
+        state, label = self.state()
+        count = len(self.session.history)
+        self.query_one(StatusBar).show(
+            StatusInfo(state, label, frame.snapshot, frame.index, count, self.live or frame.index == count - 1)
+        )
+        self.query_one(Notice).say(self._notice)
+        self.refresh_bindings()
+
+    def say(self, message: str) -> None:
+        self._notice = message
+
+    # --- the session talking ---------------------------------------------------------------------------
+
+    def on_session_changed(self, message: SessionChanged) -> None:
+        if message.generation != self.generation:
+            return
+        session = self.session
+        if session.finished:
+            if self.playing or self.target_step is not None:
+                self.stop_running()
+        elif session.state == "paused" and self.target_step is not None:
+            if self.live_step() >= self.target_step:
+                self.say(f"Reached step {self.target_step}.")
+                self.target_step = None
+            else:
+                session.next_step()
+        self.update_view()
+
+    def live_step(self) -> int:
+        history = self.session.history
+        return history[-1].step if history else 0
+
+    def on_event(self, event: events.Event):  # type: ignore[override]
+        # "Any key pauses": while playing or running to a step, a key other than the speed keys stops
+        # the run and does nothing else, so the learner can stop exactly where they are.
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and (self.playing or self.target_step is not None)
+            and event.key not in KEEP_PLAYING
+            and len(self.screen_stack) == 1
+        ):
+            self.stop_running()
+            self.say("Paused. space/n: next phase · c: play again")
+            self.update_view()
+            return None
+        return super().on_event(event)
+
+    # --- which keys apply now --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        session = self.session
+        can_run = session.state == "paused" and not self.playing and self.target_step is None
+        browsing = not self.live
+        enabled = {
+            "next_phase": can_run or (browsing and not session.finished),
+            "next_step": can_run or (browsing and not session.finished),
+            "play": can_run or self.playing,
+            "pause": self.playing or self.target_step is not None or session.state == "running",
+            "back": (self.shown_index or 0) > 0,
+            "forward": browsing,
+            "go_to_step": bool(session.history),
+            "faster": self.speed < len(SPEEDS) - 1,
+            "slower": self.speed > 0,
+        }.get(action, True)
+        return True if enabled else None  # None: shown greyed out in the footer
+
+    # --- actions ---------------------------------------------------------------------------------------
+
+    def return_to_live(self) -> bool:
+        """Stepping from a past pause first comes back to the live one (and says so). True if it did."""
+        if self.live:
+            return False
+        self.cursor = None
+        self.say("Back at the live pause (history is kept: b/← to look again). Press the key again to run on.")
+        self.update_view()
+        return True
+
+    def action_next_phase(self) -> None:
+        if self.return_to_live():
+            return
+        if self.session.state == "paused":
+            self.say("")
+            self.session.next_phase()
+            self.update_view()
+
+    def action_next_step(self) -> None:
+        if self.return_to_live():
+            return
+        if self.session.state == "paused":
+            self.say("")
+            self.session.next_step()
+            self.update_view()
+
+    def action_play(self) -> None:
+        if self.playing:
+            self.stop_running()
+            self.update_view()
+            return
+        if self.return_to_live() or self.session.finished:
+            return
+        self.playing = True
+        self.say(f"Playing at {SPEEDS[self.speed]} phases a second: + / - change speed, any key pauses.")
+        self._restart_timer()
+        self.update_view()
+
+    def action_pause(self) -> None:
+        self.stop_running()
+        if self.session.state == "running":
+            self.session.pause()
+        self.update_view()
+
+    def stop_running(self) -> None:
+        self.playing = False
+        self.target_step = None
+        if self._play_timer is not None:
+            self._play_timer.stop()
+            self._play_timer = None
+
+    def _restart_timer(self) -> None:
+        if self._play_timer is not None:
+            self._play_timer.stop()
+        self._play_timer = self.set_interval(1 / SPEEDS[self.speed], self._play_tick)
+
+    def _play_tick(self) -> None:
+        session = self.session
+        if session.finished:
+            self.stop_running()
+            self.update_view()
+        elif session.state == "paused":
+            session.next_phase()
+
+    def action_faster(self) -> None:
+        self._change_speed(+1)
+
+    def action_slower(self) -> None:
+        self._change_speed(-1)
+
+    def _change_speed(self, delta: int) -> None:
+        self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
+        self.say(f"Speed: {SPEEDS[self.speed]} phases a second.")
+        if self.playing:
+            self._restart_timer()
+        self.update_view()
+
+    def action_back(self) -> None:
+        index = self.shown_index
+        if index is None or index == 0:
+            self.say("This is the first pause." if index == 0 else "")
+        else:
+            self.cursor = index - 1
+            self.say("Looking back: f/→ goes forward, space/n/s return to the live pause first.")
+        self.update_view()
+
+    def action_forward(self) -> None:
+        if self.live:
+            self.say("Already at the live pause.")
+        else:
+            self.cursor += 1
+            if self.cursor >= len(self.session.history) - 1:
+                self.cursor = None
+                self.say("Back at the live pause.")
+        self.update_view()
+
+    def action_go_to_step(self) -> None:
+        self.push_screen(GoToStepScreen(self.live_step()), self.go_to_step)
+
+    def go_to_step(self, step: int | None) -> None:
+        """Show the pause just after update `step` (step 0: the first pause), running forward if needed."""
+        if step is None:
+            return
+        history = self.session.history
+        step = max(0, step)
+        if step <= self.live_step():
+            index = pause_after_step(history, step)
+            self.cursor = None if index >= len(history) - 1 else index
+            self.say(f"Step {step}: pause {index + 1} of {len(history)}.")
+        elif self.session.finished:
+            self.say(f"The run ended at step {self.live_step()}; there is no step {step}.")
+        else:
+            self.cursor = None
+            self.target_step = step
+            self.say(f"Running to step {step}… (any key stops)")
+            if self.session.state == "paused":
+                self.session.next_step()
+        self.update_view()
+
+    def action_restart(self) -> None:
+        old = self.session
+        self.stop_running()
+        old.listener = None
+        old.stop(timeout=2.0)
+        self.session = Session(old.source, seed=old.seed, max_steps=old.max_steps, argv=old.argv)
+        self.generation += 1
+        self.cursor = None
+        self.say("Restarted the script from the start.")
+        self.start_session()
+
+    def action_toggle_log(self) -> None:
+        self.log_scale = not self.log_scale
+        self.say(f"Loss plot: {'log' if self.log_scale else 'linear'} scale.")
+        self.update_view()
+
+    def action_output(self) -> None:
+        self.push_screen(OutputScreen(self.session.output))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_save_screenshot(self) -> None:
+        name = f"stepper-pause-{(self.shown_index or 0) + 1}.svg"
+        path = self.save_screenshot(filename=name)
+        self.say(f"Saved {os.path.relpath(path)}")
+        self.update_view()
+
+    def action_quit(self) -> None:
+        self.stop_running()
+        self.session.listener = None
+        self.session.stop(timeout=0.5)
+        self.exit(return_code=self.exit_status())
+
+    def exit_status(self) -> int:
+        end = self.session.end
+        return 1 if end is not None and end.status == "error" else 0
+
+
+def pause_after_step(history, step: int) -> int:
+    """Index of the pause that reports update number `step` (0: the first pause)."""
+    if step <= 0 or not history:
+        return 0
+    for snapshot in history:
+        if snapshot.step >= step and "step" in snapshot.phases:
+            return snapshot.index
+    for snapshot in history:
+        if snapshot.step >= step:
+            return snapshot.index
+    return len(history) - 1
+
+
+def run_app(session: Session) -> int:
+    """Run the app on `session` until the learner quits. Exit status 1 when the script raised."""
+    app = StepperApp(session)
+    app.run()
+    if app.return_code not in (None, 0):
+        return app.return_code
+    return app.exit_status()

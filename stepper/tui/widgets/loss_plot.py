@@ -1,0 +1,83 @@
+"""The loss plot: loss per step, the latest point marked, linear or log scale.
+
+plotext 5 takes the logarithm of the plotted data in place when `yscale("log")` is set, so every
+re-render (a resize, a refresh) took it again and eventually crashed on a negative number. So this
+widget never uses plotext's log scale: it plots log10(loss) itself on a linear axis and labels the
+ticks with the real values. It also rebuilds the figure on every render from its own copy of the
+data, downsampled to what the plot's width can show.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual_plotext import PlotextPlot
+
+from ...format import num
+from ..frame import Frame
+
+
+def downsample(values: Sequence[float], limit: int) -> list[tuple[int, float]]:
+    """At most `limit` (step, loss) points spread evenly over the run; the first and last always kept."""
+    count = len(values)
+    if count <= limit or limit < 2:
+        return [(i + 1, values[i]) for i in range(count)]
+    picks = sorted({round(k * (count - 1) / (limit - 1)) for k in range(limit)})
+    return [(i + 1, values[i]) for i in picks]
+
+
+def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
+    """Tick positions (in log10 units) and their labels (real loss values) for a log axis."""
+    if high - low < 1e-9:
+        return [low], [num(10**low)]
+    count = 4
+    positions = [low + (high - low) * k / (count - 1) for k in range(count)]
+    return positions, [num(10**p, 3) for p in positions]
+
+
+class LossPlot(PlotextPlot):
+    DEFAULT_CSS = """
+    LossPlot { height: 1fr; min-height: 6; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.losses: tuple[float, ...] = ()
+        self.log_scale = False
+        self.border_title = "loss per step"
+
+    def show(self, frame: Frame, log_scale: bool) -> None:
+        snapshot = frame.snapshot
+        losses = tuple(snapshot.loss_history) if snapshot is not None else ()
+        if losses == self.losses and log_scale == self.log_scale:
+            return
+        self.losses = losses
+        self.log_scale = log_scale
+        self.border_title = "loss per step · log" if log_scale else "loss per step"
+        self.refresh()
+
+    def render(self) -> Text:
+        finite = [(i + 1, v) for i, v in enumerate(self.losses) if math.isfinite(v)]
+        if self.log_scale:
+            finite = [(step, v) for step, v in finite if v > 0]
+        if not finite:
+            why = "no finite loss to plot" if self.losses else "the loss appears here after the first step"
+            return Text(why, style="dim")
+        steps = [step for step, _ in finite]
+        values = [v for _, v in finite]
+        points = downsample(values, max(2, 2 * (self.size.width - 10)))
+        xs = [steps[i - 1] for i, _ in points]
+        ys = [math.log10(v) if self.log_scale else v for _, v in points]
+        plt = self.plt
+        plt.clear_figure()
+        plt.plot(xs, ys, marker="braille")
+        plt.scatter([xs[-1]], [ys[-1]], marker="●")
+        if self.log_scale:
+            plt.yticks(*log_ticks(min(ys), max(ys)))
+        if len(xs) == 1:
+            plt.xlim(0, 2)
+        hidden = len(self.losses) - len(finite)
+        plt.title(f"{num(values[-1])} at step {steps[-1]}" + (f" · {hidden} hidden" if hidden else ""))
+        return super().render()

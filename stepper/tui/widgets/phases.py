@@ -1,0 +1,43 @@
+"""The phase strip: the step number and the five phases of one iteration, the one just done marked."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ...engine import PHASES
+from ..frame import Frame
+
+
+class PhaseStrip(Widget):
+    DEFAULT_CSS = """
+    PhaseStrip { height: 1; padding: 0 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.frame: Frame | None = None
+
+    def show(self, frame: Frame) -> None:
+        self.frame = frame
+        self.refresh()
+
+    def render(self) -> Text:
+        snapshot = self.frame.snapshot if self.frame is not None else None
+        text = Text(no_wrap=True, overflow="crop")
+        step = "-" if snapshot is None else str(snapshot.step)
+        text.append(f"step {step}", style="bold")
+        text.append("  │  ", style="dim")
+        done = set(snapshot.phases) if snapshot is not None else set()
+        # Phases before the earliest one just done count as done in this iteration (canonical order).
+        first = min((PHASES.index(p) for p in done if p in PHASES), default=-1)
+        for position, phase in enumerate(PHASES):
+            if position:
+                text.append(" → ", style="dim")
+            if phase in done:
+                text.append(f"▶{phase}", style="bold reverse")
+            elif position < first:
+                text.append(f"✓{phase}")
+            else:
+                text.append(f" {phase}", style="dim")
+        return text

@@ -1,0 +1,89 @@
+"""The status bar (state, step, phase, loss, lr, where in history) and the one-line notice under it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ...engine import Snapshot
+from ...format import num
+
+STATE_STYLES = {
+    "loading": "bold black on yellow",
+    "running": "bold black on cyan",
+    "paused": "bold black on green",
+    "playing": "bold black on cyan",
+    "finished": "bold black on blue",
+    "error": "bold white on red",
+}
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    state: str  # a key of STATE_STYLES
+    label: str  # what the badge says: "loading PyTorch…", "paused", "▶ playing 4/s", …
+    snapshot: Snapshot | None
+    index: int | None  # 0-based pause shown
+    count: int  # pauses in history
+    live: bool
+
+
+class StatusBar(Widget):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.info: StatusInfo | None = None
+
+    def show(self, info: StatusInfo) -> None:
+        if info != self.info:
+            self.info = info
+            self.refresh()
+
+    def render(self) -> Text:
+        info = self.info
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if info is None:
+            return text
+        text.append(f" {info.label} ", style=STATE_STYLES.get(info.state, "reverse"))
+        snapshot = info.snapshot
+        if snapshot is not None:
+            lr = snapshot.optimizer.lr if snapshot.optimizer is not None else None
+            text.append(f" step {snapshot.step} · {'+'.join(snapshot.phases)} · loss {num(snapshot.loss)}")
+            text.append(f" · lr {num(lr)}")
+            if snapshot.nonfinite:
+                text.append(" · NaN/Inf!", style="bold red")
+        where = f"pause {info.index + 1}/{info.count}" if info.index is not None else ""
+        if not info.live:
+            where = f"◀ HISTORY {where}"
+        if where:
+            room = max(1, self.size.width - text.cell_len - len(where) - 1)
+            text.append(" " * room)
+            text.append(where, style="bold reverse" if not info.live else "dim")
+        return text
+
+
+class Notice(Widget):
+    """A one-line message about the last action; hidden when there is nothing to say."""
+
+    DEFAULT_CSS = """
+    Notice { height: 1; display: none; padding: 0 1; }
+    Notice.-shown { display: block; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.message = ""
+
+    def say(self, message: str) -> None:
+        if message != self.message:
+            self.message = message
+            self.set_class(bool(message), "-shown")
+            self.refresh()
+
+    def render(self) -> Text:
+        return Text(self.message, style="italic", no_wrap=True, overflow="ellipsis")
