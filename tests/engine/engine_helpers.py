@@ -82,6 +82,7 @@ def _command(args: list[str]) -> list[str]:
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
+    env.setdefault("OMP_NUM_THREADS", "1")  # many torch processes at once share few cores
     env.pop("PYTHONWARNINGS", None)
     return env
 

@@ -1,0 +1,278 @@
+"""The real `stepper` command, end to end, in subprocesses: bad input, transcripts, --steps, --seed, the
+script's own output, the lessons. All commands start together (each pays for importing torch)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import pytest
+from engine_helpers import assert_clear_message, line_of, run_cli_many, script_path
+
+LOOP = """\
+import sys
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+model = nn.Linear(3, 1)
+loss_fn = nn.MSELoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+batches = [torch.randn(4, 3), torch.randn(4, 3), torch.randn(4, 5)]
+
+for epoch in range(3):
+    x = batches[epoch]
+    preds = model(x)
+    loss = loss_fn(preds, torch.zeros(4, 1))
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    print(f"epoch {epoch} done")
+    {extra}
+"""
+
+# The third batch has 5 features, not 3: the model call fails in the middle of the loop.
+CRASH = LOOP.replace("    {extra}\n", "")
+CRASH_LINE = CRASH.splitlines().index("    preds = model(x)") + 1
+
+SCRIPTS = {
+    "crash.py": CRASH,
+    "exit_zero.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "sys.exit(0)"),
+    "exit_three.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "sys.exit(3)"),
+    "asks.py": LOOP.replace("batches[epoch]", "batches[0]").replace(
+        "{extra}", 'answer = input("keep going? ")'
+    ),
+    "broken.py": "import torch\n\nfor epoch in range(3)\n    print(epoch)\n",
+    "no_training.py": (
+        "import torch\n\nx = torch.ones(3)\nprint('the sum is', (x * 2).sum().item())\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    for name, text in SCRIPTS.items():
+        (folder / name).write_text(text)
+    (folder / "a_folder").mkdir()
+    canonical = script_path("module_optimizer.py")
+    scenarios = {
+        "missing": ["run", "missing.py", "--plain"],
+        "missing_jsonl": ["run", "missing.py", "--jsonl"],
+        "directory": ["run", "a_folder", "--plain"],
+        "syntax": ["run", "broken.py", "--plain"],
+        "no_training": ["run", "no_training.py", "--plain"],
+        "crash_plain": ["run", "crash.py", "--plain"],
+        "crash_jsonl": ["run", "crash.py", "--jsonl"],
+        "nan": ["run", script_path("diverging.py"), "--jsonl"],
+        "exit_zero": ["run", "exit_zero.py", "--jsonl"],
+        "exit_three": ["run", "exit_three.py", "--plain"],
+        "input": ["run", "asks.py", "--plain"],
+        "steps": ["run", canonical, "--jsonl", "--steps", "2"],
+        "canonical_plain": ["run", canonical, "--plain"],
+        "canonical_jsonl": ["run", canonical, "--jsonl"],
+        "lesson_seed0": ["run", "--jsonl", "--seed", "0"],
+        "lesson_seed0_again": ["run", "--jsonl", "--seed", "0"],
+        "lesson_seed1": ["run", "--jsonl", "--seed", "1"],
+        "lessons": ["lessons"],
+    }
+    return run_cli_many(scenarios, cwd=str(folder))
+
+
+def pauses(result) -> list[dict]:
+    return [line for line in result.json_lines() if line.get("event") == "pause"]
+
+
+def end_line(result) -> dict:
+    lines = result.json_lines()
+    assert lines, result.stderr
+    assert lines[-1]["event"] == "end"
+    assert sum(1 for line in lines if line.get("event") == "end") == 1
+    return lines[-1]
+
+
+# --- scripts that cannot run --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["missing", "directory", "syntax"])
+def test_unrunnable_script_gets_one_clear_paragraph(runs, name):
+    result = runs[name]
+    assert result.returncode != 0
+    assert result.stdout.strip() == ""
+    assert_clear_message(result.stderr)
+
+
+def test_missing_file_names_the_file(runs):
+    assert "missing.py" in runs["missing"].stderr
+
+
+def test_directory_says_it_is_a_directory(runs):
+    assert "a_folder" in runs["directory"].stderr and "directory" in runs["directory"].stderr
+
+
+def test_syntax_error_points_at_the_line(runs):
+    assert "broken.py:3" in runs["syntax"].stderr
+
+
+def test_missing_file_in_jsonl_still_ends_with_an_end_line(runs):
+    result = runs["missing_jsonl"]
+    assert result.returncode != 0
+    assert len(result.json_lines()) == 1
+    end = end_line(result)
+    assert end["status"] == "error" and end["steps"] == 0
+    assert {"type", "message", "file", "line"} <= set(end["error"])
+    assert_clear_message(result.stderr)
+
+
+def test_script_with_no_training_phase(runs):
+    result = runs["no_training"]
+    assert result.returncode == 1
+    assert_clear_message(result.stderr)
+    assert "no training phase" in result.stderr
+    assert "the sum is 6.0" in result.stdout  # the script's own print is kept
+
+
+# --- an exception in the middle of the loop ------------------------------------------------------------
+
+
+def test_crash_in_plain_mode_reports_where_and_keeps_the_pauses(runs):
+    result = runs["crash_plain"]
+    assert result.returncode == 1
+    assert_clear_message(result.stderr)
+    assert f"crash.py:{CRASH_LINE}" in result.stderr
+    assert "RuntimeError" in result.stderr and "cannot be multiplied" in result.stderr
+    # the two complete iterations before the failing one were printed, five pauses each
+    assert result.stdout.count("optimizer.step()") == 2
+    assert result.stdout.count("epoch 1 done") == 1
+
+
+def test_crash_in_jsonl_mode_ends_with_the_error(runs):
+    result = runs["crash_jsonl"]
+    assert result.returncode == 1
+    assert_clear_message(result.stderr)
+    assert [p["phases"] for p in pauses(result)] == [
+        ["forward"], ["loss"], ["zero_grad"], ["backward"], ["step"]
+    ] * 2  # fmt: skip
+    end = end_line(result)
+    assert end["status"] == "error" and end["steps"] == 2
+    error = end["error"]
+    assert error["type"] == "RuntimeError"
+    assert "cannot be multiplied" in error["message"]
+    assert os.path.basename(error["file"]) == "crash.py" and error["line"] == CRASH_LINE
+
+
+# --- NaN, sys.exit, input ------------------------------------------------------------------------------
+
+
+def test_nan_loss_is_flagged_and_the_run_ends_normally(runs):
+    result = runs["nan"]
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    found = pauses(result)
+    assert len(found) == 30
+    assert found[0]["nonfinite"] is False
+    assert {p["loss"] for p in found if p["nonfinite"]} >= {"inf", "nan"}
+    assert end_line(result) == {"event": "end", "steps": 6, "status": "ok", "error": None}
+
+
+def test_sys_exit_zero_is_a_normal_end(runs):
+    result = runs["exit_zero"]
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(pauses(result)) == 5
+    end = end_line(result)
+    assert end["status"] == "ok" and end["steps"] == 1
+
+
+def test_sys_exit_nonzero_is_reported_clearly(runs):
+    result = runs["exit_three"]
+    assert result.returncode != 0
+    assert_clear_message(result.stderr)
+    assert "sys.exit(3)" in result.stderr
+    assert result.stdout.count("optimizer.step()") == 1
+
+
+def test_input_is_refused_with_a_clear_message(runs):
+    result = runs["input"]
+    assert result.returncode == 1
+    assert_clear_message(result.stderr)
+    assert "input" in result.stderr
+    assert "asks.py" in result.stderr
+    assert result.stdout.count("optimizer.step()") == 1
+
+
+# --- transcripts -------------------------------------------------------------------------------------
+
+
+def test_steps_stops_after_that_many_updates(runs):
+    result = runs["steps"]
+    assert result.returncode == 0, result.stderr
+    found = pauses(result)
+    assert len(found) == 10 and found[-1]["step"] == 2 and found[-1]["phases"] == ["step"]
+    assert end_line(result) == {"event": "end", "steps": 2, "status": "ok", "error": None}
+
+
+def test_jsonl_schema(runs):
+    result = runs["canonical_jsonl"]
+    assert result.returncode == 0, result.stderr
+    keys = {"event", "step", "phases", "file", "line", "code", "loss", "params", "grads", "optimizer",
+            "nonfinite"}  # fmt: skip
+    tensor_keys = {"shape", "dtype", "device", "mean", "std", "min", "max", "norm", "values"}
+    found = pauses(result)
+    assert len(found) == 15
+    for pause in found:
+        assert keys <= set(pause), keys - set(pause)
+        assert isinstance(pause["phases"], list) and isinstance(pause["line"], int)
+        assert os.path.basename(pause["file"]) == "module_optimizer.py"
+        assert set(pause["params"]) == {"model.weight", "model.bias"} == set(pause["grads"])
+        for stats in pause["params"].values():
+            assert tensor_keys <= set(stats)
+            assert len(stats["values"]) == math.prod(stats["shape"])
+        assert pause["optimizer"]["type"] == "SGD" and pause["optimizer"]["lr"] == pytest.approx(0.1)
+    assert found[0]["loss"] is None and found[0]["grads"] == {"model.weight": None, "model.bias": None}
+    assert found[3]["code"] == "loss.backward()"
+    assert found[3]["line"] == line_of("module_optimizer.py", "loss.backward()")
+    assert end_line(result) == {"event": "end", "steps": 3, "status": "ok", "error": None}
+
+
+def test_jsonl_keeps_stdout_pure_json_and_the_prints_on_stderr(runs):
+    result = runs["canonical_jsonl"]
+    for line in result.stdout.splitlines():
+        json.loads(line)
+    assert "final loss" in result.stderr
+
+
+def test_plain_transcript_keeps_the_scripts_prints(runs):
+    result = runs["canonical_plain"]
+    assert result.returncode == 0, result.stderr
+    assert "final loss" in result.stdout
+    for text in ("preds = model(x)", "optimizer.step()", "model.weight", "model.bias"):
+        assert text in result.stdout
+    assert result.stdout.count("optimizer.zero_grad()") == 3
+
+
+def test_same_seed_gives_the_same_transcript(runs):
+    first, again, other = runs["lesson_seed0"], runs["lesson_seed0_again"], runs["lesson_seed1"]
+    assert first.returncode == again.returncode == other.returncode == 0
+    assert first.stdout == again.stdout
+    assert first.stdout != other.stdout  # the seed really reaches the script's randomness
+
+
+def test_default_lesson_learns_the_line(runs):
+    result = runs["lesson_seed0"]
+    found = pauses(result)
+    assert len(found) == 500  # 100 epochs of five phases
+    assert os.path.basename(found[0]["file"]) == "linear.py"
+    last = found[-1]
+    assert last["step"] == 100
+    assert last["params"]["model.weight"]["values"][0] == pytest.approx(2, abs=0.1)
+    assert last["params"]["model.bias"]["values"][0] == pytest.approx(1, abs=0.1)
+    assert 0.005 < last["loss"] < 0.02
+    assert end_line(result)["steps"] == 100
+
+
+def test_lessons_lists_linear(runs):
+    result = runs["lessons"]
+    assert result.returncode == 0
+    assert result.stdout.split()[0] == "linear"

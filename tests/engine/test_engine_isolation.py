@@ -1,0 +1,40 @@
+"""The engine knows nothing of the screen: running a script through it never imports textual."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from engine_helpers import SAFETY_TIMEOUT, script_path
+
+PROBE = """
+import json, sys
+from stepper.engine import Session, load_script
+
+session = Session(load_script(sys.argv[1]), seed=0, mode="continue")
+session.start()
+session.join()
+from stepper.frontends.transcript import plain_block  # the non-interactive front end, too
+plain_block(session.history[-1])
+print(json.dumps({
+    "pauses": len(session.history),
+    "status": session.end.status,
+    "textual": sorted(m for m in sys.modules if m == "textual" or m.startswith("textual.")),
+}))
+"""
+
+
+def test_engine_runs_a_script_without_importing_textual():
+    # textual is installed (the TUI needs it), so only the engine's own imports can keep it out.
+    assert subprocess.run([sys.executable, "-c", "import textual"], capture_output=True).returncode == 0
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, script_path("module_optimizer.py")],
+        capture_output=True,
+        text=True,
+        timeout=SAFETY_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["status"] == "ok" and report["pauses"] == 15
+    assert report["textual"] == []
