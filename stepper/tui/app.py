@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Footer
 
-from ..engine import Session
+from ..engine import Paused, Session, SessionEvent
 from .frame import Frame, frame_at
 from .messages import SessionChanged
 from .screens import GoToStepScreen, HelpScreen, OutputScreen
@@ -92,7 +92,12 @@ class StepperApp(App[None]):
 
     def start_session(self) -> None:
         generation = self.generation
-        self.session.listener = lambda _event: self.post_message(SessionChanged(generation))
+
+        def listener(event: SessionEvent) -> None:  # runs in the script's thread
+            waiting = isinstance(event, Paused) and event.waiting
+            self.post_message(SessionChanged(generation, waiting))
+
+        self.session.listener = listener
         self.session.start()
         self.update_view()
 
@@ -165,6 +170,11 @@ class StepperApp(App[None]):
         if message.generation != self.generation:
             return
         session = self.session
+        if message.waiting and session.state != "paused":
+            # The engine tells us about a pause just before the script starts waiting there, and a
+            # command sent in between would be lost; look again in a moment.
+            self.set_timer(0.002, lambda: self.on_session_changed(message))
+            return
         if session.finished:
             if self.playing or self.target_step is not None:
                 self.stop_running()
@@ -180,7 +190,7 @@ class StepperApp(App[None]):
         history = self.session.history
         return history[-1].step if history else 0
 
-    def on_event(self, event: events.Event):  # type: ignore[override]
+    async def on_event(self, event: events.Event) -> None:
         # "Any key pauses": while playing or running to a step, a key other than the speed keys stops
         # the run and does nothing else, so the learner can stop exactly where they are.
         if (
@@ -193,8 +203,8 @@ class StepperApp(App[None]):
             self.stop_running()
             self.say("Paused. space/n: next phase · c: play again")
             self.update_view()
-            return None
-        return super().on_event(event)
+            return
+        await super().on_event(event)
 
     # --- which keys apply now --------------------------------------------------------------------------
 

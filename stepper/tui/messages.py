@@ -12,9 +12,10 @@ class SessionChanged(Message):
     of these collapses to one (latest wins) and a fast run cannot flood the screen.
     """
 
-    def __init__(self, generation: int) -> None:
+    def __init__(self, generation: int, waiting: bool = False) -> None:
         super().__init__()
         self.generation = generation
+        self.waiting = waiting  # sent for a pause at which the script is about to wait
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SessionChanged) and message.generation == self.generation

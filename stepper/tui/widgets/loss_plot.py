@@ -37,6 +37,14 @@ def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
     return positions, [num(10**p, 3) for p in positions]
 
 
+def step_ticks(first: int, last: int, count: int = 5) -> tuple[list[int], list[str]]:
+    """Whole-number step ticks (plotext would label steps 1.00, 1.25, …)."""
+    if last <= first:
+        return [first], [str(first)]
+    ticks = sorted({round(first + (last - first) * k / (count - 1)) for k in range(count)})
+    return ticks, [str(t) for t in ticks]
+
+
 class LossPlot(PlotextPlot):
     DEFAULT_CSS = """
     LossPlot { height: 1fr; min-height: 6; }
@@ -78,6 +86,7 @@ class LossPlot(PlotextPlot):
             plt.yticks(*log_ticks(min(ys), max(ys)))
         if len(xs) == 1:
             plt.xlim(0, 2)
+        plt.xticks(*step_ticks(xs[0], xs[-1]))
         hidden = len(self.losses) - len(finite)
         plt.title(f"{num(values[-1])} at step {steps[-1]}" + (f" · {hidden} hidden" if hidden else ""))
         return super().render()

@@ -57,23 +57,30 @@ class StatusBar(Widget):
             text.append(f" · lr {num(lr)}")
             if snapshot.nonfinite:
                 text.append(" · NaN/Inf!", style="bold red")
-        where = f"pause {info.index + 1}/{info.count}" if info.index is not None else ""
-        if not info.live:
-            where = f"◀ HISTORY {where}"
-        if where:
-            room = max(1, self.size.width - text.cell_len - len(where) - 1)
-            text.append(" " * room)
-            text.append(where, style="bold reverse" if not info.live else "dim")
+        where = Text()
+        if info.index is not None and info.live:
+            where.append(f"pause {info.index + 1}/{info.count}", style="dim")
+        elif info.index is not None:
+            where.append(f"◀ history {info.index + 1}/{info.count}", style="bold reverse")
+        room = self.size.width - where.cell_len - 1
+        if text.cell_len > room:
+            text.truncate(max(0, room), overflow="ellipsis")
+        text.append(" " * max(1, room - text.cell_len + 1))
+        text.append_text(where)
         return text
 
 
 class Notice(Widget):
-    """A one-line message about the last action; hidden when there is nothing to say."""
+    """A one-line message about the last action, or a hint when there is nothing to say.
+
+    The line is always there, so a message never moves the panels: a pause looks the same live and
+    when looked at again later.
+    """
 
     DEFAULT_CSS = """
-    Notice { height: 1; display: none; padding: 0 1; }
-    Notice.-shown { display: block; }
+    Notice { height: 1; padding: 0 1; }
     """
+    HINT = "? shows every key and what each phase does"
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -82,8 +89,9 @@ class Notice(Widget):
     def say(self, message: str) -> None:
         if message != self.message:
             self.message = message
-            self.set_class(bool(message), "-shown")
             self.refresh()
 
     def render(self) -> Text:
+        if not self.message:
+            return Text(self.HINT, style="dim", no_wrap=True, overflow="ellipsis")
         return Text(self.message, style="italic", no_wrap=True, overflow="ellipsis")

@@ -1,0 +1,277 @@
+"""Every key of the app, driven with Pilot, checked against what the learner would see."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tui_helpers import drive, press, screen_text, script_session, settle
+
+from stepper.engine import PHASES
+from stepper.tui.screens import GoToStepScreen, HelpScreen, OutputScreen
+
+
+def test_first_pause_is_after_the_first_forward():
+    async def body(pilot):
+        app = pilot.app
+        assert app.shown_index == 0
+        assert app.session.history[0].phases == ("forward",)
+        text = screen_text(app)
+        assert "▶ forward" in text.replace("▶forward", "▶ forward") or "▶forward" in text
+        assert "paused" in text and "pause 1/1" in text
+        assert "model.weight" in text and "None  (no tensor)" in text
+
+    drive(body)
+
+
+def test_space_and_n_run_one_phase_each():
+    seen = []
+
+    async def body(pilot):
+        app = pilot.app
+        for key in ["space", "n", "space", "n"]:
+            await press(pilot, key)
+            seen.append(app.session.history[app.shown_index].phases)
+        assert app.shown_index == 4
+        assert "◀ step" in screen_text(app)
+
+    drive(body)
+    assert seen == [(p,) for p in PHASES[1:]]
+
+
+def test_s_and_enter_run_to_just_after_the_next_update():
+    async def body(pilot):
+        app = pilot.app
+        await press(pilot, "s")
+        shown = app.session.history[app.shown_index]
+        assert shown.step == 1 and "step" in shown.phases
+        await press(pilot, "enter")
+        shown = app.session.history[app.shown_index]
+        assert shown.step == 2 and "step" in shown.phases
+        # after an update the parameters panel shows old → new
+        assert "→" in screen_text(app).split("parameters")[1].split("gradients")[0]
+
+    drive(body)
+
+
+def test_c_plays_and_any_key_pauses():
+    async def body(pilot):
+        app = pilot.app
+        await pilot.press("plus", "plus", "plus")  # 32 phases a second
+        await pilot.press("c")
+        assert app.playing
+        while len(app.session.history) < 8:
+            await asyncio.sleep(0.02)
+            await pilot.pause()
+        assert "playing" in screen_text(app)
+        await pilot.press("x")  # not bound to anything: still pauses
+        assert not app.playing
+        await settle(pilot)
+        count = len(app.session.history)
+        await asyncio.sleep(0.3)
+        await pilot.pause()
+        assert len(app.session.history) == count  # nothing runs on its own any more
+        assert "Paused" in screen_text(app)
+
+    drive(body)
+
+
+def test_plus_and_minus_change_the_speed_while_playing():
+    async def body(pilot):
+        app = pilot.app
+        speed = app.speed
+        await pilot.press("c", "plus")
+        assert app.playing and app.speed == speed + 1
+        await pilot.press("minus", "minus")
+        assert app.playing and app.speed == speed - 1
+        await pilot.press("p")
+        assert not app.playing
+        await settle(pilot)
+
+    drive(body)
+
+
+def test_p_pauses_a_run_and_is_greyed_out_when_nothing_runs():
+    async def body(pilot):
+        app = pilot.app
+        assert app.check_action("pause", ()) is None  # greyed out: nothing is running
+        await pilot.press("c")
+        assert app.check_action("pause", ()) is True
+        await pilot.press("p")
+        assert not app.playing
+        await settle(pilot)
+        assert app.session.state == "paused"
+
+    drive(body)
+
+
+def test_back_and_forward_browse_history_and_show_what_was_shown_live():
+    live_screens = {}
+
+    def panels(text: str) -> str:
+        # Everything but the notice, status and footer lines at the bottom.
+        return "\n".join(text.splitlines()[:-3])
+
+    async def body(pilot):
+        app = pilot.app
+        live_screens[0] = panels(screen_text(app))
+        for _ in range(6):
+            await press(pilot, "space")
+            live_screens[app.shown_index] = panels(screen_text(app))
+        assert app.check_action("forward", ()) is None
+        for key in ["b", "left", "b"]:
+            await pilot.press(key)
+        await pilot.pause()
+        assert app.cursor == 3 and not app.live
+        assert "◀ history 4/7" in screen_text(app)
+        assert panels(screen_text(app)) == live_screens[3]
+        for _ in range(3):
+            await pilot.press("b")
+        await pilot.pause()
+        assert app.cursor == 0
+        assert panels(screen_text(app)) == live_screens[0]
+        await pilot.press("b")  # already at the first pause
+        assert app.cursor == 0
+        await pilot.press("f", "right")
+        await pilot.pause()
+        assert app.cursor == 2 and panels(screen_text(app)) == live_screens[2]
+        for _ in range(4):
+            await pilot.press("f")
+        await pilot.pause()
+        assert app.live and "Back at the live pause" in screen_text(app)
+
+    drive(body)
+
+
+def test_stepping_from_a_past_pause_first_returns_to_the_live_one():
+    async def body(pilot):
+        app = pilot.app
+        await press(pilot, "space", "space")
+        await pilot.press("b", "b")
+        assert app.cursor == 0
+        await pilot.press("space")
+        await settle(pilot)
+        assert app.live and len(app.session.history) == 3  # returned, did not run anything yet
+        assert "Back at the live pause" in screen_text(app)
+        await press(pilot, "space")
+        assert len(app.session.history) == 4
+
+    drive(body)
+
+
+def test_r_restarts_the_script_from_the_start():
+    async def body(pilot):
+        app = pilot.app
+        await press(pilot, "s", "s")
+        first = app.session
+        weight = first.history[0].params["model.weight"].values
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.session is not first and app.generation == 1
+        assert first.finished  # the old script thread ended
+        assert len(app.session.history) == 1 and app.shown_index == 0
+        assert app.session.history[0].params["model.weight"].values == weight  # same seed, same start
+        assert "Restarted" in screen_text(app)
+
+    drive(body)
+
+
+def test_g_goes_forward_to_a_step_and_back_to_an_earlier_one():
+    async def body(pilot):
+        app = pilot.app
+        await pilot.press("g")
+        assert isinstance(app.screen, GoToStepScreen)
+        await pilot.press("3", "enter")
+        await settle(pilot)
+        shown = app.session.history[app.shown_index]
+        assert app.live and shown.step == 3 and "step" in shown.phases
+        await pilot.press("g", "1", "enter")
+        await pilot.pause()
+        shown = app.session.history[app.shown_index]
+        assert not app.live and shown.step == 1 and "step" in shown.phases
+        await pilot.press("g", "escape")
+        assert not isinstance(app.screen, GoToStepScreen)
+
+    drive(body)
+
+
+def test_o_shows_the_scripts_output():
+    async def body(pilot):
+        app = pilot.app
+        await pilot.press("g", "9", "9", "9", "enter")
+        await settle(pilot)
+        assert app.session.finished
+        await pilot.press("o")
+        assert isinstance(app.screen, OutputScreen)
+        assert "weight" in screen_text(app) and "loss" in screen_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, OutputScreen)
+        assert "finished after 100 steps" in screen_text(app)
+        await pilot.press("b")
+        assert app.cursor is not None  # a finished run stays browsable
+
+    drive(body)
+
+
+def test_question_mark_opens_help_with_keys_and_phases():
+    async def body(pilot):
+        app = pilot.app
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert "next phase" in text and "zero_grad" in text and "quit" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+    drive(body, size=(120, 40))
+
+
+def test_l_toggles_the_loss_plot_between_linear_and_log():
+    async def body(pilot):
+        app = pilot.app
+        await press(pilot, "s", "s", "s")
+        await pilot.press("l")
+        await pilot.pause()
+        assert app.log_scale and "loss per step · log" in screen_text(app)
+        await pilot.resize_terminal(100, 30)  # a re-render in log scale must not crash
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+        assert not app.log_scale and "· log" not in screen_text(app)
+
+    drive(body)
+
+
+def test_q_quits_with_status_0_and_stops_the_script():
+    async def body(pilot):
+        await pilot.press("q")
+
+    app = drive(body)
+    assert app.return_code == 0
+    app.session.join(2)
+    assert app.session.finished
+
+
+def test_ctrl_c_quits():
+    async def body(pilot):
+        await pilot.press("ctrl+c")
+
+    app = drive(body)
+    assert app.return_code == 0
+
+
+def test_an_error_shows_the_panel_keeps_history_and_exits_1():
+    async def body(pilot):
+        app = pilot.app
+        await press(pilot, "s", "s", "s")
+        assert app.session.end is not None and app.session.end.status == "error"
+        text = screen_text(app)
+        assert "fails_at_step_2.py:18" in text and "ValueError" in text
+        assert "the learning rate schedule ran out of" in text
+        assert "18▶" in text  # the code panel is on the failing line
+        assert app.check_action("next_phase", ()) is None
+        await pilot.press("b")
+        assert app.cursor is not None and "ValueError" not in screen_text(app).split("\n")[2]
+        await pilot.press("q")
+
+    app = drive(body, session=script_session("fails_at_step_2.py"))
+    assert app.return_code == 1
