@@ -155,9 +155,8 @@ class StepperApp(App[None]):
             self.query_one(LossPlot).show(frame, self.log_scale)
         state, label = self.state()
         count = len(self.session.history)
-        self.query_one(StatusBar).show(
-            StatusInfo(state, label, frame.snapshot, frame.index, count, self.live or frame.index == count - 1)
-        )
+        live = self.live or frame.index == count - 1
+        self.query_one(StatusBar).show(StatusInfo(state, label, frame.snapshot, frame.index, count, live))
         self.query_one(Notice).say(self._notice)
         self.refresh_bindings()
 
@@ -232,7 +231,7 @@ class StepperApp(App[None]):
         if self.live:
             return False
         self.cursor = None
-        self.say("Back at the live pause (history is kept: b/← to look again). Press the key again to run on.")
+        self.say("Back at the live pause (b/← looks back again). Press the key again to run on.")
         self.update_view()
         return True
 

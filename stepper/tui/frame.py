@@ -32,7 +32,9 @@ class Frame:
         return None if self.snapshot is None else self.snapshot.line
 
 
-def frame_at(source: ScriptSource, history: Sequence[Snapshot], index: int | None, end: RunEnd | None) -> Frame:
+def frame_at(
+    source: ScriptSource, history: Sequence[Snapshot], index: int | None, end: RunEnd | None
+) -> Frame:
     """The frame for pause `index` of `history` (None: the latest). The error shows only at the live end."""
     count = len(history)
     live = index is None or index >= count - 1
@@ -61,7 +63,7 @@ def changed_elements(before: TensorStats | None, after: TensorStats | None) -> l
         return None
     if len(before.values) != len(after.values):
         return [True] * len(after.values)
-    return [not same_number(a, b) for a, b in zip(before.values, after.values)]
+    return [not same_number(a, b) for a, b in zip(before.values, after.values, strict=True)]
 
 
 def tensor_changed(before: TensorStats | None, after: TensorStats | None) -> bool:
@@ -107,4 +109,4 @@ def added_values(before: TensorStats, after: TensorStats) -> tuple[float, ...] |
     """What a backward added to each element (after - before), when both keep their values."""
     if before.values is None or after.values is None or len(before.values) != len(after.values):
         return None
-    return tuple(b - a for a, b in zip(before.values, after.values))
+    return tuple(b - a for a, b in zip(before.values, after.values, strict=True))

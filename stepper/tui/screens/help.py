@@ -27,16 +27,31 @@ KEYS = [
 ]
 
 PHASES = [
-    ("forward", "The model turns the inputs into predictions (preds = model(x)). "
-     "Nothing is learned yet: the parameters and .grad are untouched."),
-    ("loss", "One number says how wrong the predictions are (loss = loss_fn(preds, y)). "
-     "Smaller is better; training is the search for parameters that make it small."),
-    ("zero_grad", "Clears the gradients left over from the last iteration, so .grad becomes None "
-     "(or zeros). Skip it and the next backward adds onto the old values."),
-    ("backward", "Autograd works out, for every parameter, which way and how strongly it moves the "
-     "loss, and stores it in .grad (adding to what was there)."),
-    ("step", "The optimizer nudges each parameter against its gradient, e.g. SGD: "
-     "new = old − lr × grad. This is the moment the model learns."),
+    (
+        "forward",
+        "The model turns the inputs into predictions (preds = model(x)). "
+        "Nothing is learned yet: the parameters and .grad are untouched.",
+    ),
+    (
+        "loss",
+        "One number says how wrong the predictions are (loss = loss_fn(preds, y)). "
+        "Smaller is better; training is the search for parameters that make it small.",
+    ),
+    (
+        "zero_grad",
+        "Clears the gradients left over from the last iteration, so .grad becomes None "
+        "(or zeros). Skip it and the next backward adds onto the old values.",
+    ),
+    (
+        "backward",
+        "Autograd works out, for every parameter, which way and how strongly it moves the "
+        "loss, and stores it in .grad (adding to what was there).",
+    ),
+    (
+        "step",
+        "The optimizer nudges each parameter against its gradient, e.g. SGD: "
+        "new = old − lr × grad. This is the moment the model learns.",
+    ),
 ]
 
 

@@ -9,6 +9,13 @@ from .phases import PhaseStrip
 from .status import Notice, StatusBar, StatusInfo
 
 __all__ = [
-    "CodeView", "ErrorPanel", "GradsView", "LossPlot", "Notice", "ParamsView", "PhaseStrip", "StatusBar",
+    "CodeView",
+    "ErrorPanel",
+    "GradsView",
+    "LossPlot",
+    "Notice",
+    "ParamsView",
+    "PhaseStrip",
+    "StatusBar",
     "StatusInfo",
 ]

@@ -46,7 +46,8 @@ class CodeView(Widget):
         lines = self.source.lines
         width, height = self.size.width, self.size.height
         current = self.frame.line if self.frame is not None else None
-        is_error = self.frame is not None and self.frame.error is not None and current == self.frame.error.line
+        error = self.frame.error if self.frame is not None else None
+        is_error = error is not None and current == error.line
         top = first_visible_line(len(lines), height, current)
         number_width = len(str(len(lines)))
         label = self._label()

@@ -104,7 +104,7 @@ def sum_text(before: TensorStats, after: TensorStats) -> Text:
     if added is None or after.values is None or len(added) > 4:
         return Text()
     text = Text()
-    for old, extra, new in zip(before.values, added, after.values):
+    for old, extra, new in zip(before.values, added, after.values, strict=True):
         text.append(f"\n    {num(old)} + {num(extra)} = ")
         text.append(num(new), style=CHANGED)
     return text
