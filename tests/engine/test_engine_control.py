@@ -147,3 +147,28 @@ def test_max_steps_stops_after_that_many_updates():
     assert session.end.steps == 2 and session.end.stopped and session.end.status == "ok"
     assert session.history[-1].phases == ("step",) and session.history[-1].step == 2
     assert len(session.history) == 10
+
+
+def _torch_patch_points():
+    import torch
+    from torch.nn.modules import module
+    from torch.optim import optimizer
+
+    return (
+        torch.autograd.backward,
+        vars(torch.optim.Optimizer).get("zero_grad"),
+        vars(torch.nn.Module).get("zero_grad"),
+        vars(torch.Tensor).get("grad"),
+        len(module._global_forward_pre_hooks),
+        len(module._global_forward_hooks),
+        len(optimizer._global_optimizer_post_hooks),
+    )
+
+
+def test_torch_is_left_as_it_was_after_a_run():
+    # The TUI runs scripts in its own process: a finished run must not leave torch patched or hooked.
+    before = _torch_patch_points()
+    session = started(script_path("raw_tensors.py"), mode="continue")
+    session.join(SAFETY_TIMEOUT)
+    assert session.finished and session.history
+    assert _torch_patch_points() == before

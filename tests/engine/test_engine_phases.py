@@ -113,6 +113,25 @@ EXPECTED = {
         ((S, Z), "sgd([w, b], lr, batch_size)"),
     ]
     * 4,
+    # backward through the function form
+    "autograd_backward.py": [
+        ((F,), "preds = model(x)"),
+        ((L,), "loss = F.mse_loss(preds, y)"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "torch.autograd.backward(loss)"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 2,
+    # a forward written inline over two lines: it completes when the predictions exist (the hidden
+    # layer alone is not the model's output), so the one forward pause is at `preds = ...`
+    "inline_mlp.py": [
+        ((F,), "preds = hidden @ w2"),
+        ((L,), "loss = ((preds - y) ** 2).mean()"),
+        ((B,), "loss.backward()"),
+        ((S,), "w2 -= 0.01 * w2.grad"),
+        ((Z,), "w2.grad = None"),
+    ]
+    * 2,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),

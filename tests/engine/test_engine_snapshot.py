@@ -56,6 +56,8 @@ def update_pairs(session):
         ("function_model.py", ["weights", "bias"]),
         # sgd() loops `for param in params`; the pause is at the call site, where they are w and b
         ("d2l_sgd.py", ["w", "b"]),
+        ("autograd_backward.py", ["model.weight", "model.bias"]),
+        ("inline_mlp.py", ["w1", "w2"]),
     ],
 )
 def test_parameter_names_follow_the_scripts_variables(name, expected):
