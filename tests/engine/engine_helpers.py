@@ -49,12 +49,15 @@ def phases_of(session: Session) -> list[tuple[str, ...]]:
     return [snapshot.phases for snapshot in session.history]
 
 
-def line_of(name: str, text: str) -> int:
-    """The 1-based number of the one line of tests/scripts/NAME whose stripped text is `text`."""
+def line_of(name: str, text: str, nth: int | None = None) -> int:
+    """The 1-based number of the line of tests/scripts/NAME whose stripped text is `text`: the only
+    one, or the nth (0-based) when the script has several."""
     lines = (SCRIPTS / name).read_text().splitlines()
     found = [i + 1 for i, line in enumerate(lines) if line.strip() == text]
-    assert len(found) == 1, f"expected exactly one line {text!r} in {name}, found {found}"
-    return found[0]
+    if nth is None:
+        assert len(found) == 1, f"expected exactly one line {text!r} in {name}, found {found}"
+        return found[0]
+    return found[nth]
 
 
 def where(snapshot: Snapshot) -> tuple[int, str]:
