@@ -128,12 +128,28 @@ def _is_update(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         func = stmt.value.func
         return isinstance(func, ast.Attribute) and func.attr.endswith("_") and not func.attr.endswith("__")
-    if isinstance(stmt, (ast.With, ast.For)):
-        return all(_is_update(s) or isinstance(s, ast.Pass) for s in stmt.body)
     return False
 
 
+def _body_kinds(node: ast.AST) -> set[str | None]:
+    """The kinds of every simple statement inside a compound statement (None: not an update)."""
+    kinds: set[str | None] = set()
+    for body_name in ("body", "orelse"):
+        for stmt in getattr(node, body_name, None) or ():
+            if isinstance(stmt, _COMPOUND):
+                kinds |= _body_kinds(stmt)
+            elif not isinstance(stmt, ast.Pass):
+                kinds.add(_statement_kind(stmt))
+    return kinds
+
+
 def _statement_kind(stmt: ast.stmt) -> str | None:
+    """'zero_grad' or 'step' when the statement (all of a block) looks like that kind of update."""
+    if isinstance(stmt, _COMPOUND):
+        kinds = _body_kinds(stmt)
+        return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(stmt, (ast.FunctionDef, ast.ClassDef, ast.While, ast.Try)):
+        return None
     if _is_grad_clearing(stmt):
         return "zero_grad"
     if _is_update(stmt):
@@ -177,9 +193,10 @@ class BlockIndex:
     def region(self, line: int, kind: str, busy_lines: frozenset[int]) -> frozenset[int]:
         """Lines that still belong to the update that changed something at `line`.
 
-        We climb from the statement at `line` through enclosing ``with``/``for``/``if`` blocks that hold
-        no line where another phase (forward, loss, backward) happened, then add the following sibling
-        statements that look like more of the same kind of update.
+        We climb from the statement at `line` through enclosing blocks that hold only updates and no
+        line where another phase (forward, loss, backward) happened — a ``for p in params`` loop even
+        when it both updates and clears, a ``with``/``if`` only when all of it is the same kind — then
+        add the following sibling statements that look like more of the same kind of update.
         """
         stmt = self._statement_at(line)
         if stmt is None:
@@ -191,6 +208,9 @@ class BlockIndex:
                 break
             span = range(parent.lineno, (parent.end_lineno or parent.lineno) + 1)
             if any(lineno in busy_lines for lineno in span):
+                break
+            kinds = _body_kinds(parent)
+            if None in kinds or (len(kinds) > 1 and not isinstance(parent, ast.For)):
                 break
             node = parent
         lines = set(range(node.lineno, (node.end_lineno or node.lineno) + 1))

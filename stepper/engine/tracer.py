@@ -90,7 +90,11 @@ class PhaseTracer:
         if event == "line":
             state.unwinding = False
             self._boundary(frame, state, frame.f_lineno)
-            if state.line is not None and self._backward_since_step and self._line_kind(state.line) == "step":
+            if (
+                state.line is not None
+                and (self._backward_since_step or state.group is not None)
+                and self._line_kind(state.line) == "step"
+            ):
                 state.before = self.watch.fingerprints()
         elif event == "return":
             try:
@@ -179,7 +183,7 @@ class PhaseTracer:
                 reported.append(event.tensor)
             elif kind == "backward":
                 root = event.tensor
-                if root is not None and root.dim() == 0 and not any(root is t for t in self._losses):
+                if root is not None and root.dim() == 0 and not self._is_known_loss(root):
                     if not self._forward_this_iteration:
                         phases.append("forward")
                     phases.append("loss")
@@ -190,6 +194,7 @@ class PhaseTracer:
                 self._backward_since_step = True
                 self._forward_this_iteration = False
             elif kind == "zero_grad":
+                watch.add_from_owner(event.owner)
                 watch.clear_grads_live()
             elif kind == "step":
                 watch.add_from_optimizer(event.owner)
@@ -215,6 +220,9 @@ class PhaseTracer:
             if any(value is t for t in reported):
                 continue
             self._classify(value, phases)
+        if returning and isinstance(retval, torch.Tensor) and retval.grad_fn is not None:
+            # What a helper returns (a model written as a function) shows every parameter it used.
+            watch.add_from_graph(retval.grad_fn)
 
         # Parameters changed in place outside autograd: an update (counted once a backward ran).
         changed = watch.versions_changed()
@@ -232,20 +240,26 @@ class PhaseTracer:
             phases.append("zero_grad")
         return phases
 
+    def _is_known_loss(self, tensor: Any) -> bool:
+        if any(tensor is t for t in self._losses):
+            return True
+        return derives_from(tensor.grad_fn, {id(t.grad_fn) for t in self._losses})
+
     def _classify(self, value: Any, phases: list[str]) -> None:
         fn = value.grad_fn
         loss_ids = {id(t.grad_fn) for t in self._losses}
         forward_ids = {id(t.grad_fn) for t in self._forwards}
         if value.dim() == 0:
             if derives_from(fn, loss_ids):
-                return  # a rescaled loss (loss / accumulation_steps) is the same loss
+                self._losses.append(value)  # a rescaled loss (loss / accumulation_steps) is the same loss
+                return
             if self._forward_this_iteration:
                 if forward_ids and not derives_from(fn, forward_ids):
                     return  # a scalar that does not come from the predictions is not the loss
             else:
                 phases.append("forward")
                 self._forward_this_iteration = True
-                self.watch.add_from_graph(fn)
+            self.watch.add_from_graph(fn)
             self._note_loss(value)
             phases.append("loss")
         else:

@@ -88,6 +88,18 @@ class ParamWatch:
         for leaf in graph_leaves(grad_fn):
             self.add(leaf)
 
+    def add_from_owner(self, owner: Any) -> None:
+        """The parameters a zero_grad call was about: a module's, an optimizer's, or one tensor."""
+        import torch
+
+        if isinstance(owner, torch.nn.Module):
+            for p in owner.parameters():
+                self.add(p)
+        elif isinstance(owner, torch.optim.Optimizer):
+            self.add_from_optimizer(owner)
+        elif isinstance(owner, torch.Tensor):
+            self.add(owner)
+
     def add_from_optimizer(self, optimizer: Any) -> None:
         for group in optimizer.param_groups:
             for p in group["params"]:
@@ -145,7 +157,10 @@ class ParamWatch:
         if not self._names_stale:
             return
         self._names_stale = False
-        names = _names_in_scope(frame, script_file, self._loop_targets)
+        names, bare = _names_in_scope(frame, script_file, self._loop_targets)
+        # A leaf tensor the script made with requires_grad=True is a parameter even before it is used.
+        for tensor in bare:
+            self.add(tensor)
         used = {e.name for e in self.tracked.values() if e.name and not e.name.startswith("param")}
         for key, entry in self.tracked.items():
             if (entry.name is None or entry.name.startswith("param")) and key in names:
@@ -174,11 +189,15 @@ def _fingerprint(tensor: Any) -> Any:
     return flat.clone()
 
 
-def _names_in_scope(frame: FrameType | None, script_file: str, loop_targets: frozenset[str]) -> dict[int, str]:
-    """id(tensor) -> the most telling name the script's variables give it, innermost scope first."""
+def _names_in_scope(
+    frame: FrameType | None, script_file: str, loop_targets: frozenset[str]
+) -> tuple[dict[int, str], list[Any]]:
+    """id(tensor) -> the most telling name the script's variables give it, innermost scope first;
+    and the bare leaf tensors with requires_grad=True that the script holds in variables."""
     import torch
 
     direct: dict[int, str] = {}
+    bare: list[Any] = []
     weak: dict[int, str] = {}  # loop variables and list items: used only when nothing better exists
     namespaces: list[dict[str, Any]] = []
     while frame is not None:
@@ -195,8 +214,10 @@ def _names_in_scope(frame: FrameType | None, script_file: str, loop_targets: fro
                 for pname, p in value.named_parameters():
                     direct.setdefault(id(p), f"{var}.{pname}")
             elif isinstance(value, torch.Tensor) and value.requires_grad and value.grad_fn is None:
-                target = weak if var in loop_targets else direct
-                target.setdefault(id(value), var)
+                if var in loop_targets:
+                    weak.setdefault(id(value), var)
+                elif direct.setdefault(id(value), var) == var:
+                    bare.append(value)
             elif isinstance(value, (list, tuple)) and len(value) <= 256:
                 for i, item in enumerate(value):
                     if isinstance(item, torch.Tensor) and item.requires_grad:
@@ -205,7 +226,7 @@ def _names_in_scope(frame: FrameType | None, script_file: str, loop_targets: fro
     names = dict(direct)
     for key, name in weak.items():
         names.setdefault(key, name)
-    return names
+    return names, bare
 
 
 def optimizer_info(optimizer: Any) -> OptimizerInfo:
