@@ -132,6 +132,15 @@ EXPECTED = {
         ((Z,), "w2.grad = None"),
     ]
     * 2,
+    # forward + loss come back from a helper (one pause at its call); update() holds the backward,
+    # so its own lines pause like any training loop's
+    "helper_functions.py": [
+        ((F, L), "loss = compute_loss(model, x, y)"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 2,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),

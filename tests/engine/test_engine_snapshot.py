@@ -58,6 +58,7 @@ def update_pairs(session):
         ("d2l_sgd.py", ["w", "b"]),
         ("autograd_backward.py", ["model.weight", "model.bias"]),
         ("inline_mlp.py", ["w1", "w2"]),
+        ("helper_functions.py", ["model.weight", "model.bias"]),
     ],
 )
 def test_parameter_names_follow_the_scripts_variables(name, expected):

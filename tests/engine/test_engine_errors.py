@@ -1,0 +1,86 @@
+"""Errors inside the script, seen through the engine: located in the learner's own code, named by the
+script's real exception, with the pauses before them kept."""
+
+from __future__ import annotations
+
+from engine_helpers import run_session
+
+WRONG_GRAD_SIZE = """\
+import torch
+
+w = torch.randn(2, 1, requires_grad=True)
+x = torch.randn(4, 2)
+for epoch in range(2):
+    preds = x @ w
+    loss = preds.pow(2).mean()
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.1 * w.grad
+    w.grad = torch.zeros(5)
+"""
+
+RAISES_IN_FORWARD = """\
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(2, 1)
+
+    def forward(self, x):
+        if x.shape[0] > 4:
+            raise ValueError("batch too big for this toy")
+        return self.lin(x)
+
+
+model = Net()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for n in (4, 8):
+    loss = model(torch.randn(n, 2)).pow(2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+NO_TRAINING = """\
+import torch
+
+total = torch.arange(4.0).sum()
+print(total.item())
+"""
+
+
+def run_text(tmp_path, text: str, name: str = "script.py"):
+    path = tmp_path / name
+    path.write_text(text)
+    return run_session(str(path))
+
+
+def test_a_mistake_on_a_line_stepper_listens_to_is_the_scripts_error(tmp_path):
+    # `w.grad = ...` goes through stepper's listener for hand-written zero_grad; the wrong size is
+    # still the learner's mistake, reported as torch reports it, at their line.
+    session = run_text(tmp_path, WRONG_GRAD_SIZE)
+    error = session.end.error
+    assert session.end.status == "error"
+    assert error.type == "RuntimeError", error
+    assert "size" in error.message
+    assert error.line == 11 and error.file == session.source.path
+    assert [s.phases for s in session.history] == [("forward",), ("loss",), ("backward",), ("step",)]
+
+
+def test_error_inside_the_models_own_forward_points_there(tmp_path):
+    session = run_text(tmp_path, RAISES_IN_FORWARD)
+    error = session.end.error
+    assert error.type == "ValueError" and error.message == "batch too big for this toy"
+    assert error.line == 12
+    assert "model(torch.randn(n, 2))" in error.traceback  # the call site is shown too
+    assert session.end.steps == 1 and session.history[-1].phases == ("step",)
+
+
+def test_no_training_phase_is_an_error_with_the_scripts_output_kept(tmp_path):
+    session = run_text(tmp_path, NO_TRAINING)
+    assert session.end.status == "error" and session.end.error.type == "NoTrainingPhase"
+    assert session.history == []
+    assert ("stdout", "6.0") in session.output
