@@ -141,6 +141,15 @@ EXPECTED = {
         ((S,), "optimizer.step()"),
     ]
     * 2,
+    # statements spread over several lines pause once, naming their first line
+    "multiline_calls.py": [
+        ((F,), "logits = model("),
+        ((L,), "loss = F.cross_entropy("),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 2,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),
