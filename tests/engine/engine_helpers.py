@@ -39,7 +39,7 @@ def run_session(path: str, **options) -> Session:
     return session
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run_script(name: str) -> Session:
     """The (cached) finished session of one script in tests/scripts."""
     return run_session(script_path(name))

@@ -44,9 +44,7 @@ SCRIPTS = {
         "{extra}", 'answer = input("keep going? ")'
     ),
     "broken.py": "import torch\n\nfor epoch in range(3)\n    print(epoch)\n",
-    "no_training.py": (
-        "import torch\n\nx = torch.ones(3)\nprint('the sum is', (x * 2).sum().item())\n"
-    ),
+    "no_training.py": ("import torch\n\nx = torch.ones(3)\nprint('the sum is', (x * 2).sum().item())\n"),
 }
 
 

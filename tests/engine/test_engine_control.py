@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from engine_helpers import SAFETY_TIMEOUT, script_path
+
 from stepper.engine import Paused, Session, load_script
 
 # A loop long enough that it can only end by being stopped.

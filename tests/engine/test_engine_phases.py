@@ -7,7 +7,6 @@ Each expected run is written as the list of pauses a learner would see: (phases,
 from __future__ import annotations
 
 import pytest
-
 from engine_helpers import line_of, phases_of, run_script
 
 F, L, Z, B, S = "forward", "loss", "zero_grad", "backward", "step"

@@ -20,7 +20,7 @@ def test_same_seed_same_randomness_and_pauses():
     assert printed(first) and printed(first) == printed(again)
     assert values_of(first) == values_of(again)
     # each of the three generators changes with the seed
-    for mine, theirs in zip(printed(first).split(), printed(other).split()):
+    for mine, theirs in zip(printed(first).split(), printed(other).split(), strict=True):
         assert mine != theirs
     assert values_of(first) != values_of(other)
 

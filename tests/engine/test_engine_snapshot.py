@@ -24,7 +24,9 @@ def values(stats) -> list[float]:
 
 
 def close(a: list[float], b: list[float], tol: float = TOLERANCE) -> bool:
-    return len(a) == len(b) and all(math.isclose(x, y, rel_tol=tol, abs_tol=tol) for x, y in zip(a, b))
+    return len(a) == len(b) and all(
+        math.isclose(x, y, rel_tol=tol, abs_tol=tol) for x, y in zip(a, b, strict=True)
+    )
 
 
 def update_pairs(session):
@@ -50,7 +52,10 @@ def update_pairs(session):
         ("functional_momentum.py", ["model.weight", "model.bias"]),
         # paused inside train(model, ...): the name the learner reads on the paused line
         ("train_function.py", ["model.weight", "model.bias"]),
-        ("dataloader_adam.py", ["model.hidden.weight", "model.hidden.bias", "model.out.weight", "model.out.bias"]),
+        (
+            "dataloader_adam.py",
+            ["model.hidden.weight", "model.hidden.bias", "model.out.weight", "model.out.bias"],
+        ),
         ("accumulation_scheduler.py", ["model.weight", "model.bias"]),
         ("data_attribute_update.py", ["w", "b"]),
         ("function_model.py", ["weights", "bias"]),
@@ -136,7 +141,13 @@ def _canonical_first_iteration():
     bias = model.bias.detach().reshape(-1).tolist()
     loss = nn.MSELoss()(model(x), y)
     loss.backward()
-    return weight, bias, loss.item(), model.weight.grad.reshape(-1).tolist(), model.bias.grad.reshape(-1).tolist()
+    return (
+        weight,
+        bias,
+        loss.item(),
+        model.weight.grad.reshape(-1).tolist(),
+        model.bias.grad.reshape(-1).tolist(),
+    )
 
 
 def test_snapshot_holds_the_values_of_its_moment():
@@ -156,8 +167,15 @@ def test_snapshot_holds_the_values_of_its_moment():
     assert not close(values(later_backward.grads["model.weight"]), weight_grad)
 
 
-@pytest.mark.parametrize(("name", "lr"), [("module_optimizer.py", 0.1), ("raw_tensors.py", 0.1),
-                                          ("sequential_manual.py", 0.05), ("train_function.py", 0.1)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "lr"),
+    [
+        ("module_optimizer.py", 0.1),
+        ("raw_tensors.py", 0.1),
+        ("sequential_manual.py", 0.05),
+        ("train_function.py", 0.1),
+    ],
+)
 def test_plain_sgd_step_is_old_minus_lr_times_grad(name, lr):
     pairs = update_pairs(run_script(name))
     assert len(pairs) == 3
@@ -167,7 +185,7 @@ def test_plain_sgd_step_is_old_minus_lr_times_grad(name, lr):
             if stats.values is None:
                 continue  # too big to be copied whole
             old, grad = values(before.params[param]), values(before.grads[param])
-            assert close(values(stats), [p - lr * g for p, g in zip(old, grad)]), param
+            assert close(values(stats), [p - lr * g for p, g in zip(old, grad, strict=True)]), param
             checked += 1
     assert checked >= 6
 
@@ -178,9 +196,9 @@ def test_sgd_momentum_step_uses_the_velocity():
     for param in s1.params:
         g1, g2 = values(b1.grads[param]), values(b2.grads[param])
         p0, p1, p2 = values(b1.params[param]), values(s1.params[param]), values(s2.params[param])
-        assert close(p1, [p - lr * g for p, g in zip(p0, g1)])
-        velocity = [momentum * a + b for a, b in zip(g1, g2)]
-        assert close(p2, [p - lr * v for p, v in zip(p1, velocity)])
+        assert close(p1, [p - lr * g for p, g in zip(p0, g1, strict=True)])
+        velocity = [momentum * a + b for a, b in zip(g1, g2, strict=True)]
+        assert close(p2, [p - lr * v for p, v in zip(p1, velocity, strict=True)])
 
 
 def test_small_tensors_carry_every_value_big_ones_only_statistics():
