@@ -149,6 +149,15 @@ EXPECTED = {
         ((S,), "optimizer.step()"),
     ]
     * 2,
+    # an update that makes new tensors and rebinds the names: the learner's parameters still
+    # changed outside autograd, so it is a step (one pause for the two lines)
+    "rebinding_update.py": [
+        ((F,), "preds = x @ w + b"),
+        ((L,), "loss = ((preds - y) ** 2).mean()"),
+        ((B,), "loss.backward()"),
+        ((S,), "b = b - lr * b.grad"),
+    ]
+    * 3,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),

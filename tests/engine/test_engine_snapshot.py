@@ -64,6 +64,8 @@ def update_pairs(session):
         ("autograd_backward.py", ["model.weight", "model.bias"]),
         ("inline_mlp.py", ["w1", "w2"]),
         ("helper_functions.py", ["model.weight", "model.bias"]),
+        # the names follow the rebinding: `w` is whatever tensor w names now
+        ("rebinding_update.py", ["w", "b"]),
     ],
 )
 def test_parameter_names_follow_the_scripts_variables(name, expected):
@@ -174,6 +176,7 @@ def test_snapshot_holds_the_values_of_its_moment():
         ("raw_tensors.py", 0.1),
         ("sequential_manual.py", 0.05),
         ("train_function.py", 0.1),
+        ("rebinding_update.py", 0.1),
     ],
 )
 def test_plain_sgd_step_is_old_minus_lr_times_grad(name, lr):
