@@ -173,3 +173,28 @@ def test_torch_is_left_as_it_was_after_a_run():
     session.join(SAFETY_TIMEOUT)
     assert session.finished and session.history
     assert _torch_patch_points() == before
+
+
+def test_two_quick_next_phase_commands_move_two_pauses():
+    # A learner pressing "next" twice expects two phases, however fast the keys come.
+    session = started(script_path("module_optimizer.py"))
+    try:
+        assert session.wait(SAFETY_TIMEOUT)
+        session.next_phase()
+        session.next_phase()
+        assert session.wait(SAFETY_TIMEOUT)
+        assert [s.phases for s in session.history] == [("forward",), ("loss",), ("zero_grad",)]
+    finally:
+        session.stop()
+
+
+def test_commands_after_the_end_do_nothing():
+    session = started(script_path("one_line_backward.py"), mode="continue")
+    session.join(SAFETY_TIMEOUT)
+    assert session.finished
+    count = len(session.history)
+    for command in (session.next_phase, session.next_step, session.continue_, session.pause, session.stop):
+        command()
+    assert session.wait(SAFETY_TIMEOUT)
+    assert session.finished and len(session.history) == count
+    assert not script_threads()
