@@ -64,6 +64,7 @@ def runs(tmp_path_factory):
         "crash_plain": ["run", "crash.py", "--plain"],
         "crash_jsonl": ["run", "crash.py", "--jsonl"],
         "nan": ["run", script_path("diverging.py"), "--jsonl"],
+        "nan_plain": ["run", script_path("diverging.py"), "--plain"],
         "exit_zero": ["run", "exit_zero.py", "--jsonl"],
         "exit_three": ["run", "exit_three.py", "--plain"],
         "input": ["run", "asks.py", "--plain"],
@@ -172,6 +173,16 @@ def test_nan_loss_is_flagged_and_the_run_ends_normally(runs):
     assert found[0]["nonfinite"] is False
     assert {p["loss"] for p in found if p["nonfinite"]} >= {"inf", "nan"}
     assert end_line(result) == {"event": "end", "steps": 6, "status": "ok", "error": None}
+
+
+def test_nan_loss_is_flagged_in_the_plain_transcript(runs):
+    result = runs["nan_plain"]
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    blocks = result.stdout.split("\n#")
+    flagged = [block for block in blocks if "non-finite" in block]
+    assert flagged and "non-finite" not in blocks[0]
+    assert "epoch 5: loss nan" in result.stdout  # the script's own prints, in order with the pauses
 
 
 def test_sys_exit_zero_is_a_normal_end(runs):

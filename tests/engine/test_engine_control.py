@@ -117,20 +117,23 @@ def test_stop_while_waiting_ends_the_thread(endless):
     assert len(session.history) == 1
 
 
-def test_stop_while_running_ends_the_thread(endless):
+@pytest.mark.parametrize("after", [20, 31, 42, 53, 64, 75, 86, 97])
+def test_stop_while_running_ends_the_thread(endless, after):
+    # The stop lands wherever the script happens to be (inside torch as often as not); wherever that
+    # is, the run ends as stopped, never as an error of the script.
     reached = threading.Event()
 
     def listener(event):
-        if isinstance(event, Paused) and event.snapshot.index >= 50:
+        if isinstance(event, Paused) and event.snapshot.index >= after:
             reached.set()
 
     session = started(endless, mode="continue", listener=listener)
     assert reached.wait(SAFETY_TIMEOUT)
     session.stop()
     session.join(SAFETY_TIMEOUT)
-    assert session.finished and session.end.stopped
-    assert not script_threads()
-    assert session.end.error is None
+    assert session.finished and not script_threads()
+    assert session.end.error is None, session.end.error
+    assert session.end.stopped and session.end.status == "ok"
 
 
 def test_stop_before_the_first_pause(endless):
