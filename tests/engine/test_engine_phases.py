@@ -158,6 +158,15 @@ EXPECTED = {
         ((S,), "b = b - lr * b.grad"),
     ]
     * 3,
+    # pickles its own class after training (works with `python`, so must work under stepper)
+    "save_whole_model.py": [
+        ((F,), "preds = model(x)"),
+        ((L,), "loss = nn.functional.mse_loss(preds, y)"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 2,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),
@@ -228,3 +237,10 @@ def test_scheduler_step_is_not_a_parameter_update():
     assert session.end.steps == 4
     scheduler_line = line_of("accumulation_scheduler.py", "scheduler.step()")
     assert scheduler_line not in {snapshot.line for snapshot in session.history}
+
+
+def test_script_classes_can_be_pickled_as_under_python():
+    session = run_script("save_whole_model.py")
+    assert session.end.error is None, session.end.error
+    printed = "".join(text for stream, text in session.output if stream == "stdout")
+    assert "restored a Net" in printed
