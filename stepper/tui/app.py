@@ -66,6 +66,7 @@ class StepperApp(App[None]):
         self._play_timer: Timer | None = None
         self._notice = ""
         self._shown: tuple | None = None  # what the panels last drew, to skip identical redraws
+        self._key_states: tuple = ()
 
     # --- layout ----------------------------------------------------------------------------------------
 
@@ -158,7 +159,11 @@ class StepperApp(App[None]):
         live = self.live or frame.index == count - 1
         self.query_one(StatusBar).show(StatusInfo(state, label, frame.snapshot, frame.index, count, live))
         self.query_one(Notice).say(self._notice)
-        self.refresh_bindings()
+        # The footer rebuilds itself on refresh_bindings (costly): only when a key's state changed.
+        keys = tuple(self.check_action(binding.action, ()) for binding in self.BINDINGS)
+        if keys != self._key_states:
+            self._key_states = keys
+            self.refresh_bindings()
 
     def say(self, message: str) -> None:
         self._notice = message
@@ -209,13 +214,15 @@ class StepperApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         session = self.session
-        can_run = session.state == "paused" and not self.playing and self.target_step is None
+        # A phase runs in about a millisecond: the keys stay lit while it does (greying them for that
+        # moment would rebuild the footer twice per key press). Pressing one then does nothing.
+        can_run = session.state in ("paused", "running") and not self.playing and self.target_step is None
         browsing = not self.live
         enabled = {
             "next_phase": can_run or (browsing and not session.finished),
             "next_step": can_run or (browsing and not session.finished),
             "play": can_run or self.playing,
-            "pause": self.playing or self.target_step is not None or session.state == "running",
+            "pause": self.playing or self.target_step is not None,
             "back": (self.shown_index or 0) > 0,
             "forward": browsing,
             "go_to_step": bool(session.history),

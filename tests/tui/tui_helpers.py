@@ -50,6 +50,9 @@ async def settle(pilot: Pilot, timeout: float = SAFETY_TIMEOUT) -> None:
     app = pilot.app
     deadline = time.monotonic() + timeout
     while not settled(app):
+        thread = app.session._thread
+        if thread is not None and not thread.is_alive() and not app.session.finished:
+            raise AssertionError("the engine's worker thread died without finishing the session")
         if time.monotonic() > deadline:
             raise AssertionError(f"the app did not settle (session state {app.session.state!r})")
         await asyncio.sleep(0.01)

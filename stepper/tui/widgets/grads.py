@@ -49,13 +49,21 @@ class GradsView(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.frame: Frame | None = None
+        self._text_cache = self._text()
         self.border_title = "gradients (.grad)"
 
     def show(self, frame: Frame) -> None:
         self.frame = frame
-        self.refresh(layout=True)
+        text = self._text()
+        # Only a change in height needs a new layout (which is much dearer than a repaint).
+        grew = text.plain.count("\n") != self._text_cache.plain.count("\n")
+        self._text_cache = text
+        self.refresh(layout=grew)
 
     def render(self) -> Text:
+        return self._text_cache
+
+    def _text(self) -> Text:
         snapshot = self.frame.snapshot if self.frame is not None else None
         if snapshot is None:
             return Text("waiting for the first pause…", style="dim")
@@ -63,48 +71,54 @@ class GradsView(Widget):
             return Text("no parameters found yet", style="dim")
         previous = self.frame.previous
         width = max(len(name) for name in snapshot.grads)
-        out = Text()
+        lines: list[Text] = []
+        # A fixed number of lines per gradient (the note line is blank when nothing changed), so the
+        # panel keeps its height from pause to pause.
         for name, grad in snapshot.grads.items():
             before = previous.grads.get(name) if previous is not None else grad
             change = grad_change(before, grad, snapshot.phases)
-            out.append(f"{name:<{width}}", style="bold")
-            out.append_text(grad_text(grad, change))
+            param = snapshot.params.get(name)
+            inline = param is not None and param.numel == 1
+            head = Text(f"{name:<{width}}  ", style="bold")
+            lines.append(head)
+            value = grad_text(grad, change)
+            if inline:
+                head.append_text(value)
+            else:
+                lines.append(Text.assemble("  ", value))
+            note = Text("  ")
             if change != GRAD_SAME:
-                out.append("\n  ")
-                out.append(NOTES[change], style=NOTE_STYLES[change])
-                if change == GRAD_ADDED and before is not None and grad is not None:
-                    out.append_text(sum_text(before, grad))
-            out.append("\n")
-        out.rstrip()
-        return out
+                note.append(NOTES[change], style=NOTE_STYLES[change])
+            lines.append(note)
+            if change == GRAD_ADDED and before is not None and grad is not None:
+                lines.extend(sum_lines(before, grad))
+        return Text("\n").join(lines)
 
 
 def grad_text(grad: TensorStats | None, change: str) -> Text:
     emphasis = CHANGED if change != GRAD_SAME else ""
-    text = Text("  ")
+    text = Text()
     if grad is None:
-        text.append("None", style=f"italic {emphasis}")
+        text.append("None", style=f"italic {emphasis}".strip())
         text.append("  (no tensor)", style="dim")
     elif grad.zeros and grad.numel:
         text.append_text(values_line(grad, style=emphasis) if listable(grad) else Text("0", style=emphasis))
         text.append("  (zeros)", style="dim")
     elif listable(grad):
-        if grad.numel > 1:
-            text = Text("\n  ")
         text.append_text(values_line(grad, style=emphasis))
     else:
-        text = Text("\n  ")
         text.append_text(summary_line(grad, style=emphasis))
     return text
 
 
-def sum_text(before: TensorStats, after: TensorStats) -> Text:
+def sum_lines(before: TensorStats, after: TensorStats) -> list[Text]:
     """One `old + added = new` line per element of a small tensor: accumulation as arithmetic."""
     added = added_values(before, after)
     if added is None or after.values is None or len(added) > 4:
-        return Text()
-    text = Text()
+        return []
+    lines = []
     for old, extra, new in zip(before.values, added, after.values, strict=True):
-        text.append(f"\n    {num(old)} + {num(extra)} = ")
-        text.append(num(new), style=CHANGED)
-    return text
+        line = Text(f"    {num(old)} + {num(extra)} = ")
+        line.append(num(new), style=CHANGED)
+        lines.append(line)
+    return lines
