@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
+import subprocess
+import sys
 
 import pytest
-from engine_helpers import assert_clear_message, line_of, run_cli_many, script_path
+from engine_helpers import SAFETY_TIMEOUT, assert_clear_message, line_of, run_cli_many, script_path
 
 LOOP = """\
 import sys
@@ -285,3 +288,40 @@ def test_lessons_lists_linear(runs):
     result = runs["lessons"]
     assert result.returncode == 0
     assert result.stdout.split()[0] == "linear"
+
+
+ENDLESS = """\
+import torch
+from torch import nn
+
+model = nn.Linear(2, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+x, y = torch.randn(4, 2), torch.randn(4, 1)
+for epoch in range(10_000_000):
+    loss = nn.functional.mse_loss(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_ctrl_c_ends_the_run_cleanly(tmp_path):
+    script = tmp_path / "endless.py"
+    script.write_text(ENDLESS)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stepper", "run", str(script), "--jsonl"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = process.stdout.readline()  # the script is running and pausing
+    assert json.loads(first)["event"] == "pause"
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=SAFETY_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("stepper kept running after Ctrl-C")
+    assert process.returncode == 130
+    assert_clear_message(err)
