@@ -12,6 +12,7 @@ import sys
 
 import pytest
 from engine_helpers import SAFETY_TIMEOUT, assert_clear_message, line_of, run_cli_many, script_path
+from engine_helpers import SCRIPTS as SCRIPTS_DIR
 
 LOOP = """\
 import sys
@@ -325,3 +326,21 @@ def test_ctrl_c_ends_the_run_cleanly(tmp_path):
         pytest.fail("stepper kept running after Ctrl-C")
     assert process.returncode == 130
     assert_clear_message(err)
+
+
+def test_a_script_named_torch_py_is_told_apart_from_a_stepper_bug(tmp_path):
+    # A classic first mistake: calling the script torch.py, so `import torch` finds the script itself.
+    # `python torch.py` fails with a circular import; stepper must say so, and not blame itself.
+    (tmp_path / "torch.py").write_text((SCRIPTS_DIR / "module_optimizer.py").read_text())
+    result = subprocess.run(
+        [sys.executable, "-m", "stepper", "run", "torch.py", "--plain"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=SAFETY_TIMEOUT,
+    )
+    assert result.returncode != 0
+    assert_clear_message(result.stderr)
+    assert "torch.py" in result.stderr
+    assert "bug in stepper" not in result.stderr
