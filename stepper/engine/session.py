@@ -11,12 +11,15 @@ mode the last command set: after every phase, only after updates, or not at all.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import random
 import sys
 import threading
 import traceback
+import types
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
@@ -31,6 +34,7 @@ from .tracer import PhaseTracer, StopScript
 from .watch import ParamWatch, find_optimizer, optimizer_info
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_PASS_THROUGH = {"backward", "zero_grad", "set_grad", "get_grad", "del_grad"}
 
 
 # --- what the session tells its listener -----------------------------------------------------------
@@ -91,6 +95,7 @@ class Session:
         self.hooks = TorchHooks()
         self._mode = mode  # phase | step | continue
         self._pause_requested = False
+        self._queued: deque[str] = deque()  # commands given while the script was running
         self._stop_requested = False
         self._released = 0  # bumped by every command that lets a waiting script go on
         self._cond = threading.Condition()
@@ -120,6 +125,7 @@ class Session:
     def pause(self) -> None:
         """Ask a running script to wait at its next pause."""
         with self._cond:
+            self._queued.clear()
             self._pause_requested = True
 
     def stop(self, timeout: float = 1.0) -> None:
@@ -148,10 +154,15 @@ class Session:
 
     def _command(self, mode: str) -> None:
         with self._cond:
-            self._mode = mode
             self._pause_requested = False
-            if self.state == "paused":
-                self.state = "running"
+            if self.state != "paused":
+                # The script is still on its way to a pause: the command counts from there, so two
+                # quick presses of "next" move two pauses.
+                if self.state != "finished":
+                    self._queued.append(mode)
+                return
+            self._mode = mode
+            self.state = "running"
             self._released += 1
             self._cond.notify_all()
 
@@ -176,6 +187,15 @@ class Session:
 
             self._seed_everything(torch)
             end = self._exec()
+        except BaseException as exc:  # noqa: BLE001 - a front end must always hear how the run ended
+            error = ScriptError(
+                "StepperInternalError",
+                f"stepper could not run the script ({type(exc).__name__}: {exc}). This is a bug in "
+                "stepper, not in your script; please report it with the script.",
+                None,
+                None,
+            )
+            end = RunEnd(steps=self._step, status="error", error=error)
         finally:
             output.release_thread()
         with self._cond:
@@ -199,14 +219,20 @@ class Session:
     def _exec(self) -> RunEnd:
         source = self.source
         watch = ParamWatch()
-        tracer = PhaseTracer(source, self.hooks, watch, self._on_pause)
+        tracer = PhaseTracer(source, self.hooks, watch, self._take, self._deliver)
         watch._loop_targets = tracer.blocks.loop_targets()
         self._watch = watch
         with self._cond:
             self._tracer = tracer
             tracer.stop_requested = self._stop_requested
-        script_globals = {"__name__": "__main__", "__file__": source.path, "__builtins__": __builtins__}
+        # The script runs as `__main__`, as under `python script.py`: pickle (torch.save of a whole
+        # model, DataLoader workers) looks its classes up there.
+        main_module = types.ModuleType("__main__")
+        script_globals = main_module.__dict__
+        script_globals.update(__file__=source.path, __builtins__=__builtins__)
+        saved_main = sys.modules.get("__main__")
         saved_argv, saved_path = sys.argv, list(sys.path)
+        sys.modules["__main__"] = main_module
         sys.argv = [source.path, *self.argv]
         sys.path.insert(0, os.path.dirname(source.path))
         self.state = "running"
@@ -232,6 +258,8 @@ class Session:
             self.hooks.uninstall()
             sys.argv = saved_argv
             sys.path[:] = saved_path
+            if saved_main is not None:
+                sys.modules["__main__"] = saved_main
         if error is None and not stopped and not self.history:
             error = ScriptError(
                 "NoTrainingPhase",
@@ -257,7 +285,13 @@ class Session:
     def _describe(self, exc: BaseException) -> ScriptError:
         file, line, text = self._where(exc)
         frames = traceback.extract_tb(exc.__traceback__)
-        ours = frames and frames[-1].filename.startswith(_PACKAGE_DIR)
+        # Our wrappers around torch calls (backward, zero_grad, the .grad setter) pass the script's
+        # own mistakes through: an error raised inside what they wrap is the script's.
+        ours = (
+            frames
+            and frames[-1].filename.startswith(_PACKAGE_DIR)
+            and frames[-1].name not in _PASS_THROUGH
+        )
         if ours and not isinstance(exc, output.ScriptAskedForInput):
             return ScriptError(
                 "StepperInternalError",
@@ -272,15 +306,25 @@ class Session:
 
     # --- a pause ---------------------------------------------------------------------------------------
 
-    def _on_pause(self, phases: list[str], frame: FrameType, line: int) -> None:
+    def _take(self, phases: list[str], frame: FrameType, line: int) -> Snapshot:
+        """Copy what a pause shows, now (it may be delivered a few lines later)."""
         if "step" in phases:
             self._step += 1
             if self._tracer is not None and self._tracer.loss_value is not None:
                 self._loss_history.append(self._tracer.loss_value)
-        snapshot = self._snapshot(phases, frame, line)
+        return self._snapshot(phases, frame, line)
+
+    def _deliver(self, snapshot: Snapshot) -> None:
+        """Record a pause, tell the listener, and wait there if the current mode says so."""
+        phases = snapshot.phases
         with self._cond:
+            if snapshot.index != len(self.history):
+                snapshot = dataclasses.replace(snapshot, index=len(self.history))
             self.history.append(snapshot)
             waiting = self._should_wait(snapshot)
+            if waiting and self._queued:
+                self._mode = self._queued.popleft()
+                waiting = False
             stop_now = self.max_steps is not None and "step" in phases and self._step >= self.max_steps
             if stop_now:
                 waiting = False

@@ -124,7 +124,10 @@ def _is_update(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.AugAssign):
         return True
     if isinstance(stmt, ast.Assign):
-        return any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in stmt.targets)
+        if any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in stmt.targets):
+            return True
+        # `w = w - lr * w.grad`: a new tensor made from a gradient, bound to the old name.
+        return any(isinstance(n, ast.Attribute) and n.attr == "grad" for n in ast.walk(stmt.value))
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         func = stmt.value.func
         return isinstance(func, ast.Attribute) and func.attr.endswith("_") and not func.attr.endswith("__")

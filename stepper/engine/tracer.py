@@ -31,12 +31,14 @@ class StopScript(BaseException):
 
 
 class _Frame:
-    __slots__ = ("line", "is_loop", "pending", "group", "group_line", "region", "before", "unwinding")
+    __slots__ = ("line", "is_loop", "pending", "pending_line", "chain", "group", "group_line", "region", "before", "unwinding")
 
     def __init__(self, is_loop: bool):
         self.line: int | None = None
         self.is_loop = is_loop
         self.pending: list[str] = []  # phases seen in a helper function, reported at its call site
+        self.pending_line = 0
+        self.chain: _Chain | None = None  # a hand-written forward that may go on over more lines
         self.group: list[str] | None = None  # a multi-line update still in progress
         self.group_line = 0
         self.region: frozenset[int] = frozenset()
@@ -44,19 +46,44 @@ class _Frame:
         self.unwinding = False
 
 
-PauseCallback = Callable[[list[str], FrameType, int], None]
+TakeCallback = Callable[[list[str], FrameType, int], Any]
+
+
+class _Chain:
+    """A forward pause held back while the next lines keep building the predictions."""
+
+    __slots__ = ("tensors", "taken")
+
+    def __init__(self, tensor: Any, taken: Any):
+        self.tensors = [tensor]
+        self.taken = taken  # the snapshot of its latest line that used a parameter
 
 
 class PhaseTracer:
-    def __init__(self, source: ScriptSource, hooks: TorchHooks, watch: ParamWatch, on_pause: PauseCallback):
+    def __init__(
+        self,
+        source: ScriptSource,
+        hooks: TorchHooks,
+        watch: ParamWatch,
+        take: TakeCallback,
+        deliver: Callable[[Any], None],
+    ):
+        """`take(phases, frame, line)` copies what a pause shows; `deliver(taken)` shows it (and may
+        wait there). They are apart because a pause can be taken now and delivered a few lines later:
+        a forward written over several lines of raw tensor code is shown once, as it was after its
+        last line that used a parameter, once the next line shows the forward is over."""
         self.file = source.path
         self.hooks = hooks
         self.watch = watch
-        self.on_pause = on_pause
+        self._take = take
+        self._deliver = deliver
+        self._extension: tuple[Any, bool] | None = None  # set by _classify: (tensor, used a param)
+        self._scan_forward = False  # the last forward found came from a bound tensor, not a module
         self.blocks = BlockIndex(source.text)
         self.stop_requested = False
         self.loss_value: float | None = None
         self._frames: dict[FrameType, _Frame] = {}
+        self._loop_codes: set[CodeType] = set()
         self._carry: list[str] = []
         self._busy: dict[CodeType, set[int]] = {}  # lines where forward/loss/backward happened
         self._region_cache: dict[tuple, frozenset[int]] = {}
@@ -68,6 +95,9 @@ class PhaseTracer:
         self._forward_this_iteration = False
         self._backward_since_step = False
         self._changed_quietly = False  # params changed in place, but no update is due (part of one)
+        import torch
+
+        self._torch = torch
 
     # --- sys.settrace entry points -----------------------------------------------------------------
 
@@ -77,9 +107,27 @@ class PhaseTracer:
         code = frame.f_code
         if code.co_filename != self.file:
             return None
-        is_loop = code.co_name == "<module>" or "backward" in code.co_names
+        is_loop = code in self._loop_codes or code.co_name == "<module>" or "backward" in code.co_names
+        if is_loop:
+            self._promote_callers(frame.f_back)
         self._frames[frame] = _Frame(is_loop)
         return self._local_trace
+
+    def _promote_callers(self, frame: FrameType | None) -> None:
+        """A function that calls the training step (`for ...: loss = f(); update(loss)`) is part of
+        the loop too: from now on it pauses itself, and what it has seen so far is shown first."""
+        chain = []
+        while frame is not None:
+            state = self._frames.get(frame)
+            if state is not None and not state.is_loop:
+                chain.append((frame, state))
+            frame = frame.f_back
+        for caller, state in reversed(chain):
+            state.is_loop = True
+            self._loop_codes.add(caller.f_code)
+            if state.pending:
+                pending, state.pending = state.pending, []
+                self._pause(pending, caller, state.pending_line)
 
     def _local_trace(self, frame: FrameType, event: str, arg: Any):
         if self.stop_requested:
@@ -115,15 +163,35 @@ class PhaseTracer:
             return  # nothing finished yet, or we are inside a model's own forward
         phases = self._observe(frame, state, line, retval, returning)
         if not state.is_loop:
-            state.pending.extend(phases)
+            if phases:
+                state.pending.extend(phases)
+                state.pending_line = line
             if returning and state.pending:
                 self._carry.extend(state.pending)
             return
+        extension, self._extension = self._extension, None
+        if state.chain is not None:
+            if not phases and extension is not None:
+                tensor, used_param = extension
+                state.chain.tensors.append(tensor)
+                if used_param:
+                    state.chain.taken = self._take(["forward"], frame, line)
+                if not returning:
+                    return
+            chain, state.chain = state.chain, None
+            self._busy.setdefault(frame.f_code, set()).add(line)
+            self._deliver(chain.taken)
+        if not phases and state.group is None:
+            return
         code = frame.f_code
-        if any(p not in MUTATIONS for p in phases):
+        if phases == ["forward"] and self._scan_forward and state.group is None and not returning:
+            self._busy.setdefault(code, set()).add(line)
+            state.chain = _Chain(self._forwards[-1], self._take(["forward"], frame, line))
+            return
+        if not MUTATIONS.issuperset(phases):
             self._busy.setdefault(code, set()).add(line)
         if state.group is not None:
-            if any(p not in MUTATIONS for p in phases):
+            if not MUTATIONS.issuperset(phases):
                 self._pause(state.group + phases, frame, line)
                 state.group = None
                 return
@@ -141,7 +209,7 @@ class PhaseTracer:
             return
         if not phases:
             return
-        if all(p in MUTATIONS for p in phases) and not returning:
+        if MUTATIONS.issuperset(phases) and not returning:
             region = self._region(code, line, phases[-1])
             if next_line in region:
                 state.group, state.group_line, state.region = list(phases), line, region
@@ -153,13 +221,12 @@ class PhaseTracer:
         for p in phases:
             if p not in ordered:
                 ordered.append(p)
-        self.on_pause(ordered, frame, line)
+        self._deliver(self._take(ordered, frame, line))
 
     # --- what happened since the last boundary -----------------------------------------------------
 
     def _observe(self, frame: FrameType, state: _Frame, line: int, retval: Any, returning: bool) -> list[str]:
-        import torch
-
+        torch = self._torch
         phases: list[str] = self._carry
         self._carry = []
         watch = self.watch
@@ -173,6 +240,7 @@ class PhaseTracer:
             elif kind in ("zero_grad", "backward"):
                 watch.grad_generation += 1
             if kind == "forward":
+                self._scan_forward = False
                 self._note_forward(event.tensor)
                 reported.append(event.tensor)
             elif kind == "loss":
@@ -209,9 +277,15 @@ class PhaseTracer:
         if stored is None:
             stored = self._stored[code] = stored_names(code)
         names = stored.get(line)
+        rebound = False
         if names:
             local_vars = frame.f_locals
-            candidates.extend(local_vars.get(name) for name in names)
+            for name in names:
+                value = local_vars.get(name)
+                if isinstance(value, torch.Tensor) and value.grad_fn is None and name in watch.names:
+                    rebound = watch.rebind(name, value) or rebound
+                else:
+                    candidates.append(value)
         if returning:
             candidates.append(retval)
         for value in candidates:
@@ -225,7 +299,7 @@ class PhaseTracer:
             watch.add_from_graph(retval.grad_fn)
 
         # Parameters changed in place outside autograd: an update (counted once a backward ran).
-        changed = watch.versions_changed()
+        changed = watch.versions_changed() or rebound
         if state.before is not None:
             changed = watch.values_changed(state.before) or changed
             state.before = None
@@ -264,8 +338,13 @@ class PhaseTracer:
             phases.append("loss")
         else:
             if derives_from(fn, forward_ids | loss_ids):
-                return  # an intermediate of the loss, or a reshaped prediction
+                # Still building the predictions (`h = x @ w1` then `out = h @ w2`), or an
+                # intermediate of the loss: remember whether this line brought in a parameter.
+                self._extension = (value, _uses_parameter(fn, forward_ids))
+                self._forwards.append(value)
+                return
             self._note_forward(value)
+            self._scan_forward = True
             phases.append("forward")
 
     def _note_forward(self, tensor: Any) -> None:
@@ -304,3 +383,18 @@ class PhaseTracer:
 
     def uninstall(self) -> None:
         sys.settrace(None)
+
+
+def _uses_parameter(grad_fn: Any, stop: set[int], limit: int = 256) -> bool:
+    """Does the graph between `grad_fn` and the nodes in `stop` reach a parameter (a leaf)?"""
+    seen: set[int] = set()
+    stack = [grad_fn]
+    while stack and len(seen) < limit:
+        node = stack.pop()
+        if node is None or id(node) in seen or id(node) in stop:
+            continue
+        seen.add(id(node))
+        if getattr(node, "variable", None) is not None:
+            return True
+        stack.extend(child for child, _ in node.next_functions)
+    return False

@@ -73,6 +73,9 @@ class ParamWatch:
         # moved (updates through `.data`): a summary taken in the same generation is still true.
         self.param_generation = 0
         self.grad_generation = 0
+        self.names: set[str] = set()  # the names given so far (a rebound name is followed)
+        self._graph_calls = 0
+        self._quiet_walks = 0
         # Variables a `for` loop binds (`for p in params`) are poor names for a parameter.
         self._loop_targets = loop_targets
 
@@ -85,8 +88,28 @@ class ParamWatch:
         self._names_stale = True
 
     def add_from_graph(self, grad_fn: Any) -> None:
+        # Walking the graph every iteration costs more than a small loop's own work. Once several
+        # walks in a row found nothing new, walk only now and then (optimizers' steps add theirs).
+        self._graph_calls += 1
+        if self._quiet_walks >= 8 and self._graph_calls % 64:
+            return
+        before = len(self.tracked)
         for leaf in graph_leaves(grad_fn):
             self.add(leaf)
+        self._quiet_walks = self._quiet_walks + 1 if len(self.tracked) == before else 0
+
+    def rebind(self, name: str, tensor: Any) -> bool:
+        """The script bound a parameter's name to a new tensor of the same shape (`w = w - lr * g`):
+        follow the name. True when that happened."""
+        for key, entry in self.tracked.items():
+            if entry.name == name and entry.tensor is not tensor:
+                if tuple(entry.tensor.shape) != tuple(tensor.shape):
+                    return False
+                del self.tracked[key]
+                entry.tensor, entry.version = tensor, tensor._version
+                self.tracked[id(tensor)] = entry
+                return True
+        return False
 
     def add_from_owner(self, owner: Any) -> None:
         """The parameters a zero_grad call was about: a module's, an optimizer's, or one tensor."""
@@ -177,6 +200,7 @@ class ParamWatch:
         rank = {key: i for i, key in enumerate(names)}
         ordered = sorted(self.tracked.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[1].order))
         self.tracked = dict(ordered)
+        self.names = {e.name for e in self.tracked.values() if e.name}
 
     def items(self) -> list[tuple[str, Any]]:
         return [(e.name or f"param{e.order}", e.tensor) for e in self.tracked.values()]

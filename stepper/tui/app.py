@@ -16,7 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Footer
 
-from ..engine import Paused, Session, SessionEvent
+from ..engine import Paused, ScriptSource, Session, SessionEvent
+from ..lessons import find_lesson
 from .frame import Frame, frame_at
 from .messages import SessionChanged
 from .screens import GoToStepScreen, HelpScreen, OutputScreen
@@ -80,7 +81,7 @@ class StepperApp(App[None]):
                 yield ParamsView(id="params")
                 yield GradsView(id="grads")
                 yield LossPlot(id="loss")
-        yield Notice(id="notice")
+        yield Notice(lesson_hint(self.session.source), id="notice")
         yield StatusBar(id="status")
         yield Footer(compact=True)
 
@@ -119,6 +120,15 @@ class StepperApp(App[None]):
     @property
     def live(self) -> bool:
         return self.cursor is None
+
+    @property
+    def settled(self) -> bool:
+        """The script waits at a pause (or has ended), nothing is running, and the screen shows it."""
+        session = self.session
+        if session.state not in ("paused", "finished") or self.playing or self.target_step is not None:
+            return False
+        shown = self._shown
+        return shown is not None and shown[:2] == (self.generation, self.current_frame().index)
 
     def current_frame(self) -> Frame:
         session = self.session
@@ -388,6 +398,12 @@ class StepperApp(App[None]):
     def exit_status(self) -> int:
         end = self.session.end
         return 1 if end is not None and end.status == "error" else 0
+
+
+def lesson_hint(source: ScriptSource) -> str:
+    """A built-in lesson's one-line title, shown when there is no message (else the default hint)."""
+    lesson = find_lesson(source.lesson) if source.lesson else None
+    return f"{lesson.name}: {lesson.title}  (? for help)" if lesson is not None else ""
 
 
 def pause_after_step(history, step: int) -> int:

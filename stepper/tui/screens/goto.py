@@ -16,6 +16,7 @@ class GoToStepScreen(ModalScreen[int | None]):
     GoToStepScreen > Vertical {
         width: 44; height: auto; border: round $accent; padding: 0 1; background: $surface;
     }
+    GoToStepScreen .hint { color: $text-muted; }
     """
 
     def __init__(self, live_step: int) -> None:
@@ -25,8 +26,9 @@ class GoToStepScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "go to step"
-            yield Label(f"Step number (now at {self.live_step}); enter to go, escape to cancel:")
+            yield Label(f"Step number (the run is at step {self.live_step}):")
             yield Input(type="integer", placeholder="e.g. 10", id="step")
+            yield Label("enter goes there · escape cancels", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

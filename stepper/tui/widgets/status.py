@@ -82,9 +82,10 @@ class Notice(Widget):
     """
     HINT = "? shows every key and what each phase does"
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, hint: str = "", *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.message = ""
+        self.hint = hint or self.HINT
 
     def say(self, message: str) -> None:
         if message != self.message:
@@ -93,5 +94,5 @@ class Notice(Widget):
 
     def render(self) -> Text:
         if not self.message:
-            return Text(self.HINT, style="dim", no_wrap=True, overflow="ellipsis")
+            return Text(self.hint, style="dim", no_wrap=True, overflow="ellipsis")
         return Text(self.message, style="italic", no_wrap=True, overflow="ellipsis")
