@@ -36,20 +36,10 @@ def make_app(session: Session | None = None) -> StepperApp:
     return StepperApp(session or lesson_session())
 
 
-def settled(app: StepperApp) -> bool:
-    session = app.session
-    if session.state not in ("paused", "finished") or app.playing or app.target_step is not None:
-        return False
-    # The app has drawn the latest pause (or the end) of the current session.
-    frame = app.current_frame()
-    shown = app._shown
-    return shown is not None and shown[0] == app.generation and shown[1] == frame.index
-
-
 async def settle(pilot: Pilot, timeout: float = SAFETY_TIMEOUT) -> None:
     app = pilot.app
     deadline = time.monotonic() + timeout
-    while not settled(app):
+    while not app.settled:
         thread = app.session._thread
         if thread is not None and not thread.is_alive() and not app.session.finished:
             raise AssertionError("the engine's worker thread died without finishing the session")
