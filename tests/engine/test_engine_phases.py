@@ -167,6 +167,15 @@ EXPECTED = {
         ((S,), "optimizer.step()"),
     ]
     * 2,
+    # the loop is a method; model and optimizer are attributes of self
+    "trainer_class.py": [
+        ((F,), "preds = self.model(x)"),
+        ((L,), "loss = F.mse_loss(preds, y)"),
+        ((Z,), "self.optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "self.optimizer.step()"),
+    ]
+    * 2,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),

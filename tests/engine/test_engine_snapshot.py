@@ -66,6 +66,8 @@ def update_pairs(session):
         ("helper_functions.py", ["model.weight", "model.bias"]),
         # the names follow the rebinding: `w` is whatever tensor w names now
         ("rebinding_update.py", ["w", "b"]),
+        # reached only through self: named as the paused line spells it, in the module order
+        ("trainer_class.py", ["self.model.weight", "self.model.bias"]),
     ],
 )
 def test_parameter_names_follow_the_scripts_variables(name, expected):
@@ -228,6 +230,14 @@ def test_optimizer_type_and_hyper_parameters():
     adam = run_script("dataloader_adam.py").history[-1].optimizer
     assert adam.type == "Adam" and adam.lr == pytest.approx(0.01)
     assert run_script("raw_tensors.py").history[-1].optimizer is None
+
+
+def test_optimizer_is_reported_from_the_first_pause():
+    # module_optimizer.py keeps it in a global, trainer_class.py on self: both exist before the loop
+    for name in ("module_optimizer.py", "trainer_class.py"):
+        for snapshot in run_script(name).history:
+            assert snapshot.optimizer is not None, (name, snapshot.index)
+            assert snapshot.optimizer.type == "SGD" and snapshot.optimizer.lr == pytest.approx(0.1)
 
 
 def test_scheduler_changes_show_in_the_learning_rate():
