@@ -183,14 +183,16 @@ class Session:
         output.capture_thread(self._on_output)
         end: RunEnd
         try:
-            import torch  # the slow import happens here, off the front end's thread
-
-            self._seed_everything(torch)
-            end = self._exec()
+            torch = self._import_torch()
+            if isinstance(torch, RunEnd):
+                end = torch
+            else:
+                self._seed_everything(torch)
+                end = self._exec()
         except BaseException as exc:  # noqa: BLE001 - a front end must always hear how the run ended
             error = ScriptError(
                 "StepperInternalError",
-                f"stepper could not run the script ({type(exc).__name__}: {exc}). This is a bug in "
+                f"could not run the script ({type(exc).__name__}: {exc}). This is a bug in "
                 "stepper, not in your script; please report it with the script.",
                 None,
                 None,
@@ -203,6 +205,23 @@ class Session:
             self.state = "finished"
             self._cond.notify_all()
         self._emit(Finished(end))
+
+    def _import_torch(self) -> Any:
+        """Import torch here, off the front end's thread (it is the slow part of starting)."""
+        try:
+            import torch
+        except Exception as exc:  # noqa: BLE001 - explained to the user below
+            where = getattr(sys.modules.get("torch"), "__file__", None) or ""
+            hint = ""
+            if os.path.basename(where) == "torch.py" or os.path.basename(self.source.path) == "torch.py":
+                hint = (
+                    f" A file named torch.py ({where or self.source.path}) hides the real PyTorch: "
+                    "rename it (and delete any __pycache__ beside it)."
+                )
+            message = f"could not import PyTorch ({type(exc).__name__}: {exc}).{hint}"
+            error = ScriptError("ImportError", message, self.source.path, None)
+            return RunEnd(steps=0, status="error", error=error)
+        return torch
 
     def _seed_everything(self, torch: Any) -> None:
         if self.seed is None:
@@ -295,7 +314,7 @@ class Session:
         if ours and not isinstance(exc, output.ScriptAskedForInput):
             return ScriptError(
                 "StepperInternalError",
-                f"stepper itself failed while watching the script ({type(exc).__name__}: {exc}). "
+                f"failed while watching the script ({type(exc).__name__}: {exc}). "
                 "This is a bug in stepper, not in your script; please report it with the script.",
                 file,
                 line,

@@ -37,7 +37,7 @@ def end_text(end: RunEnd, name: str) -> str:
 def error_paragraph(end: RunEnd, name: str) -> str:
     error = end.error
     assert error is not None
-    if error.type in ("NoTrainingPhase", "StepperInternalError"):
+    if error.type in ("NoTrainingPhase", "StepperInternalError") or error.line is None:
         return f"stepper: {error.message}"
     where = f" at {os.path.basename(error.file)}:{error.line}" if error.file else ""
     text = (
