@@ -176,6 +176,14 @@ EXPECTED = {
         ((S,), "self.optimizer.step()"),
     ]
     * 2,
+    # fast.ai book: the update loop changes .data and zeroes each .grad in turn: one pause
+    "fastbook_style.py": [
+        ((F,), "preds = model(xb)"),
+        ((L,), "loss = ((preds - yb) ** 2).mean()"),
+        ((B,), "loss.backward()"),
+        ((S, Z), "p.grad.zero_()"),
+    ]
+    * 2,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),

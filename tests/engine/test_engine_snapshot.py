@@ -68,6 +68,7 @@ def update_pairs(session):
         ("rebinding_update.py", ["w", "b"]),
         # reached only through self: named as the paused line spells it, in the module order
         ("trainer_class.py", ["self.model.weight", "self.model.bias"]),
+        ("fastbook_style.py", ["weights", "bias"]),
     ],
 )
 def test_parameter_names_follow_the_scripts_variables(name, expected):
