@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from stepper.engine import Session, Snapshot, load_script
+import stepper
+from stepper.engine import Session, load_script
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-STEPPER_DIR = Path(__import__("stepper").__file__).resolve().parent
+STEPPER_DIR = Path(stepper.__file__).resolve().parent
 
 # A run that never ends would hang the suite; this is a safety net, not a speed requirement.
 SAFETY_TIMEOUT = 120
@@ -58,10 +59,6 @@ def line_of(name: str, text: str, nth: int | None = None) -> int:
         assert len(found) == 1, f"expected exactly one line {text!r} in {name}, found {found}"
         return found[0]
     return found[nth]
-
-
-def where(snapshot: Snapshot) -> tuple[int, str]:
-    return snapshot.line, snapshot.code
 
 
 # --- the real command line ---------------------------------------------------------------------------
