@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from textual import events
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -365,12 +365,23 @@ class StepperApp(App[None]):
         old = self.session
         self.stop_running()
         old.listener = None
-        old.stop(timeout=2.0)
         self.session = Session(old.source, seed=old.seed, max_steps=old.max_steps, argv=old.argv)
         self.generation += 1
         self.cursor = None
         self.say("Restarted the script from the start.")
-        self.start_session()
+        self.update_view()
+        self._replace_session(old, self.session)
+
+    @work(thread=True, group="restart")
+    def _replace_session(self, old: Session, new: Session) -> None:
+        # Off the UI thread: the old script stops at its next line, which may take a moment if it is
+        # inside a long computation. The new one starts only after, as both would patch torch.
+        old.stop(timeout=10.0)
+        self.call_from_thread(self._start_if_current, new)
+
+    def _start_if_current(self, session: Session) -> None:
+        if session is self.session and session.state == "idle":
+            self.start_session()
 
     def action_toggle_log(self) -> None:
         self.log_scale = not self.log_scale

@@ -275,3 +275,14 @@ def test_an_error_shows_the_panel_keeps_history_and_exits_1():
 
     app = drive(body, session=script_session("fails_at_step_2.py"))
     assert app.return_code == 1
+
+
+def test_restart_pressed_twice_quickly_leaves_one_running_script():
+    async def body(pilot):
+        app = pilot.app
+        await pilot.press("s", "r", "r")
+        await settle(pilot)
+        assert app.generation == 2
+        assert len(app.session.history) == 1 and app.session.state == "paused"
+
+    drive(body)

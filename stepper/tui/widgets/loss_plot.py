@@ -31,10 +31,19 @@ def downsample(values: Sequence[float], limit: int) -> list[tuple[int, float]]:
 def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
     """Tick positions (in log10 units) and their labels (real loss values) for a log axis."""
     if high - low < 1e-9:
-        return [low], [num(10**low)]
+        return [low], [f"{10**low:.3g}"]
     count = 4
     positions = [low + (high - low) * k / (count - 1) for k in range(count)]
-    return positions, [num(10**p, 3) for p in positions]
+    return positions, [f"{10**p:.3g}" for p in positions]
+
+
+def subtitle(losses: Sequence[float], log_scale: bool) -> str:
+    """The latest loss, and how many points the plot cannot show (NaN, Inf, or ≤ 0 on a log axis)."""
+    if not losses:
+        return ""
+    hidden = sum(1 for v in losses if not math.isfinite(v) or (log_scale and v <= 0))
+    text = f"step {len(losses)}: {num(losses[-1])}"
+    return text + (f" · {hidden} not drawn" if hidden else "")
 
 
 def step_ticks(first: int, last: int, count: int = 5) -> tuple[list[int], list[str]]:
@@ -64,6 +73,7 @@ class LossPlot(PlotextPlot):
         self.losses = losses
         self.log_scale = log_scale
         self.border_title = "loss per step · log" if log_scale else "loss per step"
+        self.border_subtitle = subtitle(losses, log_scale)
         self.refresh()
 
     def render(self) -> Text:
@@ -87,6 +97,4 @@ class LossPlot(PlotextPlot):
         if len(xs) == 1:
             plt.xlim(0, 2)
         plt.xticks(*step_ticks(xs[0], xs[-1]))
-        hidden = len(self.losses) - len(finite)
-        plt.title(f"{num(values[-1])} at step {steps[-1]}" + (f" · {hidden} hidden" if hidden else ""))
         return super().render()

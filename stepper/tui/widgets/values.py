@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from ...engine import TensorStats
-from ...format import flags_text, num, shape_text, summary_text
+from ...format import num, shape_text, summary_text
 
 CHANGED = "bold underline"  # underline survives monochrome terminals
 MAX_LISTED = 16  # above this many values a tensor is shown by its summary line
@@ -28,10 +28,7 @@ def values_line(stats: TensorStats, changed: list[bool] | None = None, style: st
         text.append(num(value), style=CHANGED if emphasis else style)
     if len(values) != 1:
         text.append("]")
-    flags = flags_text(stats)
-    if flags and not stats.zeros:
-        text.append(f"  {flags}", style="bold red")
-    return text
+    return text  # every value is shown, so nan/inf need no separate flag
 
 
 def summary_line(stats: TensorStats, style: str = "") -> Text:
