@@ -1,0 +1,31 @@
+"""Learning rate too high: every step overshoots and the loss explodes to inf, then nan.
+
+The line fit from `linear` with lr=3.0 instead of 0.1. Step pause by step pause, watch the bias: it
+jumps past 1 to the other side, and each swing is bigger than the last because the step is larger than
+the gradient can justify. The loss grows about 25 times per step, passes float32's largest number
+(about 3.4e38) and shows inf from step 27. The parameters are still finite then; around step 55 the
+bias overflows too, inf - inf gives nan, and nan spreads to the weight, the gradients and the loss. For
+this data any lr above 1.0 diverges; with inputs ten times bigger, even 0.1 would.
+"""
+
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+
+# The same data as `linear`: 100 points on y = 2x + 1 plus a little noise.
+x = torch.linspace(-1, 1, 100).unsqueeze(1)
+y = 2 * x + 1 + 0.1 * torch.randn(100, 1)
+
+model = nn.Linear(1, 1)
+loss_fn = nn.MSELoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=3.0)  # 30 times `linear`'s lr=0.1
+
+for epoch in range(60):
+    preds = model(x)
+    loss = loss_fn(preds, y)  # watch this grow instead of shrink
+    optimizer.zero_grad()
+    loss.backward()  # the gradient grows with the error, and flips sign each time
+    optimizer.step()  # new = old - 3.0 * grad: overshoots further every time
+
+print(f"loss {loss.item():.4f}  weight {model.weight.item():.3f}  bias {model.bias.item():.3f}")
