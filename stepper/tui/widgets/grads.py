@@ -8,7 +8,6 @@ backward *adding* onto the old gradient are each named in words, not just colour
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
 from ...engine import TensorStats
 from ...format import num
@@ -23,7 +22,7 @@ from ..frame import (
     added_values,
     grad_change,
 )
-from .values import CHANGED, listable, summary_line, values_line
+from .values import CHANGED, LinesPanel, tensor_lines
 
 NOTES = {
     GRAD_FILLED: "↑ filled by backward",
@@ -41,74 +40,55 @@ NOTE_STYLES = {
 }
 
 
-class GradsView(Widget):
+class GradsView(LinesPanel):
     DEFAULT_CSS = """
     GradsView { height: auto; max-height: 50%; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.frame: Frame | None = None
-        self._text_cache = self._text()
         self.border_title = "gradients (.grad)"
 
-    def show(self, frame: Frame) -> None:
-        self.frame = frame
-        text = self._text()
-        # Only a change in height needs a new layout (which is much dearer than a repaint).
-        grew = text.plain.count("\n") != self._text_cache.plain.count("\n")
-        self._text_cache = text
-        self.refresh(layout=grew)
-
-    def render(self) -> Text:
-        return self._text_cache
-
-    def _text(self) -> Text:
-        snapshot = self.frame.snapshot if self.frame is not None else None
+    def build(self, frame: Frame | None, width: int) -> list[Text]:
+        snapshot = frame.snapshot if frame is not None else None
         if snapshot is None:
-            return Text("waiting for the first pause…", style="dim")
+            return [Text("waiting for the first pause…", style="dim")]
         if not snapshot.grads:
-            return Text("no parameters found yet", style="dim")
-        previous = self.frame.previous
-        width = max(len(name) for name in snapshot.grads)
+            return [Text("no parameters found yet", style="dim")]
+        name_width = max(len(name) for name in snapshot.grads)
         lines: list[Text] = []
-        # A fixed number of lines per gradient (the note line is blank when nothing changed), so the
-        # panel keeps its height from pause to pause.
+        # A gradient always takes the lines its parameter's values would, plus a note line (blank
+        # when nothing changed), so the panel keeps its height from pause to pause.
         for name, grad in snapshot.grads.items():
-            before = previous.grads.get(name) if previous is not None else grad
+            before = frame.previous.grads.get(name) if frame.previous is not None else grad
             change = grad_change(before, grad, snapshot.phases)
             param = snapshot.params.get(name)
-            inline = param is not None and param.numel == 1
-            head = Text(f"{name:<{width}}  ", style="bold")
+            head = Text(f"{name:<{name_width}}  ", style="bold")
             lines.append(head)
-            value = grad_text(grad, change)
-            if inline:
-                head.append_text(value)
+            if param is not None and param.numel == 1:
+                head.append_text(grad_lines(grad, change, width, prefix="")[0])
             else:
-                lines.append(Text.assemble("  ", value))
+                body = grad_lines(grad, change, width, prefix="  ")
+                room = len(tensor_lines(param, width)) if param is not None else len(body)
+                lines.extend(body + [Text("")] * max(0, room - len(body)))
             note = Text("  ")
             if change != GRAD_SAME:
                 note.append(NOTES[change], style=NOTE_STYLES[change])
             lines.append(note)
             if change == GRAD_ADDED and before is not None and grad is not None:
                 lines.extend(sum_lines(before, grad))
-        return Text("\n").join(lines)
+        return lines
 
 
-def grad_text(grad: TensorStats | None, change: str) -> Text:
+def grad_lines(grad: TensorStats | None, change: str, width: int, prefix: str) -> list[Text]:
     emphasis = CHANGED if change != GRAD_SAME else ""
-    text = Text()
     if grad is None:
-        text.append("None", style=f"italic {emphasis}".strip())
-        text.append("  (no tensor)", style="dim")
-    elif grad.zeros and grad.numel:
-        text.append_text(values_line(grad, style=emphasis) if listable(grad) else Text("0", style=emphasis))
-        text.append("  (zeros)", style="dim")
-    elif listable(grad):
-        text.append_text(values_line(grad, style=emphasis))
-    else:
-        text.append_text(summary_line(grad, style=emphasis))
-    return text
+        return [Text.assemble(prefix, ("None", f"italic {emphasis}".strip()), ("  (no tensor)", "dim"))]
+    if grad.zeros and grad.numel:
+        lines = tensor_lines(grad, width - 9, style=emphasis, prefix=prefix)
+        lines[-1].append("  (zeros)", style="dim")
+        return lines
+    return tensor_lines(grad, width, style=emphasis, prefix=prefix)
 
 
 def sum_lines(before: TensorStats, after: TensorStats) -> list[Text]:

@@ -3,70 +3,62 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
+from ...engine import TensorStats
+from ...format import num
 from ..frame import Frame, changed_elements, tensor_changed
-from .values import CHANGED, listable, shape_label, summary_line, values_line
+from .values import CHANGED, LinesPanel, listable, shape_label, tensor_lines, value_lines
 
 
-class ParamsView(Widget):
+class ParamsView(LinesPanel):
     DEFAULT_CSS = """
     ParamsView { height: auto; max-height: 50%; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.frame: Frame | None = None
-        self._text_cache = self._text()
         self.border_title = "parameters"
 
-    def show(self, frame: Frame) -> None:
-        self.frame = frame
-        text = self._text()
-        # Only a change in height needs a new layout (which is much dearer than a repaint).
-        grew = text.plain.count("\n") != self._text_cache.plain.count("\n")
-        self._text_cache = text
-        self.refresh(layout=grew)
-
-    def render(self) -> Text:
-        return self._text_cache
-
-    def _text(self) -> Text:
-        snapshot = self.frame.snapshot if self.frame is not None else None
+    def build(self, frame: Frame | None, width: int) -> list[Text]:
+        snapshot = frame.snapshot if frame is not None else None
         if snapshot is None:
-            return Text("waiting for the first pause…", style="dim")
+            return [Text("waiting for the first pause…", style="dim")]
         if not snapshot.params:
-            return Text("no parameters found yet", style="dim")
-        previous = self.frame.previous
-        width = max(name_width(snapshot.params), 1)
+            return [Text("no parameters found yet", style="dim")]
+        name_width = max(len(name) for name in snapshot.params)
         lines: list[Text] = []
-        # Each parameter always takes the same number of lines, changed or not, so the panel keeps
-        # its height from pause to pause (a new layout costs far more than a repaint).
+        # A parameter takes the same lines changed or not (its "was" line is blank when unchanged),
+        # so the panel keeps its height from pause to pause.
         for name, stats in snapshot.params.items():
-            before = previous.params.get(name) if previous is not None else None
+            before = frame.previous.params.get(name) if frame.previous is not None else None
             changed = before is not None and tensor_changed(before, stats)
-            head = Text(f"{name:<{width}}", style="bold")
+            head = Text(f"{name:<{name_width}}", style="bold")
             head.append(shape_label(stats), style="dim")
-            lines.append(head)
-            if listable(stats) and stats.numel == 1:
+            if stats.numel == 1 and stats.values is not None:
                 head.append("  ")
-                if changed:
-                    head.append_text(values_line(before, style="dim"))
+                if changed and before.values is not None:
+                    head.append_text(tensor_lines(before, width, style="dim", prefix="")[0])
                     head.append(" → ", style="bold")
-                    head.append_text(values_line(stats, [True]))
-                else:
-                    head.append_text(values_line(stats))
+                head.append_text(tensor_lines(stats, width, [changed], prefix="")[0])
+                lines.append(head)
                 continue
-            if listable(stats):
-                now = values_line(stats, changed_elements(before, stats) if changed else None)
-                was = values_line(before, style="dim") if changed else None
+            lines.append(head)
+            if changed:
+                flags = changed_elements(before, stats)
+                lines.extend(tensor_lines(stats, width, flags, "" if flags else CHANGED, prefix="  now "))
             else:
-                now = summary_line(stats, style=CHANGED if changed else "")
-                was = summary_line(before, style="dim") if changed else None
-            lines.append(Text.assemble(("  now " if changed else "  ", "bold"), now))
-            lines.append(Text.assemble(("  was ", "dim"), was) if was is not None else Text(""))
-        return Text("\n").join(lines)
+                lines.extend(tensor_lines(stats, width, prefix="      "))
+            lines.extend(was_lines(before if changed else None, stats, width))
+        return lines
 
 
-def name_width(named: dict) -> int:
-    return max((len(name) for name in named), default=0)
+def was_lines(before: TensorStats | None, now: TensorStats, width: int) -> list[Text]:
+    """The old values under the new ones: every value for a small tensor, a short summary for a big
+    one. Blank lines of the same height when nothing changed, so the panel keeps its height."""
+    if listable(now, width):
+        if before is None:
+            return [Text("") for _ in value_lines(now, width, prefix="  was ")]
+        return value_lines(before, width, style="dim", prefix="  was ")
+    if before is None:
+        return [Text("")]
+    return [Text(f"  was μ={num(before.mean)} norm={num(before.norm)}", style="dim")]

@@ -1,38 +1,117 @@
-"""Helpers shared by the parameter and gradient panels: values as text, changed ones highlighted."""
+"""Shared by the parameter and gradient panels: a panel drawn as lines, and tensors as wrapped text.
+
+Each panel builds its lines itself, already wrapped to its width, so it knows its own height: it asks
+for a new layout only when that height changes (a layout costs far more than a repaint), and when
+there are more lines than room it shows what fits and says how much is hidden.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
+from textual.widget import Widget
 
 from ...engine import TensorStats
 from ...format import num, shape_text, summary_text
+from ..frame import Frame
 
 CHANGED = "bold underline"  # underline survives monochrome terminals
-MAX_LISTED = 16  # above this many values a tensor is shown by its summary line
+VALUE_CELLS = 9  # a typical value with its separator: "-0.2489, "
 
 
-def listable(stats: TensorStats | None) -> bool:
-    return stats is not None and stats.values is not None and stats.numel <= MAX_LISTED
+class LinesPanel(Widget):
+    """A panel whose content is a list of lines built from a frame (subclasses write `build`)."""
+
+    FALLBACK_WIDTH = 34  # before the first layout, when the width is not known yet
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.frame: Frame | None = None
+        self._lines: list[Text] = []
+
+    def show(self, frame: Frame) -> None:
+        self.frame = frame
+        self._rebuild()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        lines = self.build(self.frame, self.size.width or self.FALLBACK_WIDTH)
+        taller = len(lines) != len(self._lines)
+        self._lines = lines
+        self.refresh(layout=taller)
+
+    def build(self, frame: Frame | None, width: int) -> list[Text]:
+        raise NotImplementedError
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return max(1, len(self._lines))
+
+    def render(self) -> Text:
+        lines = self._lines
+        height = self.size.height
+        if height and len(lines) > height:
+            hidden = len(lines) - height + 1
+            more = Text(f"… {hidden} more lines hidden", style="dim italic")
+            lines = [*lines[: height - 1], more]
+        text = Text("\n").join(lines)
+        text.no_wrap = True  # lines are wrapped already; one more wrap would change the height
+        text.overflow = "ellipsis"
+        return text
 
 
-def values_line(stats: TensorStats, changed: list[bool] | None = None, style: str = "") -> Text:
-    """`-0.2489` for one value, `[0.1, -2, …]` for a few; elements flagged in `changed` emphasised."""
-    text = Text()
+def listable(stats: TensorStats | None, width: int) -> bool:
+    """Small enough to show every value in about two lines of this width."""
+    if stats is None or stats.values is None:
+        return False
+    return stats.numel <= max(1, 2 * (width - 4) // VALUE_CELLS)
+
+
+def value_lines(
+    stats: TensorStats, width: int, changed: list[bool] | None = None, style: str = "", prefix: str = "  "
+) -> list[Text]:
+    """`-0.2489` for one value, `[0.1, -2, …]` wrapped under `prefix` for a few; `changed` emphasised."""
     values = stats.values or ()
-    if len(values) != 1:
-        text.append("[")
+    if len(values) == 1:
+        emphasis = changed is not None and changed[0]
+        return [Text.assemble(prefix, (num(values[0]), CHANGED if emphasis else style))]
+    lines: list[Text] = []
+    line = Text(prefix + "[")
     for i, value in enumerate(values):
-        if i:
-            text.append(", ")
-        emphasis = changed is not None and i < len(changed) and changed[i]
-        text.append(num(value), style=CHANGED if emphasis else style)
-    if len(values) != 1:
-        text.append("]")
-    return text  # every value is shown, so nan/inf need no separate flag
+        token = Text(num(value), style=CHANGED if changed is not None and changed[i] else style)
+        token.append("]" if i == len(values) - 1 else ",")
+        if i and line.cell_len + 1 + token.cell_len > width:
+            lines.append(line)
+            line = Text(" " * (len(prefix) + 1))
+        elif i:
+            line.append(" ")
+        line.append_text(token)
+    lines.append(line)
+    return lines
 
 
-def summary_line(stats: TensorStats, style: str = "") -> Text:
-    return Text(summary_text(stats), style=style)
+def summary_lines(stats: TensorStats, width: int, style: str = "", prefix: str = "  ") -> list[Text]:
+    """The lovely-tensors style summary (less the shape, which the panel shows by the name), wrapped."""
+    lines: list[Text] = []
+    line = prefix
+    summary = summary_text(stats).removeprefix(shape_text(stats.shape) + " ")
+    for word in summary.split(" "):
+        if line.strip() and len(line) + 1 + len(word) > width:
+            lines.append(Text(line, style=style))
+            line = " " * (len(prefix) + 1) + word
+        else:
+            line = f"{line} {word}" if line.strip() else prefix + word
+    lines.append(Text(line, style=style))
+    return lines
+
+
+def tensor_lines(
+    stats: TensorStats, width: int, changed: list[bool] | None = None, style: str = "", prefix: str = "  "
+) -> list[Text]:
+    if listable(stats, width):
+        return value_lines(stats, width, changed, style, prefix)
+    return summary_lines(stats, width, style, prefix)
 
 
 def shape_label(stats: TensorStats) -> str:
