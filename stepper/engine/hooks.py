@@ -17,6 +17,7 @@ class Event:
     kind: str  # "forward" | "loss" | "zero_grad" | "backward" | "step"
     tensor: Any = None  # the forward output, the loss, the backward root
     owner: Any = None  # the module, optimizer or tensor involved
+    args: tuple = ()  # a module's positional inputs (a loss module's: predictions, targets)
 
 
 def first_tensor(value: Any) -> Any:
@@ -82,8 +83,11 @@ class TorchHooks:
             if hooks.module_depth == 0 and not hooks._quiet:
                 out = first_tensor(output)
                 if out is not None:
-                    kind = "loss" if is_loss_tensor(out) else "forward"
-                    hooks.events.append(Event(kind, out, module))
+                    if is_loss_tensor(out):
+                        hooks.events.append(Event("loss", out, module, args))
+                    elif out.dim() > 0 or out.grad_fn is not None:
+                        # (A scalar without gradient is a loss measured for evaluation: no phase.)
+                        hooks.events.append(Event("forward", out, module, args))
             return None
 
         handles = [

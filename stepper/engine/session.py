@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from . import output
+from . import detect, output
 from .hooks import TorchHooks
 from .snapshot import LossCurve, RunEnd, ScriptError, Snapshot
 from .source import ScriptSource
@@ -82,6 +82,7 @@ class Session:
         listener: Listener | None = None,
         mode: str = "phase",
         argv: list[str] | None = None,
+        pause_on_nonfinite: bool = False,
     ):
         self.source = source
         self.seed = seed
@@ -105,6 +106,10 @@ class Session:
         self._loss_history: list[float] = []
         self._optimizer: Any = None
         self._stats_cache: dict[str, tuple[tuple, Any]] = {}
+        self._was_nonfinite = False
+        # An interactive front end turns this on: continue/step modes then stop at the first NaN/Inf.
+        self.pause_on_nonfinite = pause_on_nonfinite
+        self._lr_exponent = 0  # the lr knob: every param group's lr is scaled by 10 ** this
 
     # --- control API (any thread) --------------------------------------------------------------------
 
@@ -138,6 +143,41 @@ class Session:
             self._cond.notify_all()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+
+    # --- live knobs ------------------------------------------------------------------------------------
+
+    def scale_lr(self, up: bool) -> None:
+        """Multiply (up) or divide every param group's learning rate by 10, from now on."""
+        factor = 10.0 if up else 0.1
+        with self._cond:
+            self._lr_exponent += 1 if up else -1
+            for optimizer in self._optimizers():
+                for group in optimizer.param_groups:
+                    lr = group["lr"]
+                    if hasattr(lr, "mul_"):
+                        lr.mul_(factor)
+                    else:
+                        group["lr"] = lr * factor
+
+    def skip_zero_grad(self, on: bool) -> None:
+        """Make zero_grad calls (and `p.grad = None`) do nothing, so gradients pile up."""
+        self.hooks.skip_zero_grad = on
+
+    @property
+    def knobs(self) -> tuple[str, ...]:
+        """The knobs that are turned away from normal, in words for a status bar."""
+        active = []
+        if self._lr_exponent:
+            active.append(f"lr ×{10.0 ** self._lr_exponent:g}")
+        if self.hooks.skip_zero_grad:
+            active.append("zero_grad skipped")
+        return tuple(active)
+
+    def _optimizers(self) -> list[Any]:
+        found = list(self.hooks.optimizers)
+        if self._optimizer is not None and self._optimizer not in found:
+            found.append(self._optimizer)
+        return found
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the script waits at a pause or has finished. True unless the timeout passed."""
@@ -364,6 +404,9 @@ class Session:
     def _should_wait(self, snapshot: Snapshot) -> bool:
         if self._stop_requested:
             return False
+        if self.pause_on_nonfinite and any(w.code == detect.NONFINITE for w in snapshot.warnings):
+            self._mode = "phase"  # a run that just broke stops there, whatever the mode
+            return True
         if self._pause_requested:
             self._pause_requested = False
             self._mode = "phase"
@@ -402,10 +445,15 @@ class Session:
             if ghit is None or ghit[0] != gkey:
                 ghit = cache[name + ".grad"] = (gkey, summarize(grad))
             grads[name] = ghit[1]
-        loss = self._tracer.loss_value if self._tracer is not None else None
-        nonfinite = (loss is not None and not math.isfinite(loss)) or any(
-            s.nonfinite for s in params.values()
-        ) or any(s is not None and s.nonfinite for s in grads.values())
+        tracer = self._tracer
+        loss = tracer.loss_value
+        bad = [name for name, s in params.items() if s.nonfinite]
+        bad += [f"{name}.grad" for name, s in grads.items() if s is not None and s.nonfinite]
+        nonfinite = (loss is not None and not math.isfinite(loss)) or bool(bad)
+        if nonfinite and not self._was_nonfinite:
+            tracer.notices.append(detect.nonfinite_notice(loss, bad))
+        self._was_nonfinite = nonfinite
+        warnings, tracer.notices = tuple(tracer.notices), []
         return Snapshot(
             index=len(self.history),
             step=self._step,
@@ -418,5 +466,7 @@ class Session:
             grads=grads,
             optimizer=None if optimizer is None else optimizer_info(optimizer),
             nonfinite=nonfinite,
+            warnings=warnings,
+            knobs=self.knobs,
             loss_history=LossCurve(self._loss_history, len(self._loss_history)),
         )

@@ -125,6 +125,7 @@ class Snapshot:
     optimizer: OptimizerInfo | None
     nonfinite: bool  # the loss or any param/grad holds NaN or Inf
     warnings: tuple[Notice, ...] = ()
+    knobs: tuple[str, ...] = ()  # live knobs turned away from normal ("lr ×10", "zero_grad skipped")
     # The loss value at every update so far (one float per completed step, the latest last).
     loss_history: LossCurve = field(default_factory=lambda: LossCurve([], 0))
 
@@ -144,6 +145,7 @@ class Snapshot:
             "optimizer": None if self.optimizer is None else self.optimizer.to_json(),
             "nonfinite": self.nonfinite,
             "warnings": [w.to_json() for w in self.warnings],
+            "knobs": list(self.knobs),
         }
 
 

@@ -21,6 +21,8 @@ from typing import Any
 
 from .hooks import TorchHooks
 from .source import BlockIndex, ScriptSource, stored_names
+from . import detect
+from .snapshot import Notice
 from .watch import ParamWatch, derives_from
 
 MUTATIONS = frozenset(("zero_grad", "step"))
@@ -79,6 +81,11 @@ class PhaseTracer:
         self._deliver = deliver
         self._extension: tuple[Any, bool] | None = None  # set by _classify: (tensor, used a param)
         self._scan_forward = False  # the last forward found came from a bound tensor, not a module
+        self.prediction: Any = None  # the latest forward's output (the predictions)
+        self.notices: list[Notice] = []  # detectors' findings, handed to the next pause
+        self._noticed: set[tuple[str, int]] = set()  # (code, line) already reported once
+        self._stepped_since_backward = False
+        self._line = 0  # the line being observed (where a finding is reported)
         self.blocks = BlockIndex(source.text)
         self.stop_requested = False
         self.loss_value: float | None = None
@@ -102,11 +109,11 @@ class PhaseTracer:
     # --- sys.settrace entry points -----------------------------------------------------------------
 
     def global_trace(self, frame: FrameType, event: str, arg: Any):
-        if self.stop_requested:
-            raise StopScript
         code = frame.f_code
         if code.co_filename != self.file:
-            return None
+            return None  # (never stop inside torch's own code: only on the script's lines)
+        if self.stop_requested:
+            raise StopScript
         is_loop = code in self._loop_codes or code.co_name == "<module>" or "backward" in code.co_names
         if is_loop:
             self._promote_callers(frame.f_back)
@@ -229,6 +236,7 @@ class PhaseTracer:
         torch = self._torch
         phases: list[str] = self._carry
         self._carry = []
+        self._line = line
         watch = self.watch
         reported: list[Any] = []
         hooks = self.hooks
@@ -249,6 +257,8 @@ class PhaseTracer:
                     self._forward_this_iteration = True
                 self._note_loss(event.tensor)
                 reported.append(event.tensor)
+                if len(event.args) >= 2:
+                    self._notice(detect.loss_inputs_broadcast(event.args[0], event.args[1]))
             elif kind == "backward":
                 root = event.tensor
                 if root is not None and root.dim() == 0 and not self._is_known_loss(root):
@@ -256,15 +266,20 @@ class PhaseTracer:
                         phases.append("forward")
                     phases.append("loss")
                     self._note_loss(root)
+                    self._check_graph_broadcast(root)
                 if root is not None and root.grad_fn is not None:
                     watch.add_from_graph(root.grad_fn)
+                if watch.grads_added_to():
+                    self._notice(detect.accumulation_notice(self._stepped_since_backward))
                 watch.mark_grads_live()
+                self._stepped_since_backward = False
                 self._backward_since_step = True
                 self._forward_this_iteration = False
             elif kind == "zero_grad":
                 watch.add_from_owner(event.owner)
                 watch.clear_grads_live()
             elif kind == "step":
+                self._stepped_since_backward = True
                 watch.add_from_optimizer(event.owner)
                 watch.versions_changed()
                 self._backward_since_step = False
@@ -307,6 +322,7 @@ class PhaseTracer:
         if changed:
             watch.param_generation += 1
         if changed and self._backward_since_step:
+            self._stepped_since_backward = True
             phases.append("step")
             self._backward_since_step = False
         if self._line_kind(line) == "zero_grad" and "zero_grad" not in phases and watch.grads_zeroed():
@@ -335,23 +351,40 @@ class PhaseTracer:
                 self._forward_this_iteration = True
             self.watch.add_from_graph(fn)
             self._note_loss(value)
+            self._check_graph_broadcast(value)
             phases.append("loss")
         else:
             if derives_from(fn, forward_ids | loss_ids):
                 # Still building the predictions (`h = x @ w1` then `out = h @ w2`), or an
                 # intermediate of the loss: remember whether this line brought in a parameter.
-                self._extension = (value, _uses_parameter(fn, forward_ids))
+                used_param = _uses_parameter(fn, forward_ids)
+                self._extension = (value, used_param)
                 self._forwards.append(value)
+                if used_param:
+                    self.prediction = value
                 return
             self._note_forward(value)
             self._scan_forward = True
             phases.append("forward")
+
+    def _notice(self, notice: Notice | None) -> None:
+        if notice is None:
+            return
+        key = (notice.code, self._line)
+        if key not in self._noticed:  # once per line: the first time is the news
+            self._noticed.add(key)
+            self.notices.append(notice)
+
+    def _check_graph_broadcast(self, loss: Any) -> None:
+        if self.prediction is not None:
+            self._notice(detect.graph_broadcast(loss, self.prediction))
 
     def _note_forward(self, tensor: Any) -> None:
         if not self._forward_this_iteration:
             self._forwards.clear()
             self._losses.clear()
         self._forward_this_iteration = True
+        self.prediction = tensor
         if tensor.grad_fn is not None:
             self._forwards.append(tensor)
             self.watch.add_from_graph(tensor.grad_fn)

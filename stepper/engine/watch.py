@@ -25,6 +25,7 @@ class Tracked:
     version: int
     order: int
     grad_live: bool = False
+    grad_seen: tuple[int, int] | None = None  # (id, version) of .grad after the last backward
 
 
 def graph_leaves(grad_fn: Any, limit: int = 20000) -> list[Any]:
@@ -156,7 +157,18 @@ class ParamWatch:
     def mark_grads_live(self) -> None:
         """After a backward: every .grad that holds values now counts as 'not yet cleared'."""
         for entry in self.tracked.values():
-            entry.grad_live = entry.tensor.grad is not None
+            grad = entry.tensor.grad
+            entry.grad_live = grad is not None
+            entry.grad_seen = None if grad is None else (id(grad), grad._version)
+
+    def grads_added_to(self) -> bool:
+        """Did the backward that just ran add to a .grad left by an earlier one that nothing cleared?"""
+        for entry in self.tracked.values():
+            grad = entry.tensor.grad
+            if entry.grad_live and grad is not None and entry.grad_seen is not None:
+                if entry.grad_seen[0] == id(grad) and entry.grad_seen[1] != grad._version:
+                    return True
+        return False
 
     def clear_grads_live(self) -> None:
         for entry in self.tracked.values():
@@ -231,7 +243,13 @@ def _names_in_scope(
                 namespaces.append(frame.f_globals)
         frame = frame.f_back
     for namespace in namespaces:
-        for var, value in list(namespace.items()):
+        items = list(namespace.items())
+        # One level into the script's own objects: `self.model`, `trainer.optimizer`.
+        for var, value in list(items):
+            if type(value).__module__ == "__main__" and hasattr(value, "__dict__"):
+                if not isinstance(value, (torch.nn.Module, type)):
+                    items.extend((f"{var}.{attr}", v) for attr, v in vars(value).items())
+        for var, value in items:
             if var.startswith("__"):
                 continue
             if isinstance(value, torch.nn.Module):
@@ -282,5 +300,9 @@ def find_optimizer(frame: FrameType | None, script_file: str) -> Any:
                 for value in list(namespace.values()):
                     if isinstance(value, torch.optim.Optimizer):
                         return value
+                    if type(value).__module__ == "__main__" and hasattr(value, "__dict__"):
+                        for inner in vars(value).values():  # `self.optimizer`
+                            if isinstance(inner, torch.optim.Optimizer):
+                                return inner
         frame = frame.f_back
     return None

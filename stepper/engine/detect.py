@@ -1,0 +1,130 @@
+"""Spotting the classic mistakes while a script runs, on any script (not only the lessons).
+
+Each detector turns what the tracer saw into a `Notice`: a stable code for programs and a sentence
+for the learner. The tracer hands them to the next pause.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .snapshot import Notice
+
+SHAPE_BROADCAST = "shape-broadcast"
+GRAD_ACCUMULATE = "grad-accumulate"
+STALE_GRAD = "stale-grad"
+NONFINITE = "nonfinite"
+
+# Saved tensors/sizes an autograd node may carry: enough to see the shapes a loss really compared.
+_SIZE_ATTRS = ("_saved_self_sym_sizes", "_saved_self", "_saved_other", "_saved_target", "_saved_result")
+
+
+def _shape(value: Any) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return tuple(int(d) for d in shape)
+    if isinstance(value, (tuple, list)) and all(isinstance(d, int) for d in value):
+        return tuple(value)
+    return None
+
+
+def _text(shape: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(d) for d in shape) + "]"
+
+
+def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    out = []
+    for x, y in zip(reversed((1,) * (len(b) - len(a)) + a), reversed((1,) * (len(a) - len(b)) + b)):
+        if x != y and 1 not in (x, y):
+            return None
+        out.append(max(x, y))
+    return tuple(reversed(out))
+
+
+def _numel(shape: tuple[int, ...]) -> int:
+    return math.prod(shape) if shape else 1
+
+
+def loss_inputs_broadcast(preds: Any, target: Any) -> Notice | None:
+    """A loss module called with predictions and targets of different shapes that broadcast."""
+    a, b = _shape(preds), _shape(target)
+    if a is None or b is None or a == b:
+        return None
+    both = _broadcast(a, b)
+    if both is None or _numel(both) <= max(_numel(a), _numel(b)):
+        return None  # a plain error, or a harmless broadcast (a scalar target)
+    return _broadcast_notice(a, b, both)
+
+
+def graph_broadcast(loss: Any, predictions: Any) -> Notice | None:
+    """A hand-written or functional loss whose graph holds a tensor bigger than the predictions:
+    `(preds - y)` with preds [100, 1] and y [100] silently became [100, 100]."""
+    pred_shape = _shape(predictions)
+    if pred_shape is None or _numel(pred_shape) <= 1:
+        return None
+    stop = id(getattr(predictions, "grad_fn", None))
+    seen: set[int] = set()
+    stack = [loss.grad_fn]
+    while stack and len(seen) < 64:
+        node = stack.pop()
+        if node is None or id(node) in seen or id(node) == stop:
+            continue
+        seen.add(id(node))
+        for attr in _SIZE_ATTRS:
+            try:
+                shape = _shape(getattr(node, attr, None))
+            except RuntimeError:  # a saved tensor already freed by backward
+                shape = None
+            if shape is not None and _numel(shape) > _numel(pred_shape):
+                both = shape
+                other = _other_shape(pred_shape, both)
+                return _broadcast_notice(pred_shape, other, both)
+        stack.extend(child for child, _ in node.next_functions)
+    return None
+
+
+def _other_shape(pred: tuple[int, ...], both: tuple[int, ...]) -> tuple[int, ...]:
+    # The usual case: [N, 1] against [N] gives [N, N]; name the target's shape as [N].
+    if len(pred) == 2 and pred[1] == 1 and both == (pred[0], pred[0]):
+        return (pred[0],)
+    return both
+
+
+def _broadcast_notice(a: tuple[int, ...], b: tuple[int, ...], both: tuple[int, ...]) -> Notice:
+    return Notice(
+        SHAPE_BROADCAST,
+        f"The loss compared predictions of shape {_text(a)} with targets of shape {_text(b)}. PyTorch "
+        f"broadcast both to {_text(both)} without an error, so every prediction was compared with "
+        "every target and the loss cannot fall as it should. Make the shapes match, for example "
+        "`preds.squeeze(1)` or `y.unsqueeze(1)`.",
+    )
+
+
+def accumulation_notice(step_in_between: bool) -> Notice:
+    if step_in_between:
+        return Notice(
+            STALE_GRAD,
+            "This backward added its gradients to ones left over from before the last step: no "
+            "zero_grad cleared them. Each update now uses the sum of old and new gradients, so "
+            "training drifts. Call optimizer.zero_grad() once per iteration, before backward.",
+        )
+    return Notice(
+        GRAD_ACCUMULATE,
+        "This is the second backward since .grad was last cleared, with no step in between: the new "
+        "gradients were added to the old ones. That is right for gradient accumulation (several "
+        "small batches per update); otherwise call optimizer.zero_grad() before each backward.",
+    )
+
+
+def nonfinite_notice(loss: float | None, where: list[str]) -> Notice:
+    what = "The loss" if loss is not None and not math.isfinite(loss) else "Some values"
+    detail = f" ({', '.join(where[:4])}{'…' if len(where) > 4 else ''})" if where else ""
+    return Notice(
+        NONFINITE,
+        f"{what} became NaN or Inf{detail}. Once a NaN appears it spreads to every value it "
+        "touches and training cannot recover. The usual cause is a learning rate that is too high: "
+        "each step overshoots more than the last until the numbers overflow.",
+    )

@@ -1,0 +1,34 @@
+"""Mini-batches: a DataLoader hands the loop 20 examples at a time instead of all 100.
+
+The line fit from `linear`, but each step sees one shuffled batch of 20 points, so one pass over the
+data (an epoch) is 5 steps, and 20 epochs are 100 steps. Watch the step counter and the loss: each loss
+is measured on a different batch, so it jumps up and down from one step to the next even while the
+trend goes down. The weight and bias still end near 2 and 1, after 100 steps that together touched the
+data only 20 times; `linear` went through all 100 points for each of its 100 steps. shuffle=True deals
+the points into new batches every epoch.
+"""
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(0)
+
+x = torch.linspace(-1, 1, 100).unsqueeze(1)
+y = 2 * x + 1 + 0.1 * torch.randn(100, 1)
+dataset = TensorDataset(x, y)  # dataset[i] is the pair (x[i], y[i])
+loader = DataLoader(dataset, batch_size=20, shuffle=True)  # 5 batches per epoch, a fresh order each time
+
+model = nn.Linear(1, 1)
+loss_fn = nn.MSELoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+for epoch in range(20):
+    for xb, yb in loader:  # xb: [20, 1], yb: [20, 1]
+        preds = model(xb)
+        loss = loss_fn(preds, yb)  # the loss on these 20 points only: noisier than on all 100
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()  # 5 steps per epoch instead of 1
+
+print(f"loss {loss.item():.4f}  weight {model.weight.item():.3f}  bias {model.bias.item():.3f}")

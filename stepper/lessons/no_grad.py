@@ -1,0 +1,46 @@
+"""Evaluating with and without torch.no_grad(): only one of them records a graph you will never use.
+
+The line fit from `linear`, then the trained model predicts new points twice. Without no_grad, autograd
+records every operation just as in training: the output has requires_grad=True and a grad_fn, and the
+graph keeps the intermediate tensors alive as long as the output lives. On a big model inside a
+validation loop that is a lot of wasted memory and time. Inside `with torch.no_grad():` the same call
+gives the same numbers, but requires_grad=False and grad_fn=None: nothing was recorded. Watch the two
+printed lines at the end, and notice the parameters and .grad are the same before and after both.
+"""
+
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+
+x = torch.linspace(-1, 1, 100).unsqueeze(1)
+y = 2 * x + 1 + 0.1 * torch.randn(100, 1)
+
+model = nn.Linear(1, 1)
+loss_fn = nn.MSELoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+for epoch in range(50):
+    preds = model(x)
+    loss = loss_fn(preds, y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+x_new = torch.tensor([[2.0], [3.0]])  # points the model never saw; the answers should be near 5 and 7
+
+
+def describe(out):
+    graph = type(out.grad_fn).__name__ if out.grad_fn is not None else None
+    values = [round(v, 3) for v in out.squeeze(1).tolist()]
+    return f"{values}  requires_grad={out.requires_grad}  grad_fn={graph}"
+
+
+# Without no_grad: autograd records a graph for this output, as if backward were coming.
+pred = model(x_new)
+print("without no_grad:", describe(pred))
+
+# With no_grad: the same numbers, and no graph behind them.
+with torch.no_grad():
+    pred = model(x_new)
+print("with no_grad:   ", describe(pred))
