@@ -97,7 +97,8 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
         message = str(exc) if str(exc).startswith("stepper:") else f"stepper: {exc}"
         if args.jsonl:
             kind = getattr(exc, "kind", "UsageError")
-            error = {"type": kind, "message": message, "file": args.script, "line": getattr(exc, "line", None)}
+            line = getattr(exc, "line", None)
+            error = {"type": kind, "message": message, "file": args.script, "line": line}
             print(json.dumps({"event": "end", "steps": 0, "status": "error", "error": error}))
         print(message, file=sys.stderr)
         return 2

@@ -37,7 +37,9 @@ def _text(shape: tuple[int, ...]) -> str:
 
 def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
     out = []
-    for x, y in zip(reversed((1,) * (len(b) - len(a)) + a), reversed((1,) * (len(a) - len(b)) + b)):
+    padded_a = (1,) * (len(b) - len(a)) + a
+    padded_b = (1,) * (len(a) - len(b)) + b
+    for x, y in zip(reversed(padded_a), reversed(padded_b), strict=True):
         if x != y and 1 not in (x, y):
             return None
         out.append(max(x, y))

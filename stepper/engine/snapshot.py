@@ -8,8 +8,8 @@ Python floats and lists) and nothing of the screen.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 # The five phases of one training iteration, in the order a canonical loop runs them.

@@ -173,7 +173,8 @@ class BlockIndex:
     def _statement_at(self, line: int) -> ast.stmt | None:
         best: ast.stmt | None = None
         for node in ast.walk(self._tree):
-            if isinstance(node, ast.stmt) and not isinstance(node, _COMPOUND + (ast.FunctionDef, ast.ClassDef)):
+            simple = not isinstance(node, _COMPOUND + (ast.FunctionDef, ast.ClassDef))
+            if isinstance(node, ast.stmt) and simple:
                 end = node.end_lineno or node.lineno
                 if node.lineno <= line <= end:
                     if best is None or node.lineno >= best.lineno:

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
 
-from .hooks import TorchHooks
-from .source import BlockIndex, ScriptSource, stored_names
 from . import detect
+from .hooks import TorchHooks
 from .snapshot import Notice
+from .source import BlockIndex, ScriptSource, stored_names
 from .watch import ParamWatch, derives_from
 
 MUTATIONS = frozenset(("zero_grad", "step"))
@@ -33,7 +33,10 @@ class StopScript(BaseException):
 
 
 class _Frame:
-    __slots__ = ("line", "is_loop", "pending", "pending_line", "chain", "group", "group_line", "region", "before", "unwinding")
+    __slots__ = (
+        "line", "is_loop", "pending", "pending_line", "chain",
+        "group", "group_line", "region", "before", "unwinding",
+    )  # fmt: skip
 
     def __init__(self, is_loop: bool):
         self.line: int | None = None

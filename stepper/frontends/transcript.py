@@ -13,7 +13,8 @@ from ..format import num, tensor_text
 def plain_block(snapshot: Snapshot) -> str:
     """A short human-readable block for one pause."""
     where = f"{os.path.basename(snapshot.file)}:{snapshot.line}"
-    head = f"#{snapshot.index} step {snapshot.step} · {' + '.join(snapshot.phases)} · {where}  {snapshot.code}"
+    phases = " + ".join(snapshot.phases)
+    head = f"#{snapshot.index} step {snapshot.step} · {phases} · {where}  {snapshot.code}"
     lines = [head]
     loss = f"  loss {num(snapshot.loss, 6)}"
     if snapshot.nonfinite:
