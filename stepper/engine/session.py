@@ -417,6 +417,33 @@ class Session:
             return "step" in snapshot.phases
         return False
 
+    def _optimizer_state(self, optimizer: Any) -> dict[str, dict[str, Any]]:
+        """The optimizer's per-parameter state (momentum buffers, Adam's averages), summarised."""
+        state: dict[str, dict[str, Any]] = {}
+        if not optimizer.state:
+            return state
+        cache = self._stats_cache
+        for name, tensor in self._watch.items():
+            entry = optimizer.state.get(tensor)
+            if not entry:
+                continue
+            shown: dict[str, Any] = {}
+            for key, value in entry.items():
+                if value is None:
+                    continue
+                if hasattr(value, "dim") and value.dim() > 0:  # a tensor shaped like the parameter
+                    cache_key = (id(value), value._version)
+                    hit = cache.get(f"{name}.{key}")
+                    if hit is None or hit[0] != cache_key:
+                        hit = cache[f"{name}.{key}"] = (cache_key, summarize(value))
+                    shown[key] = hit[1]
+                elif hasattr(value, "item"):
+                    shown[key] = float(value.item())
+                elif isinstance(value, (int, float)):
+                    shown[key] = float(value)
+            state[name] = shown
+        return state
+
     def _snapshot(self, phases: list[str], frame: FrameType, line: int) -> Snapshot:
         watch = self._watch
         watch.ensure_names(frame, self.source.path)
@@ -464,7 +491,7 @@ class Session:
             loss=loss,
             params=params,
             grads=grads,
-            optimizer=None if optimizer is None else optimizer_info(optimizer),
+            optimizer=None if optimizer is None else optimizer_info(optimizer, self._optimizer_state(optimizer)),
             nonfinite=nonfinite,
             warnings=warnings,
             knobs=self.knobs,

@@ -68,9 +68,22 @@ class OptimizerInfo:
     lr: float | None
     hyper: dict[str, Any] = field(default_factory=dict)
     groups: int = 1
+    # Per parameter name: the optimizer's state for it (momentum_buffer, exp_avg, exp_avg_sq: tensors
+    # summarised; step: a number). Empty before the first step.
+    state: dict[str, dict[str, TensorStats | float]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": self.type, "lr": _json_float(self.lr), "hyper": self.hyper, "groups": self.groups}
+        state = {
+            name: {k: v.to_json() if isinstance(v, TensorStats) else _json_float(v) for k, v in entry.items()}
+            for name, entry in self.state.items()
+        }
+        return {
+            "type": self.type,
+            "lr": _json_float(self.lr),
+            "hyper": self.hyper,
+            "groups": self.groups,
+            "state": state,
+        }
 
 
 @dataclass(frozen=True)

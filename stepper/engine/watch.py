@@ -271,7 +271,7 @@ def _names_in_scope(
     return names, bare
 
 
-def optimizer_info(optimizer: Any) -> OptimizerInfo:
+def optimizer_info(optimizer: Any, state: dict[str, dict[str, Any]] | None = None) -> OptimizerInfo:
     groups = optimizer.param_groups
     first = groups[0] if groups else {}
     hyper: dict[str, Any] = {}
@@ -287,7 +287,8 @@ def optimizer_info(optimizer: Any) -> OptimizerInfo:
     lr = first.get("lr")
     if hasattr(lr, "item"):
         lr = float(lr.item())
-    return OptimizerInfo(type(optimizer).__name__, None if lr is None else float(lr), hyper, len(groups))
+    lr = None if lr is None else float(lr)
+    return OptimizerInfo(type(optimizer).__name__, lr, hyper, len(groups), state or {})
 
 
 def find_optimizer(frame: FrameType | None, script_file: str) -> Any:

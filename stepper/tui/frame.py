@@ -19,6 +19,8 @@ class Frame:
     snapshot: Snapshot | None  # None until the first pause
     previous: Snapshot | None  # the pause before `snapshot` in history, if any
     error: ScriptError | None = None  # set only when showing the live end of a failed run
+    # Phases already done in this iteration before this pause (since the last update), in order.
+    earlier: tuple[str, ...] = ()
 
     @property
     def index(self) -> int | None:
@@ -43,7 +45,17 @@ def frame_at(
     snapshot = history[index] if 0 <= index < count else None
     previous = history[index - 1] if snapshot is not None and index > 0 else None
     error = end.error if live and end is not None else None
-    return Frame(source, snapshot, previous, error)
+    return Frame(source, snapshot, previous, error, earlier_phases(history, index))
+
+
+def earlier_phases(history: Sequence[Snapshot], index: int) -> tuple[str, ...]:
+    """The phases of the pauses before `index` back to the last update: what this iteration did so far."""
+    phases: list[str] = []
+    for j in range(index - 1, -1, -1):
+        if "step" in history[j].phases:
+            break
+        phases[:0] = history[j].phases
+    return tuple(phases)
 
 
 # --- what changed ----------------------------------------------------------------------------------

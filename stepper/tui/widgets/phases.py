@@ -28,15 +28,15 @@ class PhaseStrip(Widget):
         step = "-" if snapshot is None else str(snapshot.step)
         text.append(f"step {step}", style="bold")
         text.append("  │  ", style="dim")
-        done = set(snapshot.phases) if snapshot is not None else set()
-        # Phases before the earliest one just done count as done in this iteration (canonical order).
-        first = min((PHASES.index(p) for p in done if p in PHASES), default=-1)
+        now = set(snapshot.phases) if snapshot is not None else set()
+        # Only phases that really ran count as done: a loop that skips zero_grad shows it unticked.
+        earlier = set(self.frame.earlier) if self.frame is not None else set()
         for position, phase in enumerate(PHASES):
             if position:
                 text.append(" → ", style="dim")
-            if phase in done:
+            if phase in now:
                 text.append(f"▶{phase}", style="bold reverse")
-            elif position < first:
+            elif phase in earlier:
                 text.append(f"✓{phase}")
             else:
                 text.append(f" {phase}", style="dim")
