@@ -12,6 +12,7 @@ from stepper.tui.frame import (
     GRAD_ZEROED,
     added_values,
     changed_elements,
+    earlier_phases,
     grad_change,
 )
 from stepper.tui.widgets.code import first_visible_line
@@ -70,3 +71,15 @@ def test_go_to_step_finds_the_pause_just_after_that_update():
     history = [pause(0, 0, "forward"), pause(1, 0, "loss"), pause(2, 1, "step"), pause(3, 1, "forward")]
     assert pause_after_step(history, 0) == 0
     assert pause_after_step(history, 1) == 2
+
+
+def test_the_phase_strip_ticks_only_phases_that_ran_in_this_iteration():
+    def pause(index: int, step: int, *phases: str) -> Snapshot:
+        return Snapshot(index, step, phases, "f.py", 1, "", None, {}, {}, None, False)
+
+    # A loop that forgot zero_grad: forward, loss, backward, step, forward, loss, backward.
+    names = [("forward",), ("loss",), ("backward",), ("step",), ("forward",), ("loss",), ("backward",)]
+    history = [pause(i, 1 if i >= 3 else 0, *p) for i, p in enumerate(names)]
+    assert earlier_phases(history, 6) == ("forward", "loss")
+    assert earlier_phases(history, 3) == ("forward", "loss", "backward")
+    assert earlier_phases(history, 0) == ()
