@@ -218,6 +218,13 @@ class StepperApp(App[None]):
             self.say("Paused. space/n: next phase · c: play again")
             self.update_view()
             return
+        if isinstance(event, events.Key) and event.key == "p" and self.session.state == "running":
+            # A long `s` (no update for many phases) is stopped by p too; the footer does not grey p
+            # on and off around every short run, so this is handled before the bindings.
+            self.session.pause()
+            self.say("Pausing at the next pause…")
+            self.update_view()
+            return
         await super().on_event(event)
 
     # --- which keys apply now --------------------------------------------------------------------------

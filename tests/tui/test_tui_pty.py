@@ -86,3 +86,25 @@ def test_stepper_run_in_a_real_terminal():
         assert term.child.exitstatus == 0
     finally:
         term.close()
+
+
+def test_quitting_while_pytorch_loads_and_ctrl_c_both_exit_cleanly():
+    term = Terminal("run", "--seed", "0")
+    try:
+        term.wait_for("loading PyTorch")
+        started = time.monotonic()
+        term.press("q")
+        term.child.expect(pexpect.EOF, timeout=10)
+        term.child.close()
+        assert term.child.exitstatus == 0 and time.monotonic() - started < 5
+    finally:
+        term.close()
+    term = Terminal("run", "--seed", "0")
+    try:
+        term.wait_for("pause 1/1")
+        term.press("\x03")  # ctrl+c
+        term.child.expect(pexpect.EOF, timeout=10)
+        term.child.close()
+        assert term.child.exitstatus == 0
+    finally:
+        term.close()
