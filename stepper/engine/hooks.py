@@ -53,6 +53,10 @@ class TorchHooks:
         # Test hook: lets tests (and the "skip zero_grad" knob later) veto zero_grad calls.
         self.skip_zero_grad = False
 
+    def quiet(self, on: bool) -> None:
+        """While on, what the script's modules do is not an event (stepper's own forward calls)."""
+        self._quiet += 1 if on else -1
+
     def _ours(self) -> bool:
         return threading.get_ident() == self._thread
 

@@ -27,7 +27,9 @@ from typing import Any
 
 from . import detect, output
 from .hooks import TorchHooks
-from .snapshot import LossCurve, RunEnd, ScriptError, Snapshot
+from .fit import fit_view
+from .graph import graph_tree
+from .snapshot import FitView, GraphNode, LossCurve, RunEnd, ScriptError, Snapshot, TensorStats
 from .source import ScriptSource
 from .stats import summarize
 from .tracer import PhaseTracer, StopScript
@@ -107,6 +109,8 @@ class Session:
         self._optimizer: Any = None
         self._stats_cache: dict[str, tuple[tuple, Any]] = {}
         self._was_nonfinite = False
+        self._fit: FitView | None = None
+        self._graph: GraphNode | None = None
         # An interactive front end turns this on: continue/step modes then stop at the first NaN/Inf.
         self.pause_on_nonfinite = pause_on_nonfinite
         self._lr_exponent = 0  # the lr knob: every param group's lr is scaled by 10 ** this
@@ -417,6 +421,24 @@ class Session:
             return "step" in snapshot.phases
         return False
 
+    def _summary(self, key: str, tensor: Any, generation: int) -> TensorStats:
+        """`summarize`, reusing the last summary while the tensor is unchanged."""
+        cache_key = (id(tensor), tensor._version, generation)
+        hit = self._stats_cache.get(key)
+        if hit is None or hit[0] != cache_key:
+            hit = self._stats_cache[key] = (cache_key, summarize(tensor))
+        return hit[1]
+
+    def _fit_and_graph(self, tracer: PhaseTracer) -> tuple[FitView | None, GraphNode | None]:
+        model, inputs = tracer.model_call
+        fit = None
+        if inputs is not None and tracer.prediction is not None:
+            fit = fit_view(inputs, tracer.prediction, tracer.target, model, self.hooks)
+        root = tracer.loss_tensor if tracer.loss_tensor is not None else tracer.prediction
+        names = {id(tensor): name for name, tensor in self._watch.items()}
+        graph = graph_tree(getattr(root, "grad_fn", None), names)
+        return fit, graph
+
     def _optimizer_state(self, optimizer: Any) -> dict[str, dict[str, Any]]:
         """The optimizer's per-parameter state (momentum buffers, Adam's averages), summarised."""
         state: dict[str, dict[str, Any]] = {}
@@ -481,6 +503,11 @@ class Session:
             tracer.notices.append(detect.nonfinite_notice(loss, bad))
         self._was_nonfinite = nonfinite
         warnings, tracer.notices = tuple(tracer.notices), []
+        preds = None
+        if tracer.prediction is not None:
+            preds = self._summary("(predictions)", tracer.prediction, 0)
+        if "forward" in phases or "loss" in phases:
+            self._fit, self._graph = self._fit_and_graph(tracer)
         return Snapshot(
             index=len(self.history),
             step=self._step,
@@ -495,5 +522,8 @@ class Session:
             nonfinite=nonfinite,
             warnings=warnings,
             knobs=self.knobs,
+            preds=preds,
+            fit=self._fit,
+            graph=self._graph,
             loss_history=LossCurve(self._loss_history, len(self._loss_history)),
         )

@@ -97,6 +97,32 @@ class Notice:
         return {"code": self.code, "message": self.message}
 
 
+@dataclass(frozen=True)
+class GraphNode:
+    """One operation in the autograd graph (or a parameter at a leaf), with its inputs below it."""
+
+    label: str
+    children: tuple[GraphNode, ...] = ()
+    param: str | None = None  # the parameter's name, at an AccumulateGrad leaf
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "param": self.param, "children": [c.to_json() for c in self.children]}
+
+
+@dataclass(frozen=True)
+class FitView:
+    """Data and predictions for a plot: `kind` is "regression" (xs, ys = targets or None, preds) or
+    "classification" (points xs/x2, ys = class labels, preds = predicted classes, grid = the class
+    predicted over the plane, rows top down)."""
+
+    kind: str
+    xs: tuple[float, ...]
+    ys: tuple[float, ...] | None
+    preds: tuple[float, ...]
+    x2: tuple[float, ...] = ()
+    grid: tuple[tuple[int, ...], ...] | None = None
+
+
 class LossCurve(Sequence[float]):
     """The first `n` values of a run's append-only loss list: a copy-free, unchanging view.
 
@@ -139,6 +165,9 @@ class Snapshot:
     nonfinite: bool  # the loss or any param/grad holds NaN or Inf
     warnings: tuple[Notice, ...] = ()
     knobs: tuple[str, ...] = ()  # live knobs turned away from normal ("lr ×10", "zero_grad skipped")
+    preds: TensorStats | None = None  # the latest forward's output
+    fit: FitView | None = None  # data and predictions, when the model's shapes can be drawn
+    graph: GraphNode | None = None  # the autograd graph from the latest loss (or predictions)
     # The loss value at every update so far (one float per completed step, the latest last).
     loss_history: LossCurve = field(default_factory=lambda: LossCurve([], 0))
 

@@ -20,7 +20,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from . import detect
-from .hooks import TorchHooks
+from .hooks import TorchHooks, first_tensor
 from .snapshot import Notice
 from .source import BlockIndex, ScriptSource, stored_names
 from .watch import ParamWatch, derives_from
@@ -85,6 +85,9 @@ class PhaseTracer:
         self._extension: tuple[Any, bool] | None = None  # set by _classify: (tensor, used a param)
         self._scan_forward = False  # the last forward found came from a bound tensor, not a module
         self.prediction: Any = None  # the latest forward's output (the predictions)
+        self.model_call: tuple[Any, Any] = (None, None)  # (module, its input) of the latest model call
+        self.target: Any = None  # what the latest loss compared the predictions with
+        self.loss_tensor: Any = None
         self.notices: list[Notice] = []  # detectors' findings, handed to the next pause
         self._noticed: set[tuple[str, int]] = set()  # (code, line) already reported once
         self._stepped_since_backward = False
@@ -253,12 +256,13 @@ class PhaseTracer:
             if kind == "forward":
                 self._scan_forward = False
                 self._note_forward(event.tensor)
+                self.model_call = (event.owner, first_tensor(event.args))
                 reported.append(event.tensor)
             elif kind == "loss":
                 if not self._forward_this_iteration:
                     phases.append("forward")
                     self._forward_this_iteration = True
-                self._note_loss(event.tensor)
+                self._note_loss(event.tensor, event.args[1] if len(event.args) >= 2 else None)
                 reported.append(event.tensor)
                 if len(event.args) >= 2:
                     self._notice(detect.loss_inputs_broadcast(event.args[0], event.args[1]))
@@ -386,13 +390,19 @@ class PhaseTracer:
         if not self._forward_this_iteration:
             self._forwards.clear()
             self._losses.clear()
+            self.loss_tensor = None
+            self.model_call = (None, None)
         self._forward_this_iteration = True
         self.prediction = tensor
         if tensor.grad_fn is not None:
             self._forwards.append(tensor)
             self.watch.add_from_graph(tensor.grad_fn)
 
-    def _note_loss(self, tensor: Any) -> None:
+    def _note_loss(self, tensor: Any, target: Any = None) -> None:
+        if target is None:  # a functional loss keeps its target for backward
+            target = getattr(tensor.grad_fn, "_saved_target", None)
+        self.target = target
+        self.loss_tensor = tensor
         self._losses.append(tensor)
         self.loss_value = float(tensor.detach().float().item())
 

@@ -215,10 +215,13 @@ class StepperApp(App[None]):
             and len(self.screen_stack) == 1
         ):
             self.stop_running()
+            if self.session.state == "running":
+                self.session.pause()  # a run to a step stops at the very next pause, not the next update
             self.say("Paused. space/n: next phase · c: play again")
             self.update_view()
             return
-        if isinstance(event, events.Key) and event.key == "p" and self.session.state == "running":
+        running = self.session.state == "running" and len(self.screen_stack) == 1
+        if isinstance(event, events.Key) and not event.is_forwarded and event.key == "p" and running:
             # A long `s` (no update for many phases) is stopped by p too; the footer does not grey p
             # on and off around every short run, so this is handled before the bindings.
             self.session.pause()
