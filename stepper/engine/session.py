@@ -26,9 +26,9 @@ from types import FrameType
 from typing import Any
 
 from . import detect, output
-from .hooks import TorchHooks
 from .fit import fit_view
 from .graph import graph_tree
+from .hooks import TorchHooks
 from .snapshot import FitView, GraphNode, LossCurve, RunEnd, ScriptError, Snapshot, TensorStats
 from .source import ScriptSource
 from .stats import summarize
@@ -503,6 +503,7 @@ class Session:
             tracer.notices.append(detect.nonfinite_notice(loss, bad))
         self._was_nonfinite = nonfinite
         warnings, tracer.notices = tuple(tracer.notices), []
+        info = None if optimizer is None else optimizer_info(optimizer, self._optimizer_state(optimizer))
         preds = None
         if tracer.prediction is not None:
             preds = self._summary("(predictions)", tracer.prediction, 0)
@@ -518,7 +519,7 @@ class Session:
             loss=loss,
             params=params,
             grads=grads,
-            optimizer=None if optimizer is None else optimizer_info(optimizer, self._optimizer_state(optimizer)),
+            optimizer=info,
             nonfinite=nonfinite,
             warnings=warnings,
             knobs=self.knobs,
