@@ -286,3 +286,17 @@ def test_restart_pressed_twice_quickly_leaves_one_running_script():
         assert len(app.session.history) == 1 and app.session.state == "paused"
 
     drive(body)
+
+
+def test_any_key_stops_a_run_to_a_far_step():
+    async def body(pilot):
+        app = pilot.app
+        await pilot.press("g", "5", "0", "0", "0", "enter")
+        assert app.target_step == 5000
+        await pilot.press("x")
+        await settle(pilot)
+        assert app.target_step is None and app.session.state == "paused"
+        assert app.session.history[-1].step < 5000
+        assert "Paused" in screen_text(app)
+
+    drive(body, session=script_session("long_loop.py"))
