@@ -3,8 +3,8 @@
 150 points in the plane, 50 around each of three centres, and a model that gives each point three
 scores (logits), one per class; the highest score is its guess. CrossEntropyLoss applies softmax to the
 scores itself (so the model must not) and takes the class index, 0, 1 or 2, as the target. Watch the
-loss: it starts near 1.10, which is ln 3, the loss of a model that spreads its belief evenly over three
-classes, and falls below 0.05. After backward, add up the three numbers in bias.grad: they always sum
+loss: it starts at about 0.8 and falls below 0.05 (a model that gave the three classes equal scores
+would sit at ln 3 = 1.10). After backward, add up the three numbers in bias.grad: they always sum
 to zero, because raising one class's probability must lower the others'. The accuracy is printed at
 the end.
 """

@@ -4,8 +4,8 @@ PyTorch adds each new gradient to whatever is already in .grad; it never clears 
 the line fit from `linear` with the zero_grad line left out. Compare .grad after each backward pause
 with the one before: in the first iterations the bias gradient grows (about -1.9, -3.5, -4.3) because
 every backward adds this iteration's gradient to the sum of all the earlier ones. The steps get too
-big, the weight and bias overshoot and swing back, and the loss bounces between about 0.5 and 2.5
-instead of settling near 0.01.
+big, the weight and bias overshoot and swing back, and the loss climbs back above 2 every dozen
+or so steps instead of settling near 0.01 as in `linear`.
 """
 
 import torch
