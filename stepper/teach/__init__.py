@@ -1,0 +1,1 @@
+"""Turning pauses into explanations for learners (front-end neutral)."""

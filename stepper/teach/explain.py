@@ -1,0 +1,244 @@
+"""What just happened, in words and in this run's own numbers.
+
+`explain(snapshot, previous)` turns one pause (and the pause before it) into short paragraphs, one per
+phase the pause completed. For a step it also works the update out by hand — SGD, SGD with momentum
+or Adam, with the optimizer's real state — and checks the result against the parameter's actual new
+value (`update_checks`). Every front end can show these; none of it knows about the screen.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..engine.snapshot import Snapshot, TensorStats
+from ..format import num, shape_text
+
+MAX_PARAMS = 4  # parameters described one by one; the rest are summed up
+MAX_ELEMENTS = 3  # elements of one parameter worked out by hand
+
+
+@dataclass(frozen=True)
+class UpdateCheck:
+    """One element's update, worked out by hand and compared with what the optimizer did."""
+
+    param: str
+    index: int
+    formula: str  # the arithmetic with the real numbers
+    expected: float
+    actual: float
+
+    @property
+    def ok(self) -> bool:
+        scale = max(1.0, abs(self.expected), abs(self.actual))
+        return math.isclose(self.expected, self.actual, rel_tol=1e-4, abs_tol=1e-6 * scale)
+
+
+def explain(snapshot: Snapshot, previous: Snapshot | None) -> list[str]:
+    """One paragraph per phase of this pause (and one per warning)."""
+    paragraphs = []
+    for phase in snapshot.phases:
+        text = _EXPLAINERS[phase](snapshot, previous)
+        if text:
+            paragraphs.append(text)
+    paragraphs.extend(f"⚠ {w.message}" for w in snapshot.warnings)
+    return paragraphs
+
+
+def _forward(snapshot: Snapshot, previous: Snapshot | None) -> str:
+    preds = snapshot.preds
+    if preds is None:
+        return "forward: the model turned the inputs into predictions."
+    rows = preds.shape[0] if preds.shape else 1
+    where = (
+        f"{shape_text(preds.shape)}: {rows} guesses, one per example, from {num(preds.min)} to "
+        f"{num(preds.max)} (mean {num(preds.mean)})"
+    )
+    return (
+        f"forward: the model turned the inputs into predictions of shape {where}. A forward only "
+        "reads the parameters: their values and every .grad are exactly as before. PyTorch did record "
+        "how each prediction was computed, so backward can follow the path back."
+    )
+
+
+def _loss(snapshot: Snapshot, previous: Snapshot | None) -> str:
+    text = (
+        f"loss: one number for how wrong all the predictions are together: {num(snapshot.loss)}. "
+        "Lower is better; training is the search for parameter values that make it small."
+    )
+    curve = snapshot.loss_history
+    if len(curve) >= 1 and snapshot.loss is not None and math.isfinite(snapshot.loss):
+        before = curve[-1]
+        change = snapshot.loss - before
+        direction = "down" if change < 0 else "up"
+        text += f" At the last update it was {num(before)}: {direction} by {num(abs(change))}."
+    return text
+
+
+def _zero_grad(snapshot: Snapshot, previous: Snapshot | None) -> str:
+    grads = list(snapshot.grads.values())
+    had_values = previous is not None and any(g is not None for g in previous.grads.values())
+    if grads and all(g is None for g in grads):
+        state = "Every .grad is now None (PyTorch's default, set_to_none=True): no tensor at all."
+    elif grads and all(g is None or g.zeros for g in grads):
+        state = "Every .grad is now a tensor of zeros (set_to_none=False keeps the tensor, zeroed)."
+    else:
+        state = "The gradients were cleared."
+    if not had_values:
+        state += " There was nothing to clear yet — it matters from the next iteration on."
+    return (
+        f"zero_grad: {state} backward adds to whatever .grad holds, so without this line each "
+        "iteration's gradients would pile on top of the last ones."
+    )
+
+
+def _backward(snapshot: Snapshot, previous: Snapshot | None) -> str:
+    parts = []
+    for name, grad in list(snapshot.grads.items())[:MAX_PARAMS]:
+        if grad is None:
+            parts.append(f"{name}.grad is None: this parameter did not take part in the loss.")
+            continue
+        parts.append(_gradient_sentence(name, grad))
+    more = len(snapshot.grads) - MAX_PARAMS
+    if more > 0:
+        parts.append(f"(and {more} more parameters)")
+    return (
+        "backward: autograd followed the graph from the loss back to every parameter and stored, in "
+        ".grad, how the loss changes when that parameter grows. " + " ".join(parts)
+    )
+
+
+def _gradient_sentence(name: str, grad: TensorStats) -> str:
+    if grad.values is not None and grad.numel == 1:
+        g = grad.values[0]
+        if g == 0:
+            return f"{name}.grad = 0: nudging {name} would not change the loss."
+        sign, way = ("negative", "raising") if g < 0 else ("positive", "lowering")
+        return (
+            f"{name}.grad = {num(g)} is {sign}: {way} {name} would lower the loss, "
+            "so the step will move it that way."
+        )
+    return (
+        f"{name}.grad has {grad.numel} entries between {num(grad.min)} and {num(grad.max)} "
+        f"(size, or norm, {num(grad.norm)}): each says which way its own weight should move."
+    )
+
+
+def _step(snapshot: Snapshot, previous: Snapshot | None) -> str:
+    opt = snapshot.optimizer
+    kind = opt.type if opt else "a hand-written update"
+    checks = update_checks(snapshot, previous)
+    lines = [f"step: {kind} changed every parameter a little, against its gradient."]
+    if opt is not None:
+        lines.append(_rule(snapshot))
+    for check in checks:
+        mark = "✓" if check.ok else f"✗ actual {num(check.actual, 6)}"
+        lines.append(f"  {check.param}[{check.index}]: {check.formula} {mark}")
+    return "\n".join(lines)
+
+
+def _rule(snapshot: Snapshot) -> str:
+    opt = snapshot.optimizer
+    assert opt is not None
+    lr = num(opt.lr)
+    if opt.type == "SGD":
+        if opt.hyper.get("momentum"):
+            return (
+                f"SGD with momentum {num(opt.hyper['momentum'])}: buf = momentum × buf + grad, then "
+                f"new = old − lr × buf (lr {lr}). The buffer keeps a running direction, so steps "
+                "grow while the gradient keeps pointing the same way."
+            )
+        return f"SGD: new = old − lr × grad, with lr {lr}."
+    if opt.type in ("Adam", "AdamW"):
+        b1, b2 = (opt.hyper.get("betas") or [0.9, 0.999])[:2]
+        return (
+            f"{opt.type}: m = {num(b1)}·m + {num(1 - b1)}·grad, v = {num(b2)}·v + {num(1 - b2, 6)}·grad²; "
+            f"new = old − lr × m̂ / (√v̂ + ε), where m̂, v̂ undo the averages' start at zero "
+            f"(lr {lr}). Each weight gets its own step size."
+        )
+    return f"{opt.type} (lr {lr}) applied its own rule."
+
+
+def update_checks(snapshot: Snapshot, previous: Snapshot | None) -> list[UpdateCheck]:
+    """The update of a few elements per parameter, worked out from the pause before the step."""
+    if previous is None or "step" not in snapshot.phases:
+        return []
+    opt = snapshot.optimizer
+    checks = []
+    # The gradient the step used: this pause's own when backward ran in it, else the one before.
+    grads = snapshot.grads if "backward" in snapshot.phases else previous.grads
+    for name in list(snapshot.params)[:MAX_PARAMS]:
+        old, new, grad = previous.params.get(name), snapshot.params[name], grads.get(name)
+        if old is None or grad is None or old.values is None or new.values is None or grad.values is None:
+            continue
+        for i in range(min(MAX_ELEMENTS, len(new.values))):
+            worked = _work_out(name, i, old.values[i], grad.values[i], opt, previous, snapshot)
+            if worked is not None:
+                formula, expected = worked
+                checks.append(UpdateCheck(name, i, formula, expected, new.values[i]))
+    return checks
+
+
+def _work_out(name, i, old, g, opt, before: Snapshot, after: Snapshot):
+    if opt is None:
+        # A hand-written update: show the learning rate it implies (old − new) / grad.
+        new = after.params[name].values[i]
+        if g == 0:
+            return None
+        implied = (old - new) / g
+        return f"{num(old, 6)} − {num(implied, 6)} × {num(g, 6)} = {num(new, 6)} (lr {num(implied)})", new
+    if opt.lr is None:
+        return None
+    lr = opt.lr
+    wd = opt.hyper.get("weight_decay") or 0.0
+    if opt.type == "SGD" and not opt.hyper.get("nesterov"):
+        momentum = opt.hyper.get("momentum") or 0.0
+        g_wd = g + wd * old
+        if not momentum:
+            expected = old - lr * g_wd
+            return f"{num(old, 6)} − {num(lr)} × {num(g_wd, 6)} = {num(expected, 6)}", expected
+        buf_after = _state_value(after, name, "momentum_buffer", i)
+        if buf_after is None:
+            return None
+        expected = old - lr * buf_after
+        return (
+            f"buf = {num(momentum)}·buf + grad = {num(buf_after, 6)}; "
+            f"{num(old, 6)} − {num(lr)} × {num(buf_after, 6)} = {num(expected, 6)}",
+            expected,
+        )
+    if opt.type in ("Adam", "AdamW") and not opt.hyper.get("amsgrad"):
+        m = _state_value(after, name, "exp_avg", i)
+        v = _state_value(after, name, "exp_avg_sq", i)
+        t = (after.optimizer.state.get(name) or {}).get("step")
+        if m is None or v is None or not isinstance(t, float):
+            return None
+        b1, b2 = (opt.hyper.get("betas") or [0.9, 0.999])[:2]
+        eps = opt.hyper.get("eps") or 1e-8
+        base = old * (1 - lr * wd) if opt.type == "AdamW" or opt.hyper.get("decoupled_weight_decay") else old
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        expected = base - lr * m_hat / (math.sqrt(v_hat) + eps)
+        return (
+            f"m̂ = {num(m_hat, 6)}, v̂ = {num(v_hat, 6)} (step {int(t)}); "
+            f"{num(base, 6)} − {num(lr)} × m̂/(√v̂+ε) = {num(expected, 6)}",
+            expected,
+        )
+    return None
+
+
+def _state_value(snapshot: Snapshot, name: str, key: str, i: int) -> float | None:
+    if snapshot.optimizer is None:
+        return None
+    stats = (snapshot.optimizer.state.get(name) or {}).get(key)
+    if isinstance(stats, TensorStats) and stats.values is not None and i < len(stats.values):
+        return stats.values[i]
+    return None
+
+
+_EXPLAINERS = {
+    "forward": _forward,
+    "loss": _loss,
+    "zero_grad": _zero_grad,
+    "backward": _backward,
+    "step": _step,
+}

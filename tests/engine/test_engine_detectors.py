@@ -1,0 +1,52 @@
+"""Detectors: each fires on its case, once, with a stable code, and stays silent on a clean loop."""
+
+import json
+
+from stepper.lessons import find_lesson
+from engine_helpers import run_cli_many, run_script, run_session, script_path
+
+
+def codes(session):
+    return [(s.index, s.phases, w.code) for s in session.history for w in s.warnings]
+
+
+def test_the_clean_default_lesson_raises_no_warning():
+    session = run_session(find_lesson("linear").path)
+    assert codes(session) == []
+
+
+def test_shape_broadcast_fires_at_the_loss_for_module_and_hand_written_losses():
+    found = codes(run_script("shape_broadcast.py"))
+    assert found == [(1, ("loss",), "shape-broadcast")]
+    snapshot = run_script("shape_broadcast.py").history[1]
+    assert "[20, 1]" in snapshot.warnings[0].message and "[20, 20]" in snapshot.warnings[0].message
+
+
+def test_forgetting_zero_grad_is_called_stale_gradients_at_the_second_backward():
+    found = codes(run_script("no_zero_grad.py"))
+    assert found == [(6, ("backward",), "stale-grad")]
+
+
+def test_two_backwards_before_a_step_may_be_intended_accumulation():
+    found = codes(run_script("accumulation_scheduler.py"))
+    assert found and {code for _, _, code in found} == {"grad-accumulate"}
+    assert all(phases == ("backward",) for _, phases, _ in found)
+
+
+def test_nonfinite_fires_once_when_the_loss_blows_up():
+    session = run_script("diverging.py")
+    found = codes(session)
+    assert [code for _, _, code in found] == ["nonfinite"]
+    index = found[0][0]
+    assert session.history[index].nonfinite and not session.history[index - 1].nonfinite
+
+
+def test_warnings_appear_in_the_plain_transcript_and_the_jsonl_pause():
+    path = script_path("shape_broadcast.py")
+    results = run_cli_many({"plain": ["run", path, "--plain"], "jsonl": ["run", path, "--jsonl"]})
+    assert "warning [shape-broadcast]" in results["plain"].stdout
+    jsonl = results["jsonl"]
+    pauses = [json.loads(line) for line in jsonl.stdout.splitlines()][:-1]
+    assert [p["warnings"][0]["code"] for p in pauses if p["warnings"]] == ["shape-broadcast"]
+    assert all(set(w) == {"code", "message"} for p in pauses for w in p["warnings"])
+

@@ -1,0 +1,83 @@
+"""Explanations: every phase gets words, and the update worked out by hand equals the real one."""
+
+from pathlib import Path
+
+import pytest
+
+from stepper.lessons import find_lesson
+from stepper.teach.explain import explain, update_checks
+from stepper.engine import Session, load_script
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+def script_path(name):
+    return str(SCRIPTS / name)
+
+
+def run_session(path, **options):
+    session = Session(load_script(path), seed=0, mode="continue", **options)
+    session.start()
+    session.join(120)
+    assert session.finished
+    return session
+
+
+def run_script(name):
+    return run_session(script_path(name))
+
+
+@pytest.fixture(scope="module")
+def linear():
+    return run_session(find_lesson("linear").path, max_steps=3)
+
+
+def test_every_phase_of_the_default_lesson_is_explained_with_its_numbers(linear):
+    history = linear.history
+    for previous, snapshot in zip([None, *history], history, strict=False):
+        text = "\n".join(explain(snapshot, previous))
+        for phase in snapshot.phases:
+            assert f"{phase}:" in text
+    backward = next(s for s in history if s.phases == ("backward",))
+    text = " ".join(explain(backward, None))
+    grad = backward.grads["model.weight"].values[0]
+    assert f"{grad:.4f}"[:6] in text and "raising model.weight would lower the loss" in text
+    zero = next(s for s in history if s.phases == ("zero_grad",))
+    assert "None" in " ".join(explain(zero, None)) and "nothing to clear yet" in " ".join(explain(zero, None))
+
+
+@pytest.mark.parametrize(
+    "path, kind",
+    [
+        (find_lesson("linear").path, "SGD"),
+        (script_path("functional_momentum.py"), "momentum"),
+        (script_path("dataloader_adam.py"), "Adam"),
+        (script_path("raw_tensors.py"), "hand-written"),
+    ],
+)
+def test_the_update_worked_out_by_hand_equals_the_real_one(path, kind):
+    session = run_session(path, max_steps=3)
+    history = session.history
+    steps = [(history[i - 1], history[i]) for i in range(1, len(history)) if "step" in history[i].phases]
+    assert steps, "no step pauses"
+    for previous, snapshot in steps:
+        checks = update_checks(snapshot, previous)
+        assert checks, f"no worked update for {kind}"
+        for check in checks:
+            assert check.ok, check
+            assert check.actual == snapshot.params[check.param].values[check.index]
+        assert "✓" in explain(snapshot, previous)[-1]
+
+
+def test_a_wrong_hand_computation_would_be_caught(linear):
+    # The check compares with the real value: a tampered "actual" must fail it.
+    history = linear.history
+    i = next(i for i, s in enumerate(history) if "step" in s.phases)
+    check = update_checks(history[i], history[i - 1])[0]
+    tampered = type(check)(check.param, check.index, check.formula, check.expected, check.actual + 0.01)
+    assert not tampered.ok
+
+
+def test_warnings_are_part_of_the_explanation():
+    snapshot = next(s for s in run_script("shape_broadcast.py").history if s.warnings)
+    assert any(p.startswith("⚠") and "broadcast" in p for p in explain(snapshot, None))
