@@ -2,8 +2,9 @@
 
 import json
 
-from stepper.lessons import find_lesson
 from engine_helpers import run_cli_many, run_script, run_session, script_path
+
+from stepper.lessons import find_lesson
 
 
 def codes(session):

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from stepper.engine import Session, load_script
 from stepper.lessons import find_lesson
 from stepper.teach.explain import explain, update_checks
-from stepper.engine import Session, load_script
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
