@@ -1,4 +1,4 @@
-"""Classification: one score per class, and CrossEntropyLoss turns the scores into a loss.
+"""Classify points into three classes with CrossEntropyLoss.
 
 150 points in the plane, 50 around each of three centres, and a model that gives each point three
 scores (logits), one per class; the highest score is its guess. CrossEntropyLoss applies softmax to the

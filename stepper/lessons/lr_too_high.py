@@ -1,4 +1,4 @@
-"""Learning rate too high: every step overshoots and the loss explodes to inf, then nan.
+"""Learning rate too high: the loss explodes to inf, then nan.
 
 The line fit from `linear` with lr=3.0 instead of 0.1. Step pause by step pause, watch the bias: it
 jumps past 1 to the other side, and each swing is bigger than the last because the step is larger than

@@ -1,4 +1,4 @@
-"""Learning rate too low: every step is right, and tiny, so training crawls.
+"""Learning rate too low: the right direction, in tiny steps.
 
 The line fit from `linear` with lr=0.001 instead of 0.1. Each step moves the parameters in the right
 direction, but by only a thousandth of the gradient: compare the weight and bias before and after a

@@ -1,4 +1,4 @@
-"""Mini-batches: a DataLoader hands the loop 20 examples at a time instead of all 100.
+"""Mini-batches: a DataLoader feeds the loop 20 examples a step.
 
 The line fit from `linear`, but each step sees one shuffled batch of 20 points, so one pass over the
 data (an epoch) is 5 steps, and 20 epochs are 100 steps. Watch the step counter and the loss: each loss

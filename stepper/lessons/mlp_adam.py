@@ -1,4 +1,4 @@
-"""A small MLP trained with Adam: a curve no straight line can fit.
+"""A small MLP trained with Adam fits a curve a line cannot.
 
 The target is a sine wave, y = sin(x), so `linear`'s one weight and one bias cannot do it. Two hidden
 layers of 16 units with Tanh between them can bend. The optimizer is Adam, which keeps a running average

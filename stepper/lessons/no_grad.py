@@ -1,4 +1,4 @@
-"""Evaluating with and without torch.no_grad(): only one of them records a graph you will never use.
+"""Evaluating with and without torch.no_grad().
 
 The line fit from `linear`, then the trained model predicts new points twice. Without no_grad, autograd
 records every operation just as in training: the output has requires_grad=True and a grad_fn, and the

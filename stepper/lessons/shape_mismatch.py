@@ -1,4 +1,4 @@
-"""Shape mismatch: predictions [100, 1] against targets [100] silently become [100, 100].
+"""Shape mismatch: [100, 1] against [100] silently broadcasts.
 
 The line fit from `linear`, except that y was built from a flat x of shape [100]. The model's
 predictions have shape [100, 1], so `preds - y` broadcasts to a [100, 100] table that compares every

@@ -1,4 +1,4 @@
-"""Train mode and eval mode: dropout is on while training and must be switched off to evaluate.
+"""Dropout in train mode and in eval mode: call model.eval().
 
 A small network with a Dropout layer learns y = 2x + 1. In training, dropout zeroes a random half of
 the hidden values at every forward pass (and doubles the others), so the network cannot rely on any

@@ -1,4 +1,4 @@
-"""Wrong loss: MSE on class labels treats the classes as numbers; CrossEntropyLoss does not.
+"""Wrong loss: MSE on class labels instead of CrossEntropyLoss.
 
 Three classes of 2-D points lie in a row: class 1 on the left, class 0 in the middle, class 2 on the
 right. Two models learn them, one after the other. The first has one output and learns the label as a
