@@ -300,3 +300,22 @@ def test_any_key_stops_a_run_to_a_far_step():
         assert "Paused" in screen_text(app)
 
     drive(body, session=script_session("long_loop.py"))
+
+
+def test_the_first_frame_needs_no_torch():
+    # Drawn before the session starts (the app starts it after this frame), so nothing waits on torch.
+    from tui_helpers import lesson_session
+
+    from stepper.tui import StepperApp
+
+    app = StepperApp(lesson_session(), autostart=False)
+
+    async def run() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            text = screen_text(app)
+            assert "loading PyTorch" in text and "for epoch in range(100):" in text
+            assert app.check_action("next_phase", ()) is None
+
+    asyncio.run(run())
+    assert app.session.state == "idle"
