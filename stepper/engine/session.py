@@ -12,7 +12,6 @@ mode the last command set: after every phase, only after updates, or not at all.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import random
 import sys
@@ -26,14 +25,12 @@ from types import FrameType
 from typing import Any
 
 from . import detect, output
-from .fit import fit_view
-from .graph import graph_tree
+from .capture import Capture
 from .hooks import TorchHooks
-from .snapshot import FitView, GraphNode, LossCurve, RunEnd, ScriptError, Snapshot, TensorStats
+from .snapshot import LossCurve, RunEnd, ScriptError, Snapshot
 from .source import ScriptSource
-from .stats import summarize
 from .tracer import PhaseTracer, StopScript
-from .watch import ParamWatch, find_optimizer, optimizer_info
+from .watch import ParamWatch
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _PASS_THROUGH = {"backward", "zero_grad", "set_grad", "get_grad", "del_grad"}
@@ -106,11 +103,7 @@ class Session:
         self._tracer: PhaseTracer | None = None
         self._step = 0
         self._loss_history: list[float] = []
-        self._optimizer: Any = None
-        self._stats_cache: dict[str, tuple[tuple, Any]] = {}
-        self._was_nonfinite = False
-        self._fit: FitView | None = None
-        self._graph: GraphNode | None = None
+        self._capture: Capture | None = None
         # An interactive front end turns this on: continue/step modes then stop at the first NaN/Inf.
         self.pause_on_nonfinite = pause_on_nonfinite
         self._lr_exponent = 0  # the lr knob: every param group's lr is scaled by 10 ** this
@@ -179,8 +172,9 @@ class Session:
 
     def _optimizers(self) -> list[Any]:
         found = list(self.hooks.optimizers)
-        if self._optimizer is not None and self._optimizer not in found:
-            found.append(self._optimizer)
+        seen = self._capture.optimizer if self._capture is not None else None
+        if seen is not None and seen not in found:
+            found.append(seen)
         return found
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -284,7 +278,7 @@ class Session:
         watch = ParamWatch()
         tracer = PhaseTracer(source, self.hooks, watch, self._take, self._deliver)
         watch._loop_targets = tracer.blocks.loop_targets()
-        self._watch = watch
+        self._capture = Capture(source, watch, self.hooks)
         with self._cond:
             self._tracer = tracer
             tracer.stop_requested = self._stop_requested
@@ -375,7 +369,11 @@ class Session:
             self._step += 1
             if self._tracer is not None and self._tracer.loss_value is not None:
                 self._loss_history.append(self._tracer.loss_value)
-        return self._snapshot(phases, frame, line)
+        return self._capture.snapshot(
+            self._tracer, phases, frame, line,
+            index=len(self.history), step=self._step, knobs=self.knobs,
+            loss_history=LossCurve(self._loss_history, len(self._loss_history)),
+        )  # fmt: skip
 
     def _deliver(self, snapshot: Snapshot) -> None:
         """Record a pause, tell the listener, and wait there if the current mode says so."""
@@ -420,111 +418,3 @@ class Session:
         if self._mode == "step":
             return "step" in snapshot.phases
         return False
-
-    def _summary(self, key: str, tensor: Any, generation: int) -> TensorStats:
-        """`summarize`, reusing the last summary while the tensor is unchanged."""
-        cache_key = (id(tensor), tensor._version, generation)
-        hit = self._stats_cache.get(key)
-        if hit is None or hit[0] != cache_key:
-            hit = self._stats_cache[key] = (cache_key, summarize(tensor))
-        return hit[1]
-
-    def _fit_and_graph(self, tracer: PhaseTracer) -> tuple[FitView | None, GraphNode | None]:
-        model, inputs = tracer.model_call
-        fit = None
-        if inputs is not None and tracer.prediction is not None:
-            fit = fit_view(inputs, tracer.prediction, tracer.target, model, self.hooks)
-        root = tracer.loss_tensor if tracer.loss_tensor is not None else tracer.prediction
-        names = {id(tensor): name for name, tensor in self._watch.items()}
-        graph = graph_tree(getattr(root, "grad_fn", None), names)
-        return fit, graph
-
-    def _optimizer_state(self, optimizer: Any) -> dict[str, dict[str, Any]]:
-        """The optimizer's per-parameter state (momentum buffers, Adam's averages), summarised."""
-        state: dict[str, dict[str, Any]] = {}
-        if not optimizer.state:
-            return state
-        cache = self._stats_cache
-        for name, tensor in self._watch.items():
-            entry = optimizer.state.get(tensor)
-            if not entry:
-                continue
-            shown: dict[str, Any] = {}
-            for key, value in entry.items():
-                if value is None:
-                    continue
-                if hasattr(value, "dim") and value.dim() > 0:  # a tensor shaped like the parameter
-                    cache_key = (id(value), value._version)
-                    hit = cache.get(f"{name}.{key}")
-                    if hit is None or hit[0] != cache_key:
-                        hit = cache[f"{name}.{key}"] = (cache_key, summarize(value))
-                    shown[key] = hit[1]
-                elif hasattr(value, "item"):
-                    shown[key] = float(value.item())
-                elif isinstance(value, (int, float)):
-                    shown[key] = float(value)
-            state[name] = shown
-        return state
-
-    def _snapshot(self, phases: list[str], frame: FrameType, line: int) -> Snapshot:
-        watch = self._watch
-        watch.ensure_names(frame, self.source.path)
-        optimizer = self.hooks.optimizers[-1] if self.hooks.optimizers else self._optimizer
-        if optimizer is None:
-            optimizer = self._optimizer = find_optimizer(frame, self.source.path)
-        if optimizer is not None:
-            watch.add_from_optimizer(optimizer)
-            watch.ensure_names(frame, self.source.path)
-        params = {}
-        grads = {}
-        cache = self._stats_cache
-        for name, tensor in watch.items():
-            # A tensor unchanged since the last pause keeps its summary (no copy, no reduction).
-            key = (id(tensor), tensor._version, watch.param_generation)
-            hit = cache.get(name)
-            if hit is None or hit[0] != key:
-                hit = cache[name] = (key, summarize(tensor))
-            params[name] = hit[1]
-            grad = tensor.grad
-            if grad is None:
-                grads[name] = None
-                continue
-            gkey = (id(grad), grad._version, watch.grad_generation)
-            ghit = cache.get(name + ".grad")
-            if ghit is None or ghit[0] != gkey:
-                ghit = cache[name + ".grad"] = (gkey, summarize(grad))
-            grads[name] = ghit[1]
-        tracer = self._tracer
-        loss = tracer.loss_value
-        bad = [name for name, s in params.items() if s.nonfinite]
-        bad += [f"{name}.grad" for name, s in grads.items() if s is not None and s.nonfinite]
-        nonfinite = (loss is not None and not math.isfinite(loss)) or bool(bad)
-        if nonfinite and not self._was_nonfinite:
-            tracer.notices.append(detect.nonfinite_notice(loss, bad))
-        self._was_nonfinite = nonfinite
-        warnings, tracer.notices = tuple(tracer.notices), []
-        info = None if optimizer is None else optimizer_info(optimizer, self._optimizer_state(optimizer))
-        preds = None
-        if tracer.prediction is not None:
-            preds = self._summary("(predictions)", tracer.prediction, 0)
-        if "forward" in phases or "loss" in phases:
-            self._fit, self._graph = self._fit_and_graph(tracer)
-        return Snapshot(
-            index=len(self.history),
-            step=self._step,
-            phases=tuple(phases),
-            file=self.source.path,
-            line=line,
-            code=self.source.line_text(line),
-            loss=loss,
-            params=params,
-            grads=grads,
-            optimizer=info,
-            nonfinite=nonfinite,
-            warnings=warnings,
-            knobs=self.knobs,
-            preds=preds,
-            fit=self._fit,
-            graph=self._graph,
-            loss_history=LossCurve(self._loss_history, len(self._loss_history)),
-        )

@@ -1,0 +1,157 @@
+"""Taking a `Snapshot`: copying what a pause shows out of the live tensors.
+
+A loop pauses five times per iteration, and most of what a pause shows did not change since the last
+one (a forward leaves every parameter alone). Each piece is therefore kept with the key it was taken
+under — the tensor's identity and version counter, plus the watch's generation counters for changes
+no counter sees — and copied again only when that key moved.
+"""
+
+from __future__ import annotations
+
+import math
+from types import FrameType
+from typing import Any
+
+from . import detect
+from .fit import fit_view
+from .graph import graph_tree
+from .hooks import TorchHooks
+from .snapshot import FitView, GraphNode, LossCurve, OptimizerInfo, Snapshot, TensorStats
+from .source import ScriptSource
+from .stats import summarize
+from .watch import ParamWatch, find_optimizer, optimizer_info
+
+
+class Capture:
+    def __init__(self, source: ScriptSource, watch: ParamWatch, hooks: TorchHooks):
+        self.source = source
+        self.watch = watch
+        self.hooks = hooks
+        self.optimizer: Any = None  # the optimizer shown (the one last used, or one found by name)
+        self._cache: dict[str, tuple[tuple, Any]] = {}
+        self._was_nonfinite = False
+        self._fit: FitView | None = None
+        self._graph: GraphNode | None = None
+        self._optimizers_added: set[int] = set()
+
+    def snapshot(
+        self,
+        tracer: Any,
+        phases: list[str],
+        frame: FrameType,
+        line: int,
+        *,
+        index: int,
+        step: int,
+        knobs: tuple[str, ...],
+        loss_history: LossCurve,
+    ) -> Snapshot:
+        watch = self.watch
+        watch.ensure_names(frame, self.source.path)
+        optimizer = self._find_optimizer(frame)
+        params: dict[str, TensorStats] = {}
+        grads: dict[str, TensorStats | None] = {}
+        for name, tensor in watch.items():
+            params[name] = self._summary(name, tensor, watch.param_generation)
+            grad = tensor.grad
+            grads[name] = None if grad is None else self._summary(name + ".grad", grad, watch.grad_generation)
+        loss = tracer.loss_value
+        bad = [name for name, s in params.items() if s.nonfinite]
+        bad += [f"{name}.grad" for name, s in grads.items() if s is not None and s.nonfinite]
+        nonfinite = (loss is not None and not math.isfinite(loss)) or bool(bad)
+        if nonfinite and not self._was_nonfinite:
+            tracer.notices.append(detect.nonfinite_notice(loss, bad))
+        self._was_nonfinite = nonfinite
+        warnings, tracer.notices = tuple(tracer.notices), []
+        preds = None
+        if tracer.prediction is not None:
+            preds = self._summary("(predictions)", tracer.prediction, 0)
+        if "forward" in phases or "loss" in phases:
+            self._fit, self._graph = self._fit_and_graph(tracer)
+        return Snapshot(
+            index=index,
+            step=step,
+            phases=tuple(phases),
+            file=self.source.path,
+            line=line,
+            code=self.source.line_text(line),
+            loss=loss,
+            params=params,
+            grads=grads,
+            optimizer=None if optimizer is None else self._optimizer_info(optimizer),
+            nonfinite=nonfinite,
+            warnings=warnings,
+            knobs=knobs,
+            preds=preds,
+            fit=self._fit,
+            graph=self._graph,
+            loss_history=loss_history,
+        )
+
+    # --- pieces ------------------------------------------------------------------------------------------
+
+    def _summary(self, key: str, tensor: Any, generation: int) -> TensorStats:
+        """`summarize`, reusing the last summary while the tensor is unchanged."""
+        # The key holds the tensor itself: an id alone could be reused by a new tensor.
+        hit = self._cache.get(key)
+        if hit is None or hit[0][0] is not tensor or hit[0][1:] != (tensor._version, generation):
+            hit = self._cache[key] = ((tensor, tensor._version, generation), summarize(tensor))
+        return hit[1]
+
+    def _find_optimizer(self, frame: FrameType) -> Any:
+        optimizer = self.hooks.optimizers[-1] if self.hooks.optimizers else self.optimizer
+        if optimizer is None:
+            optimizer = find_optimizer(frame, self.source.path)
+        self.optimizer = optimizer
+        if optimizer is not None and id(optimizer) not in self._optimizers_added:
+            # Its parameters are shown from the first pause on, even before they take part.
+            self._optimizers_added.add(id(optimizer))
+            self.watch.add_from_optimizer(optimizer)
+            self.watch.ensure_names(frame, self.source.path)
+        return optimizer
+
+    def _optimizer_info(self, optimizer: Any) -> OptimizerInfo:
+        lrs = tuple(group.get("lr") for group in optimizer.param_groups)
+        key = (id(optimizer), self.watch.param_generation, repr(lrs))
+        hit = self._cache.get("(optimizer)")
+        if hit is None or hit[0] != key:
+            info = optimizer_info(optimizer, self._optimizer_state(optimizer))
+            hit = self._cache["(optimizer)"] = (key, info)
+        return hit[1]
+
+    def _optimizer_state(self, optimizer: Any) -> dict[str, dict[str, Any]]:
+        """The optimizer's per-parameter state (momentum buffers, Adam's averages), summarised."""
+        state: dict[str, dict[str, Any]] = {}
+        if not optimizer.state:
+            return state
+        for name, tensor in self.watch.items():
+            entry = optimizer.state.get(tensor)
+            if not entry:
+                continue
+            shown: dict[str, Any] = {}
+            for key, value in entry.items():
+                if value is None:
+                    continue
+                if hasattr(value, "dim") and value.dim() > 0:  # a tensor shaped like the parameter
+                    shown[key] = self._summary(f"{name}.{key}", value, 0)
+                elif hasattr(value, "item"):
+                    shown[key] = float(value.item())
+                elif isinstance(value, (int, float)):
+                    shown[key] = float(value)
+            state[name] = shown
+        return state
+
+    def _fit_and_graph(self, tracer: Any) -> tuple[FitView | None, GraphNode | None]:
+        model, inputs = tracer.model_call
+        prediction, target = tracer.prediction, tracer.target
+        key = (inputs, prediction, target)
+        hit = self._cache.get("(fit)")
+        if hit is None or any(a is not b for a, b in zip(hit[0], key, strict=True)):
+            fit = None
+            if inputs is not None and prediction is not None:
+                fit = fit_view(inputs, prediction, target, model, self.hooks)
+            hit = self._cache["(fit)"] = (key, fit)
+        root = tracer.loss_tensor if tracer.loss_tensor is not None else prediction
+        names = {id(tensor): name for name, tensor in self.watch.items()}
+        graph = graph_tree(getattr(root, "grad_fn", None), names)
+        return hit[1], graph
