@@ -102,14 +102,12 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
             print(json.dumps({"event": "end", "steps": 0, "status": "error", "error": error}))
         print(message, file=sys.stderr)
         return 2
-    session = Session(source, seed=args.seed, max_steps=args.steps, argv=script_args)
-    kind = "jsonl" if args.jsonl else "plain" if args.plain else None
-    if kind is None:
-        kind = _interactive_or_plain()
-        if kind == "tui":
-            from .tui import run_app
+    kind = "jsonl" if args.jsonl else "plain" if args.plain else _interactive_or_plain()
+    session = Session(source, seed=args.seed, max_steps=args.steps, argv=script_args, views=kind == "tui")
+    if kind == "tui":
+        from .tui import run_app
 
-            return run_app(session)
+        return run_app(session)
     from .frontends.transcript import run_transcript
 
     try:

@@ -23,8 +23,9 @@ from .watch import ParamWatch, find_optimizer, optimizer_info
 
 
 class Capture:
-    def __init__(self, source: ScriptSource, watch: ParamWatch, hooks: TorchHooks):
+    def __init__(self, source: ScriptSource, watch: ParamWatch, hooks: TorchHooks, views: bool = True):
         self.source = source
+        self.views = views  # also take the data-and-fit view and the autograd graph
         self.watch = watch
         self.hooks = hooks
         self.optimizer: Any = None  # the optimizer shown (the one last used, or one found by name)
@@ -66,7 +67,7 @@ class Capture:
         preds = None
         if tracer.prediction is not None:
             preds = self._summary("(predictions)", tracer.prediction, 0)
-        if "forward" in phases or "loss" in phases:
+        if self.views and ("forward" in phases or "loss" in phases):
             self._fit, self._graph = self._fit_and_graph(tracer)
         return Snapshot(
             index=index,

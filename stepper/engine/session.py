@@ -82,6 +82,7 @@ class Session:
         mode: str = "phase",
         argv: list[str] | None = None,
         pause_on_nonfinite: bool = False,
+        views: bool = True,
     ):
         self.source = source
         self.seed = seed
@@ -106,6 +107,9 @@ class Session:
         self._capture: Capture | None = None
         # An interactive front end turns this on: continue/step modes then stop at the first NaN/Inf.
         self.pause_on_nonfinite = pause_on_nonfinite
+        # Snapshots carry the data-and-fit view and the autograd graph (the TUI's views); transcripts,
+        # which never show them, turn this off to run faster.
+        self.views = views
         self._lr_exponent = 0  # the lr knob: every param group's lr is scaled by 10 ** this
 
     # --- control API (any thread) --------------------------------------------------------------------
@@ -278,7 +282,7 @@ class Session:
         watch = ParamWatch()
         tracer = PhaseTracer(source, self.hooks, watch, self._take, self._deliver)
         watch._loop_targets = tracer.blocks.loop_targets()
-        self._capture = Capture(source, watch, self.hooks)
+        self._capture = Capture(source, watch, self.hooks, views=self.views)
         with self._cond:
             self._tracer = tracer
             tracer.stop_requested = self._stop_requested

@@ -1,0 +1,78 @@
+"""The autograd graph view (`a`): the grad_fn tree from the loss down to the parameters.
+
+Drawn as text with tree guides rather than Textual's `Tree` widget: a `Tree` takes the keyboard
+(space and enter would stop stepping the script) and folds branches a learner should see at once.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ...engine.snapshot import GraphNode
+from ..frame import Frame
+
+LEAF = "◆"  # an AccumulateGrad node: where backward stores a parameter's .grad
+
+
+def graph_lines(node: GraphNode, prefix: str = "", last: bool = True, root: bool = True) -> list[Text]:
+    """One line per node, with ├─ / └─ guides; parameters (AccumulateGrad leaves) named in bold."""
+    line = Text(no_wrap=True, overflow="ellipsis")
+    if not root:
+        line.append(prefix + ("└─ " if last else "├─ "), style="dim")
+    if node.param is not None:
+        name, _, shape = node.label.partition(" ")
+        line.append(f"{LEAF} ", style="bold")
+        line.append(name, style="bold cyan")
+        line.append(f" {shape}" if shape else "")
+        line.append("  AccumulateGrad", style="dim")
+    else:
+        line.append(node.label, style="bold" if root else "")
+    lines = [line]
+    below = "" if root else prefix + ("   " if last else "│  ")
+    for i, child in enumerate(node.children):
+        lines.extend(graph_lines(child, below, i == len(node.children) - 1, root=False))
+    return lines
+
+
+def graph_text(frame: Frame | None) -> Text:
+    snapshot = frame.snapshot if frame is not None else None
+    graph = snapshot.graph if snapshot is not None else None
+    if graph is None:
+        return Text(
+            "No graph yet: PyTorch records it while the forward runs, and the loss extends it.",
+            style="dim",
+        )
+    text = Text()
+    text.append(
+        "Each line is an operation PyTorch recorded (its grad_fn); backward walks from the top down "
+        f"and stores .grad at each {LEAF} leaf.\n\n",
+        style="dim",
+    )
+    text.append_text(Text("\n").join(graph_lines(graph)))
+    return text
+
+
+class GraphView(VerticalScroll, can_focus=False):
+    DEFAULT_CSS = """
+    GraphView { height: 1fr; padding: 0 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "autograd graph"
+        self._graph: GraphNode | None = None
+        self._drawn = False
+
+    def compose(self) -> ComposeResult:
+        yield Static()
+
+    def show(self, frame: Frame) -> None:
+        graph = frame.snapshot.graph if frame.snapshot is not None else None
+        if self._drawn and graph == self._graph:
+            return
+        self._graph = graph
+        self._drawn = True
+        self.query_one(Static).update(graph_text(frame))
