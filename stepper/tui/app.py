@@ -23,11 +23,16 @@ from .messages import SessionChanged
 from .screens import GoToStepScreen, HelpScreen, OutputScreen
 from .widgets import CodeView, ErrorPanel, GradsView, LossPlot, Notice, ParamsView, PhaseStrip, StatusBar
 from .widgets.status import StatusInfo
+from .widgets.teaching import TeachingViews
+from .widgets.warnings import WarningsBar
 
 SPEEDS = (1, 2, 4, 8, 16, 32, 64)  # phases per second while playing
 DEFAULT_SPEED = 2  # index into SPEEDS: 4 phases a second
 # While playing (or running to a step), these keys keep it going; any other key pauses.
 KEEP_PLAYING = {"plus", "equals_sign", "minus", "ctrl+c", "q"}
+# The teaching views and live knobs too: turning the lr up while playing is how a run is made to explode.
+KEEP_PLAYING |= {"e", "d", "a", "m", "z", "left_square_bracket", "right_square_bracket"}
+VIEW_KEYS = {"explain": "e", "fit": "d", "graph": "a", "optimizer": "m"}  # the teaching views' toggles
 
 
 class StepperApp(App[None]):
@@ -46,6 +51,13 @@ class StepperApp(App[None]):
         Binding("r", "restart", "restart", id="restart"),
         Binding("o", "output", "output", show=False, id="output"),
         Binding("l", "toggle_log", "log", show=False, id="toggle_log"),
+        Binding("e", "toggle_view('explain')", "explain", show=False, id="view_explain"),
+        Binding("d", "toggle_view('fit')", "data & fit", show=False, id="view_fit"),
+        Binding("a", "toggle_view('graph')", "autograd graph", show=False, id="view_graph"),
+        Binding("m", "toggle_view('optimizer')", "optimizer", show=False, id="view_optimizer"),
+        Binding("right_square_bracket", "lr_up", "lr ×10", key_display="]", show=False, id="lr_up"),
+        Binding("left_square_bracket", "lr_down", "lr ÷10", key_display="[", show=False, id="lr_down"),
+        Binding("z", "skip_zero_grad", "skip zero_grad", show=False, id="skip_zero_grad"),
         Binding("plus,equals_sign", "faster", "faster", show=False, id="faster"),
         Binding("minus", "slower", "slower", show=False, id="slower"),
         Binding("ctrl+s", "save_screenshot", "screenshot", show=False, id="screenshot"),
@@ -77,10 +89,12 @@ class StepperApp(App[None]):
             with Vertical(id="left"):
                 yield ErrorPanel(id="error")
                 yield CodeView(self.session.source, id="code")
+                yield TeachingViews(id="teaching")
             with Vertical(id="right"):
                 yield ParamsView(id="params")
                 yield GradsView(id="grads")
                 yield LossPlot(id="loss")
+        yield WarningsBar(id="warnings")
         yield Notice(lesson_hint(self.session.source), id="notice")
         yield StatusBar(id="status")
         yield Footer(compact=True)
@@ -100,6 +114,7 @@ class StepperApp(App[None]):
             self.post_message(SessionChanged(generation, waiting))
 
         self.session.listener = listener
+        self.session.pause_on_nonfinite = True  # playing or `s` stops at the first NaN/Inf
         self.session.start()
         self.update_view()
 
@@ -164,10 +179,13 @@ class StepperApp(App[None]):
             self.query_one(ParamsView).show(frame)
             self.query_one(GradsView).show(frame)
             self.query_one(LossPlot).show(frame, self.log_scale)
+            self.query_one(TeachingViews).show(frame)
+            self.query_one(WarningsBar).show(frame)
         state, label = self.state()
         count = len(self.session.history)
         live = self.live or frame.index == count - 1
-        self.query_one(StatusBar).show(StatusInfo(state, label, frame.snapshot, frame.index, count, live))
+        knobs = self.session.knobs if live else frame.snapshot.knobs
+        self.query_one(StatusBar).show(StatusInfo(state, label, frame.snapshot, frame.index, count, live, knobs))
         self.query_one(Notice).say(self._notice)
         # The footer rebuilds itself on refresh_bindings (costly): only when a key's state changed.
         keys = tuple(self.check_action(binding.action, ()) for binding in self.BINDINGS)
@@ -396,6 +414,43 @@ class StepperApp(App[None]):
     def action_toggle_log(self) -> None:
         self.log_scale = not self.log_scale
         self.say(f"Loss plot: {'log' if self.log_scale else 'linear'} scale.")
+        self.update_view()
+
+    def action_toggle_view(self, name: str) -> None:
+        shown = self.query_one(TeachingViews).toggle(name)
+        key = VIEW_KEYS[name]
+        self.say(f"{key} again brings the code panel back." if shown else f"Code panel back ({key}: the view again).")
+        self.update_view()
+
+    def action_lr_up(self) -> None:
+        self._scale_lr(up=True)
+
+    def action_lr_down(self) -> None:
+        self._scale_lr(up=False)
+
+    def _scale_lr(self, up: bool) -> None:
+        history = self.session.history
+        if self.session.finished:
+            self.say("The run has ended: knobs change a running script.")
+        elif not history or history[-1].optimizer is None:
+            self.say("No torch.optim optimizer found (yet): the lr knob scales an optimizer's lr.")
+        else:
+            self.session.scale_lr(up)
+            lr = next((k for k in self.session.knobs if k.startswith("lr")), None)
+            now = f"now {lr} the script's own" if lr else "back to the script's own"
+            self.say(f"Learning rate {'×' if up else '÷'}10 ({now}), from the next step. ] and [ change it.")
+        self.update_view()
+
+    def action_skip_zero_grad(self) -> None:
+        if self.session.finished:
+            self.say("The run has ended: knobs change a running script.")
+        else:
+            skip = "zero_grad skipped" not in self.session.knobs
+            self.session.skip_zero_grad(skip)
+            if skip:
+                self.say("zero_grad now does nothing: each backward adds onto .grad. z turns it back on.")
+            else:
+                self.say("zero_grad clears the gradients again.")
         self.update_view()
 
     def action_output(self) -> None:

@@ -131,6 +131,20 @@ def test_lesson_runs_to_the_end_through_the_engine(name):
     assert seen == expected
 
 
+# The gotcha each lesson shows is one stepper's detectors point out; the clean lessons stay quiet.
+EXPECTED_WARNINGS = {
+    "forgot-zero-grad": {"stale-grad"},
+    "lr-too-high": {"nonfinite"},
+    "shape-mismatch": {"shape-broadcast"},
+}
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_lesson_warnings_are_its_gotcha_and_nothing_else(name):
+    codes = {warning.code for snapshot in run(name).history for warning in snapshot.warnings}
+    assert codes == EXPECTED_WARNINGS.get(name, set())
+
+
 RUN_ALL = """
 import contextlib, io, json, runpy, sys, traceback
 results = {}

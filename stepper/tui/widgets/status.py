@@ -28,6 +28,7 @@ class StatusInfo:
     index: int | None  # 0-based pause shown
     count: int  # pauses in history
     live: bool
+    knobs: tuple[str, ...] = ()  # live knobs turned away from normal ("lr ×10", "zero_grad skipped")
 
 
 class StatusBar(Widget):
@@ -50,6 +51,8 @@ class StatusBar(Widget):
         if info is None:
             return text
         text.append(f" {info.label} ", style=STATE_STYLES.get(info.state, "reverse"))
+        if info.knobs:
+            text.append(f" ⚙ {', '.join(info.knobs)} ", style="bold black on magenta")
         snapshot = info.snapshot
         if snapshot is not None:
             lr = snapshot.optimizer.lr if snapshot.optimizer is not None else None
