@@ -31,6 +31,24 @@ def _parser() -> argparse.ArgumentParser:
     output.add_argument("--jsonl", action="store_true", help="print one JSON object per pause")
     run.add_argument("--steps", type=_positive, metavar="N", help="stop after N parameter updates")
     run.add_argument("--seed", type=int, metavar="N", help="seed torch, random and numpy before the script")
+    run.add_argument(
+        "--export",
+        metavar="DIR",
+        help="on exit, write the session to DIR: markdown transcript, loss CSV, JSONL trace, output",
+    )
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the stepper screen in a web browser (for a projector or a classroom)",
+        description="Serve `stepper run` in a web browser with textual-serve. Each browser tab starts "
+        "its own stepper process (and its own run of the script). Binds to localhost unless --host "
+        "says otherwise; there is no authentication.",
+    )
+    serve.add_argument("script", nargs="?", help="a Python training script (default: the built-in lesson)")
+    serve.add_argument("--lesson", metavar="NAME", help="serve a built-in lesson")
+    serve.add_argument("--host", default="localhost", help="address to bind (default: localhost)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--seed", type=int, metavar="N", help="seed passed on to `stepper run`")
 
     commands.add_parser("lessons", help="list the built-in lessons")
     return parser
@@ -54,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         return _list_lessons()
     if args.command == "run":
         return _run(args, script_args)
+    if args.command == "serve":
+        from .serve import serve
+
+        return serve(args)
     _parser().print_help()
     return 0
 
@@ -107,16 +129,31 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
     if kind == "tui":
         from .tui import run_app
 
-        return run_app(session)
-    from .frontends.transcript import run_transcript
+        status = run_app(session)
+    else:
+        from .frontends.transcript import run_transcript
+
+        try:
+            status = run_transcript(session, kind, sys.stdout, sys.stderr)
+        except BrokenPipeError:
+            # The reader went away (`stepper run --plain | head`): stop quietly, like other tools do.
+            session.stop()
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+    if args.export:
+        _export(session, args.export)
+    return status
+
+
+def _export(session, directory: str) -> None:
+    from .export import export_session
 
     try:
-        return run_transcript(session, kind, sys.stdout, sys.stderr)
-    except BrokenPipeError:
-        # The reader went away (`stepper run --plain | head`): stop quietly, like other tools do.
-        session.stop()
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        result = export_session(session, directory)
+    except OSError as exc:
+        print(f"stepper: could not export the session to {directory}: {exc}", file=sys.stderr)
+        return
+    print(f"stepper: session exported to {result.directory}/ ({len(result.files)} files)", file=sys.stderr)
 
 
 def _interactive_or_plain() -> str:

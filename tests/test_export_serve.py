@@ -1,0 +1,147 @@
+"""Export (nothing the learner saw is lost) and `stepper serve` (the screen in a browser)."""
+
+import csv
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+
+from stepper.engine import Session, load_script
+from stepper.export import export_session
+
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
+
+
+def finished(name: str) -> Session:
+    session = Session(load_script(str(SCRIPTS / name)), seed=0, mode="continue", views=False)
+    session.start()
+    session.join(120)
+    assert session.finished
+    return session
+
+
+def test_export_writes_every_pause_the_loss_curve_and_the_trace(tmp_path):
+    session = finished("module_optimizer.py")
+    result = export_session(session, str(tmp_path / "out"), screenshot_svg="<svg/>")
+    names = sorted(Path(f).name for f in result.files)
+    assert names == ["loss.csv", "output.txt", "screenshot.svg", "trace.jsonl", "transcript.md"]
+    out = tmp_path / "out"
+    markdown = (out / "transcript.md").read_text()
+    assert markdown.count("## Pause ") == len(session.history)
+    assert "model.weight" in markdown and "optimizer.step()" in markdown
+    rows = list(csv.reader((out / "loss.csv").open()))
+    assert rows[0] == ["step", "loss"] and len(rows) - 1 == session.end.steps
+    assert float(rows[1][1]) == session.history[-1].loss_history[0]
+    trace = [json.loads(line) for line in (out / "trace.jsonl").read_text().splitlines()]
+    assert [t["index"] for t in trace[:-1]] == list(range(len(session.history)))
+    assert trace[-1] == {"event": "end", "steps": session.end.steps, "status": "ok", "error": None}
+
+
+def test_export_after_the_script_raised_keeps_what_came_before(tmp_path):
+    script = tmp_path / "breaks.py"
+    script.write_text(
+        "import torch\n"
+        "w = torch.ones(2, requires_grad=True)\n"
+        "for i in range(3):\n"
+        "    loss = (w * 3).sum()\n"
+        "    loss.backward()\n"
+        "    if i == 1:\n"
+        "        raise ValueError('broken on purpose')\n"
+    )
+    session = Session(load_script(str(script)), seed=0, mode="continue", views=False)
+    session.start()
+    session.join(120)
+    export_session(session, str(tmp_path / "out"))
+    markdown = (tmp_path / "out" / "transcript.md").read_text()
+    assert markdown.count("## Pause ") == len(session.history) > 0
+    assert "ValueError" in markdown and "broken on purpose" in markdown
+    last = json.loads((tmp_path / "out" / "trace.jsonl").read_text().splitlines()[-1])
+    assert last["status"] == "error" and last["error"]["type"] == "ValueError"
+
+
+def test_export_flag_on_the_command_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "stepper", "run", str(SCRIPTS / "one_line_backward.py"), "--plain",
+         "--export", str(tmp_path / "session")],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "session" / "transcript.md").exists()
+    assert "exported to" in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_answers_http_on_localhost_and_stops():
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "stepper", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+    )
+    try:
+        status = None
+        for _ in range(100):  # up to ~30 s for the server to start listening
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    status = response.status
+                    page = response.read().decode()
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert status == 200
+        assert "stepper" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert server.returncode is not None
+    assert "serving at http://localhost:" in server.stderr.read()
+
+
+def test_serve_warns_when_bound_beyond_localhost(monkeypatch, capsys):
+    import textual_serve.server
+
+    from stepper import serve
+
+    started = {}
+
+    class FakeServer:
+        def __init__(self, command, host, port, title):
+            started.update(command=command, host=host, port=port)
+
+        def serve(self):
+            started["served"] = True
+
+    monkeypatch.setattr(textual_serve.server, "Server", FakeServer)
+    args = Namespace(script=None, lesson="linear", host="0.0.0.0", port=9999, seed=3)
+    assert serve.serve(args) == 0
+    assert "NO authentication" in capsys.readouterr().err
+    assert started["served"] and started["host"] == "0.0.0.0"
+    assert started["command"].endswith("-m stepper run --lesson linear --seed 3")
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+def test_serve_on_localhost_does_not_warn(monkeypatch, capsys, host):
+    import textual_serve.server
+
+    from stepper import serve
+
+    class FakeServer:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def serve(self):
+            pass
+
+    monkeypatch.setattr(textual_serve.server, "Server", FakeServer)
+    serve.serve(Namespace(script=None, lesson=None, host=host, port=1, seed=None))
+    assert "NO authentication" not in capsys.readouterr().err
