@@ -52,7 +52,8 @@ def run(name: str) -> Session:
     session.start()
     deadline = time.monotonic() + SAFETY_TIMEOUT
     while not session.finished and time.monotonic() < deadline:
-        # Continue mode never waits today; if the engine learns to stop on NaN, go on past it.
+        # Continue mode runs straight through; should the engine ever hold a pause (say at a first
+        # NaN), go on past it: these tests want the whole run.
         session.wait(1)
         if session.state == "paused":
             session.continue_()
@@ -163,27 +164,28 @@ sys.exit(1 if any(result["error"] for result in results.values()) else 0)
 
 
 @functools.cache
-def plain_python_runs() -> dict[str, dict]:
+def plain_python_runs() -> tuple[int, dict[str, dict]]:
+    """Every lesson run as `__main__` in one fresh interpreter: its exit status and, per lesson file,
+    the traceback (or None) and what it printed."""
     paths = [find_lesson(name).path for name in LESSONS]
     result = subprocess.run(
         [sys.executable, "-c", RUN_ALL, *paths], capture_output=True, text=True, timeout=SAFETY_TIMEOUT * 2
     )
-    results = json.loads(result.stdout.splitlines()[-1])
-    results["returncode"] = result.returncode
-    return results
+    assert result.stdout.strip(), result.stderr
+    return result.returncode, json.loads(result.stdout.splitlines()[-1])
 
 
 def test_every_lesson_runs_with_plain_python():
-    results = plain_python_runs()
-    failures = {path: r["error"] for path, r in results.items() if path != "returncode" and r["error"]}
-    assert failures == {}
-    assert results["returncode"] == 0
+    returncode, results = plain_python_runs()
+    assert {path: result["error"] for path, result in results.items() if result["error"]} == {}
+    assert returncode == 0
 
 
 @pytest.mark.parametrize("name", [name for name in LESSONS if name != DEFAULT_LESSON])
 def test_lesson_prints_the_same_under_stepper_as_under_python(name):
     # Each of these lessons seeds torch itself, so stepper must not change a single number.
-    assert printed(name) == plain_python_runs()[find_lesson(name).path]["stdout"]
+    _, results = plain_python_runs()
+    assert printed(name) == results[find_lesson(name).path]["stdout"]
 
 
 # --- what each lesson shows --------------------------------------------------------------------------
