@@ -3,9 +3,10 @@
 The line fit from `linear` with lr=3.0 instead of 0.1. Step pause by step pause, watch the bias: it
 jumps past 1 to the other side, and each swing is bigger than the last because the step is larger than
 the gradient can justify. The loss grows about 25 times per step, passes float32's largest number
-(about 3.4e38) and shows inf from step 27. The parameters are still finite then; around step 55 the
-bias overflows too, inf - inf gives nan, and nan spreads to the weight, the gradients and the loss. For
-this data any lr above 1.0 diverges; with inputs ten times bigger, even 0.1 would.
+(about 3.4e38) and shows inf from step 27. The parameters are still finite then; at step 56 the
+bias overflows to -inf too, and one step later inf - inf gives nan, which spreads to the weight, the
+gradients and the loss. For this data any lr above 1.0 diverges; with inputs ten times bigger, even 0.1
+would.
 """
 
 import torch
