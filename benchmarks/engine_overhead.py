@@ -56,7 +56,8 @@ def main() -> None:
         for epochs in (0, 100, 10_000):
             path = lesson_with_epochs(epochs, folder)
             python = wall([sys.executable, path], args.repeat)
-            stepper = wall([sys.executable, "-m", "stepper", "run", path, "--jsonl", "--seed", "0"], args.repeat)
+            command = [sys.executable, "-m", "stepper", "run", path, "--jsonl", "--seed", "0"]
+            stepper = wall(command, args.repeat)
             if epochs == 0:
                 base_python, base_stepper = python, stepper
                 continue
