@@ -14,20 +14,24 @@ from torch import nn
 
 torch.manual_seed(0)
 
-centres = torch.tensor([[-2.0, -1.0], [2.0, -1.0], [0.0, 2.0]])  # one corner of a triangle per class
-labels = torch.arange(3).repeat_interleave(50)  # class indices: 50 zeros, 50 ones, 50 twos
-x = centres[labels] + 0.6 * torch.randn(150, 2)  # 150 points, 2 features each
+# 50 points around each corner of a triangle, one per class.
+centres = torch.tensor([[-2.0, -1.0], [2.0, -1.0], [0.0, 2.0]])
+labels = torch.arange(3).repeat_interleave(50)  # 0s, 1s, 2s
+x = centres[labels] + 0.6 * torch.randn(150, 2)  # [150, 2]
 
-model = nn.Linear(2, 3)  # 2 features in, 3 scores out: one row of weight per class
-loss_fn = nn.CrossEntropyLoss()  # softmax over the 3 scores, then -log(probability of the right class)
+model = nn.Linear(2, 3)  # 2 features in, 3 scores out
+# Softmax turns the scores into probabilities; the loss is
+# -log(probability given to the right class).
+loss_fn = nn.CrossEntropyLoss()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
 
 for epoch in range(50):
-    scores = model(x)  # shape [150, 3]: raw scores, not probabilities
-    loss = loss_fn(scores, labels)  # scores [150, 3] against labels [150]
+    scores = model(x)  # [150, 3]: raw scores, no softmax
+    loss = loss_fn(scores, labels)  # labels: [150]
     optimizer.zero_grad()
-    loss.backward()  # bias.grad: one number per class, summing to zero
+    loss.backward()  # bias.grad sums to zero
     optimizer.step()
 
-accuracy = (scores.argmax(dim=1) == labels).float().mean()
+guess = scores.argmax(dim=1)  # the top score's class
+accuracy = (guess == labels).float().mean()
 print(f"loss {loss.item():.3f}  accuracy {accuracy:.0%}")

@@ -13,7 +13,7 @@ from torch import nn
 
 torch.manual_seed(0)
 
-# The same data as `linear`: 100 points on y = 2x + 1 plus a little noise.
+# The same data as `linear`: y = 2x + 1, plus noise.
 x = torch.linspace(-1, 1, 100).unsqueeze(1)
 y = 2 * x + 1 + 0.1 * torch.randn(100, 1)
 
@@ -24,9 +24,10 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 for epoch in range(60):
     preds = model(x)
     loss = loss_fn(preds, y)
-    # BUG: optimizer.zero_grad() belongs here. Without it, backward adds to the old .grad.
-    loss.backward()  # watch .grad: this iteration's gradient plus all the earlier ones
-    optimizer.step()  # so this step uses the sum of every gradient so far
+    # BUG: optimizer.zero_grad() belongs here.
+    loss.backward()  # .grad = old sum + this gradient
+    optimizer.step()  # steps by the sum of all grads
 
-# Put the zero_grad line back and the loss falls to about 0.01, as in `linear`.
-print(f"loss {loss.item():.4f}  weight {model.weight.item():.3f}  bias {model.bias.item():.3f}")
+# Put zero_grad back and the loss falls to about 0.01.
+w, b = model.weight.item(), model.bias.item()
+print(f"loss {loss.item():.4f}  weight {w:.3f}  bias {b:.3f}")

@@ -14,19 +14,21 @@ from torch import nn
 
 torch.manual_seed(0)
 
-# The same data as `linear`: 100 points on y = 2x + 1 plus a little noise.
+# The same data as `linear`: y = 2x + 1, plus noise.
 x = torch.linspace(-1, 1, 100).unsqueeze(1)
 y = 2 * x + 1 + 0.1 * torch.randn(100, 1)
 
 model = nn.Linear(1, 1)
 loss_fn = nn.MSELoss()
-optimizer = torch.optim.SGD(model.parameters(), lr=3.0)  # 30 times `linear`'s lr=0.1
+# lr=3.0: thirty times `linear`'s 0.1.
+optimizer = torch.optim.SGD(model.parameters(), lr=3.0)
 
 for epoch in range(60):
     preds = model(x)
-    loss = loss_fn(preds, y)  # watch this grow instead of shrink
+    loss = loss_fn(preds, y)  # grows instead of shrinking
     optimizer.zero_grad()
-    loss.backward()  # the gradient grows with the error, and flips sign each time
-    optimizer.step()  # new = old - 3.0 * grad: overshoots further every time
+    loss.backward()  # bigger each time, flipping sign
+    optimizer.step()  # old - 3.0 * grad: overshoots
 
-print(f"loss {loss.item():.4f}  weight {model.weight.item():.3f}  bias {model.bias.item():.3f}")
+w, b = model.weight.item(), model.bias.item()
+print(f"loss {loss.item():.4f}  weight {w:.3f}  bias {b:.3f}")

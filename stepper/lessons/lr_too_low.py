@@ -12,19 +12,21 @@ from torch import nn
 
 torch.manual_seed(0)
 
-# The same data as `linear`: 100 points on y = 2x + 1 plus a little noise.
+# The same data as `linear`: y = 2x + 1, plus noise.
 x = torch.linspace(-1, 1, 100).unsqueeze(1)
 y = 2 * x + 1 + 0.1 * torch.randn(100, 1)
 
 model = nn.Linear(1, 1)
 loss_fn = nn.MSELoss()
-optimizer = torch.optim.SGD(model.parameters(), lr=0.001)  # 100 times smaller than `linear`'s
+# lr=0.001: a hundredth of `linear`'s 0.1.
+optimizer = torch.optim.SGD(model.parameters(), lr=0.001)
 
 for epoch in range(100):
     preds = model(x)
-    loss = loss_fn(preds, y)  # watch how slowly this falls
+    loss = loss_fn(preds, y)  # falls very slowly
     optimizer.zero_grad()
-    loss.backward()  # the gradients are a healthy size (around -2 for the bias)...
-    optimizer.step()  # ...but each step moves a parameter by only 0.001 x its gradient
+    loss.backward()  # healthy grads: bias's is near -2
+    optimizer.step()  # but moves only 0.001 x grad
 
-print(f"loss {loss.item():.4f}  weight {model.weight.item():.3f}  bias {model.bias.item():.3f}")
+w, b = model.weight.item(), model.bias.item()
+print(f"loss {loss.item():.4f}  weight {w:.3f}  bias {b:.3f}")

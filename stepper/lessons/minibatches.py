@@ -16,19 +16,21 @@ torch.manual_seed(0)
 
 x = torch.linspace(-1, 1, 100).unsqueeze(1)
 y = 2 * x + 1 + 0.1 * torch.randn(100, 1)
-dataset = TensorDataset(x, y)  # dataset[i] is the pair (x[i], y[i])
-loader = DataLoader(dataset, batch_size=20, shuffle=True)  # 5 batches per epoch, a fresh order each time
+dataset = TensorDataset(x, y)  # dataset[i] = (x[i], y[i])
+# 5 batches of 20 per epoch, dealt in a new order each time.
+loader = DataLoader(dataset, batch_size=20, shuffle=True)
 
 model = nn.Linear(1, 1)
 loss_fn = nn.MSELoss()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 
 for epoch in range(20):
-    for xb, yb in loader:  # xb: [20, 1], yb: [20, 1]
+    for xb, yb in loader:  # xb, yb: [20, 1] each
         preds = model(xb)
-        loss = loss_fn(preds, yb)  # the loss on these 20 points only: noisier than on all 100
+        loss = loss_fn(preds, yb)  # these 20 only
         optimizer.zero_grad()
         loss.backward()
-        optimizer.step()  # 5 steps per epoch instead of 1
+        optimizer.step()  # 5 steps per epoch
 
-print(f"loss {loss.item():.4f}  weight {model.weight.item():.3f}  bias {model.bias.item():.3f}")
+w, b = model.weight.item(), model.bias.item()
+print(f"loss {loss.item():.4f}  weight {w:.3f}  bias {b:.3f}")

@@ -15,11 +15,11 @@ from torch import nn
 torch.manual_seed(0)
 
 x = torch.linspace(-3, 3, 100).unsqueeze(1)
-y = torch.sin(x) + 0.1 * torch.randn(100, 1)  # a wave with a little noise
+y = torch.sin(x) + 0.1 * torch.randn(100, 1)  # a wave
 
 model = nn.Sequential(
-    nn.Linear(1, 16),  # model.0: 1 input -> 16 hidden units
-    nn.Tanh(),  # the bend: without it, three Linear layers would still be one straight line
+    nn.Linear(1, 16),  # model.0: 1 -> 16 hidden
+    nn.Tanh(),  # the bend; Linears alone stay a line
     nn.Linear(16, 16),  # model.2
     nn.Tanh(),
     nn.Linear(16, 1),  # model.4: 16 -> 1 output
@@ -31,7 +31,9 @@ for epoch in range(100):
     preds = model(x)
     loss = loss_fn(preds, y)
     optimizer.zero_grad()
-    loss.backward()  # gradients of very different sizes across the layers...
-    optimizer.step()  # ...yet on the first step each parameter moves by exactly lr = 0.02
+    loss.backward()  # grads of all sizes...
+    # ...yet on the first step every parameter moves
+    # by exactly lr = 0.02, up or down.
+    optimizer.step()
 
 print(f"loss {loss.item():.4f}")

@@ -27,16 +27,17 @@ for epoch in range(50):
     loss.backward()
     optimizer.step()
 
-x_new = torch.tensor([[2.0], [3.0]])  # points the model never saw; the answers should be near 5 and 7
+x_new = torch.tensor([[2.0], [3.0]])  # expect about 5 and 7
 
 
 def describe(out):
-    graph = type(out.grad_fn).__name__ if out.grad_fn is not None else None
     values = [round(v, 3) for v in out.squeeze(1).tolist()]
-    return f"{values}  requires_grad={out.requires_grad}  grad_fn={graph}"
+    graph = out.grad_fn.name() if out.grad_fn else None
+    return f"{values} requires_grad={out.requires_grad} grad_fn={graph}"
 
 
-# Without no_grad: autograd records a graph for this output, as if backward were coming.
+# Without no_grad: autograd records a graph for this
+# output, as if a backward were coming.
 pred = model(x_new)
 print("without no_grad:", describe(pred))
 

@@ -14,9 +14,10 @@ from torch import nn
 torch.manual_seed(0)
 
 x_flat = torch.linspace(-1, 1, 100)  # shape [100]
-y = 2 * x_flat + 1 + 0.1 * torch.randn(100)  # shape [100]: the targets
-x = x_flat.unsqueeze(1)  # shape [100, 1]: nn.Linear wants one row per example
-# THE FIX: give y the same shape as the predictions: y = y.unsqueeze(1)  (or compare preds.squeeze(1))
+y = 2 * x_flat + 1 + 0.1 * torch.randn(100)  # shape [100]
+x = x_flat.unsqueeze(1)  # [100, 1]: one row per example
+# THE FIX: make y match the predictions' shape:
+#   y = y.unsqueeze(1)   (or compare preds.squeeze(1))
 
 model = nn.Linear(1, 1)
 loss_fn = nn.MSELoss()
@@ -24,10 +25,14 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 
 for epoch in range(100):
     preds = model(x)  # shape [100, 1]
-    loss = loss_fn(preds, y)  # [100, 1] vs [100] broadcasts to [100, 100]: 10,000 differences
+    # [100, 1] vs [100] broadcasts to [100, 100]:
+    # every prediction minus every target.
+    loss = loss_fn(preds, y)
     optimizer.zero_grad()
-    loss.backward()  # the weight's gradient pushes it towards 0, not 2
+    loss.backward()  # pushes the weight to 0, not 2
     optimizer.step()
 
-print(f"preds {list(preds.shape)}  targets {list(y.shape)}  broadcast {list((preds - y).shape)}")
-print(f"loss {loss.item():.4f}  weight {model.weight.item():.3f}  bias {model.bias.item():.3f}")
+print(f"preds {list(preds.shape)}  targets {list(y.shape)}")
+print(f"broadcast {list((preds - y).shape)}")
+w, b = model.weight.item(), model.bias.item()
+print(f"loss {loss.item():.4f}  weight {w:.3f}  bias {b:.3f}")

@@ -17,22 +17,28 @@ torch.manual_seed(0)
 x = torch.linspace(-1, 1, 100).unsqueeze(1)
 y = 2 * x + 1 + 0.1 * torch.randn(100, 1)
 
-model = nn.Sequential(nn.Linear(1, 32), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(32, 1))
+model = nn.Sequential(
+    nn.Linear(1, 32),
+    nn.ReLU(),
+    nn.Dropout(p=0.5),  # zeroes half the 32 hidden values
+    nn.Linear(32, 1),
+)
 loss_fn = nn.MSELoss()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 
 for epoch in range(100):
-    preds = model(x)  # each call drops a different half of the 32 hidden values
-    loss = loss_fn(preds, y)  # so the loss wobbles from step to step
+    preds = model(x)  # a new random half dropped each call
+    loss = loss_fn(preds, y)  # so the loss wobbles
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
 
-x_test = torch.tensor([[0.5]])  # the right answer is 2 * 0.5 + 1 = 2
-with torch.no_grad():  # we only evaluate here, so no gradients (see the `no-grad` lesson)
-    # Still in train mode: dropout is on, so the same input gives a different answer each time.
-    first, second, data_loss = model(x_test), model(x_test), loss_fn(model(x), y)
-    print(f"train mode: {first.item():.3f} then {second.item():.3f}; loss on the data {data_loss:.3f}")
-    model.eval()  # dropout off: every hidden value is used, none is zeroed or doubled
-    first, second, data_loss = model(x_test), model(x_test), loss_fn(model(x), y)
-    print(f"eval mode:  {first.item():.3f} then {second.item():.3f}; loss on the data {data_loss:.3f}")
+x_test = torch.tensor([[0.5]])  # the right answer is 2
+with torch.no_grad():  # only evaluating (see `no-grad`)
+    # Still in train mode: dropout is on, so the same
+    # input gives a different answer each time.
+    a, b, full = model(x_test), model(x_test), loss_fn(model(x), y)
+    print(f"train mode: {a.item():.3f} then {b.item():.3f}; loss {full:.3f}")
+    model.eval()  # dropout off: every hidden value is kept
+    a, b, full = model(x_test), model(x_test), loss_fn(model(x), y)
+    print(f"eval mode:  {a.item():.3f} then {b.item():.3f}; loss {full:.3f}")

@@ -14,31 +14,33 @@ from torch import nn
 
 torch.manual_seed(0)
 
-# 50 noisy points around each centre: class 0 in the middle, class 1 left, class 2 right.
+# 50 points per class: class 1 left, 0 middle, 2 right.
 centres = torch.tensor([[0.0, 0.0], [-1.5, 0.0], [1.5, 0.0]])
-labels = torch.arange(3).repeat_interleave(50)  # [0, 0, ..., 1, 1, ..., 2, 2, ...]
+labels = torch.arange(3).repeat_interleave(50)  # 0s, 1s, 2s
 x = centres[labels] + 0.4 * torch.randn(150, 2)
 
-# 1. Wrong: one output, MSE against the label as a number (targets [150, 1] holding 0., 1., 2.).
+# 1. Wrong: one output, MSE against the label as a number.
 number_model = nn.Linear(2, 1)
+targets = labels.float().unsqueeze(1)  # [150, 1]: 0., 1., 2.
 optimizer = torch.optim.SGD(number_model.parameters(), lr=0.5)
 for epoch in range(50):
     preds = number_model(x)
-    loss = nn.functional.mse_loss(preds, labels.float().unsqueeze(1))  # watch it stall near 0.5
+    loss = nn.functional.mse_loss(preds, targets)  # stalls
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-guess = number_model(x).detach().round().clamp(0, 2).squeeze(1)  # nearest whole number = the class
-print(f"MSE: loss {loss.item():.3f}, accuracy {(guess == labels).float().mean():.0%}")
+guess = number_model(x).detach().round().clamp(0, 2).squeeze(1)
+accuracy = (guess == labels).float().mean()
+print(f"MSE: loss {loss.item():.3f}, accuracy {accuracy:.0%}")
 
-# 2. Right: three outputs (a score per class), cross-entropy against the class index (targets [150]).
+# 2. Right: a score per class, cross-entropy on the index.
 class_model = nn.Linear(2, 3)
 optimizer = torch.optim.SGD(class_model.parameters(), lr=0.5)
 for epoch in range(50):
-    scores = class_model(x)
-    loss = nn.functional.cross_entropy(scores, labels)  # watch it keep falling
+    scores = class_model(x)  # [150, 3]
+    loss = nn.functional.cross_entropy(scores, labels)  # falls
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-guess = class_model(x).argmax(1)  # the highest score = the class
-print(f"cross-entropy: loss {loss.item():.3f}, accuracy {(guess == labels).float().mean():.0%}")
+accuracy = (class_model(x).argmax(1) == labels).float().mean()
+print(f"cross-entropy: loss {loss.item():.3f}, accuracy {accuracy:.0%}")

@@ -185,7 +185,8 @@ class StepperApp(App[None]):
         count = len(self.session.history)
         live = self.live or frame.index == count - 1
         knobs = self.session.knobs if live else frame.snapshot.knobs
-        self.query_one(StatusBar).show(StatusInfo(state, label, frame.snapshot, frame.index, count, live, knobs))
+        info = StatusInfo(state, label, frame.snapshot, frame.index, count, live, knobs)
+        self.query_one(StatusBar).show(info)
         self.query_one(Notice).say(self._notice)
         # The footer rebuilds itself on refresh_bindings (costly): only when a key's state changed.
         keys = tuple(self.check_action(binding.action, ()) for binding in self.BINDINGS)
@@ -419,7 +420,7 @@ class StepperApp(App[None]):
     def action_toggle_view(self, name: str) -> None:
         shown = self.query_one(TeachingViews).toggle(name)
         key = VIEW_KEYS[name]
-        self.say(f"{key} again brings the code panel back." if shown else f"Code panel back ({key}: the view again).")
+        self.say(f"{key} again shows the code." if shown else f"Code panel back ({key} shows the view).")
         self.update_view()
 
     def action_lr_up(self) -> None:

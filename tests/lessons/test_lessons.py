@@ -250,7 +250,7 @@ def test_wrong_loss_mse_on_labels_fails_where_cross_entropy_succeeds():
 
 def test_train_eval_dropout_is_random_in_train_mode_and_steady_in_eval_mode():
     text = printed("train-eval")
-    pattern = r"{} mode: +([\d.]+) then ([\d.]+); loss on the data ([\d.]+)"
+    pattern = r"{} mode: +([\d.]+) then ([\d.]+); loss ([\d.]+)"
     train = re.search(pattern.format("train"), text)
     evaluate = re.search(pattern.format("eval"), text)
     assert train and evaluate, text

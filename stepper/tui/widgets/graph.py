@@ -37,27 +37,27 @@ def graph_lines(node: GraphNode, prefix: str = "", last: bool = True, root: bool
     return lines
 
 
-def graph_text(frame: Frame | None) -> Text:
-    snapshot = frame.snapshot if frame is not None else None
-    graph = snapshot.graph if snapshot is not None else None
+HEADER = (
+    "Each line is an operation PyTorch recorded (its grad_fn); backward walks from the top down and "
+    f"stores .grad at each {LEAF} leaf.\n"
+)
+NO_GRAPH = "No graph yet: PyTorch records it while the forward runs, and the loss extends it."
+
+
+def tree_text(graph: GraphNode | None) -> Text:
+    """The tree, one node a line: lines are cut (…) rather than wrapped, which would break the guides."""
     if graph is None:
-        return Text(
-            "No graph yet: PyTorch records it while the forward runs, and the loss extends it.",
-            style="dim",
-        )
-    text = Text()
-    text.append(
-        "Each line is an operation PyTorch recorded (its grad_fn); backward walks from the top down "
-        f"and stores .grad at each {LEAF} leaf.\n\n",
-        style="dim",
-    )
-    text.append_text(Text("\n").join(graph_lines(graph)))
+        return Text(NO_GRAPH, style="dim")
+    text = Text("\n").join(graph_lines(graph))
+    text.no_wrap = True
+    text.overflow = "ellipsis"
     return text
 
 
 class GraphView(VerticalScroll, can_focus=False):
     DEFAULT_CSS = """
     GraphView { height: 1fr; padding: 0 1; }
+    GraphView #graph-tree { text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -67,7 +67,8 @@ class GraphView(VerticalScroll, can_focus=False):
         self._drawn = False
 
     def compose(self) -> ComposeResult:
-        yield Static()
+        yield Static(Text(HEADER, style="dim"), id="graph-header")
+        yield Static(Text(NO_GRAPH, style="dim"), id="graph-tree")
 
     def show(self, frame: Frame) -> None:
         graph = frame.snapshot.graph if frame.snapshot is not None else None
@@ -75,4 +76,5 @@ class GraphView(VerticalScroll, can_focus=False):
             return
         self._graph = graph
         self._drawn = True
-        self.query_one(Static).update(graph_text(frame))
+        self.query_one("#graph-header").display = graph is not None
+        self.query_one("#graph-tree", Static).update(tree_text(graph))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -16,12 +18,12 @@ from ..frame import Frame
 
 # Switches that choose how PyTorch computes the update, not what it computes: left out.
 IMPLEMENTATION = {"foreach", "fused", "differentiable", "capturable"}
-# A word on what each kind of state holds, shown once above the per-parameter values.
+# What each kind of state holds, said once above the per-parameter values.
 STATE_NAMES = {
-    "momentum_buffer": "momentum_buffer: the running direction, buf = momentum × buf + grad",
-    "exp_avg": "exp_avg (m): a running average of the gradient",
-    "exp_avg_sq": "exp_avg_sq (v): a running average of the gradient squared",
-    "step": "step: updates so far (Adam's bias correction uses it)",
+    "momentum_buffer": "momentum_buffer: the running direction (momentum × buf + grad)",
+    "exp_avg": "exp_avg (m): running mean of the gradient",
+    "exp_avg_sq": "exp_avg_sq (v): running mean of gradient²",
+    "step": "step: updates so far (for the bias correction)",
 }
 
 
@@ -33,55 +35,62 @@ def hyper_text(value: Any) -> str:
     return str(value)
 
 
-def hyper_line(info: OptimizerInfo) -> Text:
+def hyper_line(info: OptimizerInfo, knobs: tuple[str, ...]) -> Text:
+    """lr first, then every hyper-parameter that changes the arithmetic (switches that are off left out)."""
     text = Text()
-    text.append("lr ", style="bold")
-    text.append(num(info.lr), style="bold")
+    text.append(f"lr {num(info.lr)}", style="bold")
+    knob = next((k for k in knobs if k.startswith("lr")), None)
+    if knob:
+        text.append(f" ({knob} by the knob)", style="bold magenta")
     for key, value in info.hyper.items():
-        if key in IMPLEMENTATION or value is None or (key == "maximize" and not value):
+        if key in IMPLEMENTATION or value is None or value is False:
             continue
         text.append(f" · {key} {hyper_text(value)}")
     return text
 
 
-def optimizer_text(frame: Frame | None) -> Text:
+def state_table(entry: dict[str, TensorStats | float]) -> Table:
+    """One row per tensor the optimizer keeps for a parameter; long summaries wrap in their column."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column()
+    for key, value in entry.items():
+        if isinstance(value, TensorStats):
+            table.add_row(f"  {key}", tensor_text(value).removeprefix(shape_text(value.shape) + " "))
+    return table
+
+
+def optimizer_renderable(frame: Frame | None) -> RenderableType:
     snapshot = frame.snapshot if frame is not None else None
     info = snapshot.optimizer if snapshot is not None else None
     if info is None:
         why = "No torch.optim optimizer found" if snapshot is not None else "Nothing yet"
         return Text(f"{why}: this view shows one's settings and its state.", style="dim")
-    text = Text()
-    text.append(info.type, style="bold")
     groups = "1 param group" if info.groups == 1 else f"{info.groups} param groups (the first shown)"
-    text.append(f"  {groups}\n", style="dim")
-    text.append_text(hyper_line(info))
-    knob = [k for k in snapshot.knobs if k.startswith("lr")]
-    if knob:
-        text.append(f"  ({knob[0]} by the knob)", style="bold magenta")
-    text.append("\n\n")
+    parts: list[RenderableType] = [
+        Text.assemble((info.type, "bold"), (f"  {groups}", "dim")),
+        hyper_line(info, snapshot.knobs),
+        Text(""),
+    ]
     if not info.state:
-        text.append(
-            "No state yet: it appears at the first step. Plain SGD (no momentum) never keeps any.",
-            style="dim",
+        parts.append(
+            Text(
+                "No state yet: it appears at the first step. Plain SGD (no momentum) keeps none.", style="dim"
+            )
         )
-        return text
-    kinds = list(dict.fromkeys(key for entry in info.state.values() for key in entry))
-    for kind in kinds:
-        text.append(STATE_NAMES.get(kind, kind) + "\n", style="dim")
+        return Group(*parts)
+    kinds = dict.fromkeys(key for entry in info.state.values() for key in entry)
+    parts.append(Text("\n".join(STATE_NAMES.get(kind, kind) for kind in kinds), style="dim"))
     for name, entry in info.state.items():
-        text.append("\n")
-        text.append(name, style="bold cyan")
+        head = Text(name, style="bold cyan")
         shape = next((v.shape for v in entry.values() if isinstance(v, TensorStats)), None)
         if shape is not None:
-            text.append(f" {shape_text(shape)}", style="dim")
+            head.append(f" {shape_text(shape)}", style="dim")
         step = entry.get("step")
         if isinstance(step, float):
-            text.append(f"  step {step:g}")
-        for key, value in entry.items():
-            if isinstance(value, TensorStats):
-                text.append(f"\n  {key} ", style="bold")
-                text.append(tensor_text(value))
-    return text
+            head.append(f"  step {step:g}")
+        parts.extend([Text(""), head, state_table(entry)])
+    return Group(*parts)
 
 
 class OptimizerView(VerticalScroll, can_focus=False):
@@ -103,4 +112,4 @@ class OptimizerView(VerticalScroll, can_focus=False):
         if self._key is not None and key == self._key:
             return
         self._key = key
-        self.query_one(Static).update(optimizer_text(frame))
+        self.query_one(Static).update(optimizer_renderable(frame))

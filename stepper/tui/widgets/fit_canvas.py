@@ -1,0 +1,66 @@
+"""The plotext part of the data & fit view (imported only once there is a fit to draw)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual_plotext import PlotextPlot
+
+from ...engine.snapshot import FitView
+from .fit_plot import DATA_MARK, POINT_MARKS, REGION_MARKS, point_colour, region_colour, sorted_line
+
+
+class FitCanvas(PlotextPlot):
+    DEFAULT_CSS = """
+    FitCanvas { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fit: FitView | None = None
+
+    def plot_fit(self, fit: FitView) -> None:
+        self.fit = fit
+        self.refresh()
+
+    def render(self) -> Text:
+        fit = self.fit
+        if fit is None:
+            return Text("")
+        self.plt.clear_figure()
+        if fit.kind == "regression":
+            self._regression(fit)
+        else:
+            self._classification(fit)
+        return super().render()
+
+    def _regression(self, fit: FitView) -> None:
+        plt = self.plt
+        if fit.ys is not None:
+            plt.scatter(list(fit.xs), list(fit.ys), marker=DATA_MARK, color=point_colour(0))
+        xs, preds = sorted_line(fit.xs, fit.preds)
+        plt.plot(xs, preds, marker="braille", color=point_colour(1))
+
+    def _classification(self, fit: FitView) -> None:
+        plt = self.plt
+        x_lo, x_hi = min(fit.xs), max(fit.xs)
+        y_lo, y_hi = min(fit.x2), max(fit.x2)
+        if fit.grid:
+            # Grid cell (row, col) sits at x = lo + col·dx, y = hi − row·dy: rows run top down.
+            rows, cols = len(fit.grid), len(fit.grid[0])
+            cells: dict[int, tuple[list[float], list[float]]] = {}
+            for r, row in enumerate(fit.grid):
+                for c, label in enumerate(row):
+                    xs, ys = cells.setdefault(label, ([], []))
+                    xs.append(x_lo + (x_hi - x_lo) * c / max(1, cols - 1))
+                    ys.append(y_hi - (y_hi - y_lo) * r / max(1, rows - 1))
+            for label, (xs, ys) in sorted(cells.items()):
+                mark = REGION_MARKS[label % len(REGION_MARKS)]
+                plt.scatter(xs, ys, marker=mark, color=region_colour(label))
+        labels = fit.ys if fit.ys is not None else fit.preds
+        points: dict[int, tuple[list[float], list[float]]] = {}
+        for x, y, label in zip(fit.xs, fit.x2, labels, strict=True):
+            xs, ys = points.setdefault(int(label), ([], []))
+            xs.append(x)
+            ys.append(y)
+        for label, (xs, ys) in sorted(points.items()):
+            plt.scatter(xs, ys, marker=POINT_MARKS[label % len(POINT_MARKS)], color=point_colour(label))
