@@ -31,6 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     output.add_argument("--jsonl", action="store_true", help="print one JSON object per pause")
     run.add_argument("--steps", type=_positive, metavar="N", help="stop after N parameter updates")
     run.add_argument("--seed", type=int, metavar="N", help="seed torch, random and numpy before the script")
+    run.add_argument("--until-step", type=_positive, metavar="N", help="run until step N, then pause")
+    run.add_argument(
+        "--until-loss", metavar="COND", help="run until the loss crosses a value: '<0.02' or '>10'"
+    )
+    run.add_argument(
+        "--break", dest="break_lines", type=_positive, action="append", default=[], metavar="LINE",
+        help="pause at the pause on this line of the script (repeatable)",
+    )
     run.add_argument(
         "--export",
         metavar="DIR",
@@ -124,8 +132,16 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
             print(json.dumps({"event": "end", "steps": 0, "status": "error", "error": error}))
         print(message, file=sys.stderr)
         return 2
+    try:
+        breakpoints = _breakpoints(args)
+    except ValueError as exc:
+        print(f"stepper: {exc}", file=sys.stderr)
+        return 2
     kind = "jsonl" if args.jsonl else "plain" if args.plain else _interactive_or_plain()
-    session = Session(source, seed=args.seed, max_steps=args.steps, argv=script_args, views=kind == "tui")
+    session = Session(
+        source, seed=args.seed, max_steps=args.steps, argv=script_args, views=kind == "tui",
+        breakpoints=breakpoints, mode="continue" if breakpoints.describe() else "phase",
+    )  # fmt: skip
     if kind == "tui":
         from .tui import run_app
 
@@ -143,6 +159,13 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
     if args.export:
         _export(session, args.export)
     return status
+
+
+def _breakpoints(args: argparse.Namespace):
+    from .engine import Breakpoints, parse_loss_condition
+
+    loss = parse_loss_condition(args.until_loss) if args.until_loss else None
+    return Breakpoints(until_step=args.until_step, loss=loss, lines=set(args.break_lines))
 
 
 def _export(session, directory: str) -> None:

@@ -25,6 +25,7 @@ from types import FrameType
 from typing import Any
 
 from . import detect, output
+from .breakpoints import Breakpoints
 from .capture import Capture
 from .hooks import TorchHooks
 from .snapshot import LossCurve, RunEnd, ScriptError, Snapshot
@@ -50,6 +51,7 @@ class Paused:
 
     snapshot: Snapshot
     waiting: bool
+    reason: str | None = None  # why a running script stopped here (a breakpoint, a NaN)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Session:
         argv: list[str] | None = None,
         pause_on_nonfinite: bool = False,
         views: bool = True,
+        breakpoints: Breakpoints | None = None,
     ):
         self.source = source
         self.seed = seed
@@ -110,6 +113,10 @@ class Session:
         # Snapshots carry the data-and-fit view and the autograd graph (the TUI's views); transcripts,
         # which never show them, turn this off to run faster.
         self.views = views
+        self.breakpoints = breakpoints or Breakpoints()
+        # Transcript front ends end the run at the first breakpoint instead of waiting there.
+        self.end_at_breakpoint = False
+        self._reason: str | None = None
         self._lr_exponent = 0  # the lr knob: every param group's lr is scaled by 10 ** this
 
     # --- control API (any thread) --------------------------------------------------------------------
@@ -391,9 +398,11 @@ class Session:
                 self._mode = self._queued.popleft()
                 waiting = False
             stop_now = self.max_steps is not None and "step" in phases and self._step >= self.max_steps
+            if self._reason is not None and self.end_at_breakpoint:
+                stop_now = True
             if stop_now:
                 waiting = False
-        self._emit(Paused(snapshot, waiting))
+        self._emit(Paused(snapshot, waiting, self._reason))
         if stop_now:
             raise StopScript
         if waiting:
@@ -408,10 +417,15 @@ class Session:
             raise StopScript
 
     def _should_wait(self, snapshot: Snapshot) -> bool:
+        self._reason = None
         if self._stop_requested:
             return False
+        reason = self.breakpoints.hit(snapshot)
         if self.pause_on_nonfinite and any(w.code == detect.NONFINITE for w in snapshot.warnings):
-            self._mode = "phase"  # a run that just broke stops there, whatever the mode
+            reason = "the loss or a value became NaN/Inf"
+        if reason is not None and self._mode != "phase":
+            self._reason = reason  # a run stops there, whatever the mode
+            self._mode = "phase"
             return True
         if self._pause_requested:
             self._pause_requested = False

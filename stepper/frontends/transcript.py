@@ -96,6 +96,8 @@ def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int
                     out.write(jsonl.line(event.snapshot) + "\n")
                 else:
                     out.write(plain_block(event.snapshot) + "\n")
+                    if event.reason:
+                        out.write(f"-- stopped here: {event.reason}\n")
             elif isinstance(event, Output):
                 # In JSONL mode stdout carries only JSON: the script's own output goes to stderr.
                 target = out if kind == "plain" and event.stream == "stdout" else err
@@ -106,6 +108,7 @@ def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int
 
     session.listener = listener
     session._mode = "continue"
+    session.end_at_breakpoint = True  # nobody is there to continue from it
     session.start()
     try:
         while not session.finished:

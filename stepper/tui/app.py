@@ -7,6 +7,7 @@ Nothing here runs the script: the app only calls the session's thread-safe contr
 
 from __future__ import annotations
 
+import ast
 import os
 
 from textual import events, work
@@ -17,10 +18,8 @@ from textual.timer import Timer
 from textual.widgets import Footer
 
 from ..engine import Paused, ScriptSource, Session, SessionEvent
-from ..lessons import find_lesson
 from .frame import Frame, frame_at
 from .messages import SessionChanged
-from .screens import GoToStepScreen, HelpScreen, OutputScreen
 from .widgets import CodeView, ErrorPanel, GradsView, LossPlot, Notice, ParamsView, PhaseStrip, StatusBar
 from .widgets.status import StatusInfo
 from .widgets.teaching import TeachingViews
@@ -368,6 +367,8 @@ class StepperApp(App[None]):
         self.update_view()
 
     def action_go_to_step(self) -> None:
+        from .screens.goto import GoToStepScreen  # screens are imported when first shown: a faster start
+
         self.push_screen(GoToStepScreen(self.live_step()), self.go_to_step)
 
     def go_to_step(self, step: int | None) -> None:
@@ -455,9 +456,13 @@ class StepperApp(App[None]):
         self.update_view()
 
     def action_output(self) -> None:
+        from .screens.output import OutputScreen
+
         self.push_screen(OutputScreen(self.session.output))
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def action_save_screenshot(self) -> None:
@@ -479,8 +484,13 @@ class StepperApp(App[None]):
 
 def lesson_hint(source: ScriptSource) -> str:
     """A built-in lesson's one-line title, shown when there is no message (else the default hint)."""
-    lesson = find_lesson(source.lesson) if source.lesson else None
-    return f"{lesson.name}: {lesson.title}  (? for help)" if lesson is not None else ""
+    if not source.lesson:
+        return ""
+    try:
+        title = (ast.get_docstring(ast.parse(source.text)) or "").strip().split("\n")[0]
+    except SyntaxError:
+        return ""
+    return f"{source.lesson}: {title}  (? for help)" if title else ""
 
 
 def pause_after_step(history, step: int) -> int:

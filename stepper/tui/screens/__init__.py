@@ -1,7 +1,2 @@
-"""Screens shown over the main one: help, the script's output, go to step N."""
-
-from .goto import GoToStepScreen
-from .help import HelpScreen
-from .output import OutputScreen
-
-__all__ = ["GoToStepScreen", "HelpScreen", "OutputScreen"]
+"""Screens shown over the main one: help (`help`), the script's output (`output`), go to step N
+(`goto`). The app imports each when it is first shown, so none of them slows the first frame."""

@@ -5,6 +5,9 @@ re-render (a resize, a refresh) took it again and eventually crashed on a negati
 widget never uses plotext's log scale: it plots log10(loss) itself on a linear axis and labels the
 ticks with the real values. It also rebuilds the figure on every render from its own copy of the
 data, downsampled to what the plot's width can show.
+
+The plot itself (`LossCanvas`, a textual-plotext widget) is created when the first loss arrives, so
+plotext is not imported before the first frame.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import math
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual_plotext import PlotextPlot
+from textual.widget import Widget
 
 from ...format import num
 from ..frame import Frame
@@ -54,7 +57,9 @@ def step_ticks(first: int, last: int, count: int = 5) -> tuple[list[int], list[s
     return ticks, [str(t) for t in ticks]
 
 
-class LossPlot(PlotextPlot):
+class LossPlot(Widget):
+    """The panel: titles, a note until there is a loss, then the plot inside it."""
+
     DEFAULT_CSS = """
     LossPlot { height: 1fr; min-height: 6; }
     """
@@ -63,6 +68,7 @@ class LossPlot(PlotextPlot):
         super().__init__(id=id)
         self.losses: tuple[float, ...] = ()
         self.log_scale = False
+        self.canvas: Widget | None = None
         self.border_title = "loss per step"
 
     def show(self, frame: Frame, log_scale: bool) -> None:
@@ -74,27 +80,14 @@ class LossPlot(PlotextPlot):
         self.log_scale = log_scale
         self.border_title = "loss per step · log" if log_scale else "loss per step"
         self.border_subtitle = subtitle(losses, log_scale)
+        if self.canvas is None and losses:
+            from .loss_canvas import LossCanvas
+
+            self.canvas = LossCanvas()
+            self.mount(self.canvas)
+        if self.canvas is not None:
+            self.canvas.plot_losses(losses, log_scale)
         self.refresh()
 
     def render(self) -> Text:
-        finite = [(i + 1, v) for i, v in enumerate(self.losses) if math.isfinite(v)]
-        if self.log_scale:
-            finite = [(step, v) for step, v in finite if v > 0]
-        if not finite:
-            why = "no finite loss to plot" if self.losses else "the loss appears here after the first step"
-            return Text(why, style="dim")
-        steps = [step for step, _ in finite]
-        values = [v for _, v in finite]
-        points = downsample(values, max(2, 2 * (self.size.width - 10)))
-        xs = [steps[i - 1] for i, _ in points]
-        ys = [math.log10(v) if self.log_scale else v for _, v in points]
-        plt = self.plt
-        plt.clear_figure()
-        plt.plot(xs, ys, marker="braille")
-        plt.scatter([xs[-1]], [ys[-1]], marker="●")
-        if self.log_scale:
-            plt.yticks(*log_ticks(min(ys), max(ys)))
-        if len(xs) == 1:
-            plt.xlim(0, 2)
-        plt.xticks(*step_ticks(xs[0], xs[-1]))
-        return super().render()
+        return Text("the loss appears here after the first step", style="dim")

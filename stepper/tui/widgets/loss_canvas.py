@@ -1,0 +1,48 @@
+"""The plotext part of the loss plot (imported only once there is a loss to draw)."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual_plotext import PlotextPlot
+
+from .loss_plot import downsample, log_ticks, step_ticks
+
+
+class LossCanvas(PlotextPlot):
+    DEFAULT_CSS = """
+    LossCanvas { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.losses: tuple[float, ...] = ()
+        self.log_scale = False
+
+    def plot_losses(self, losses: tuple[float, ...], log_scale: bool) -> None:
+        self.losses = losses
+        self.log_scale = log_scale
+        self.refresh()
+    def render(self) -> Text:
+        finite = [(i + 1, v) for i, v in enumerate(self.losses) if math.isfinite(v)]
+        if self.log_scale:
+            finite = [(step, v) for step, v in finite if v > 0]
+        if not finite:
+            why = "no finite loss to plot" if self.losses else "the loss appears here after the first step"
+            return Text(why, style="dim")
+        steps = [step for step, _ in finite]
+        values = [v for _, v in finite]
+        points = downsample(values, max(2, 2 * (self.size.width - 10)))
+        xs = [steps[i - 1] for i, _ in points]
+        ys = [math.log10(v) if self.log_scale else v for _, v in points]
+        plt = self.plt
+        plt.clear_figure()
+        plt.plot(xs, ys, marker="braille")
+        plt.scatter([xs[-1]], [ys[-1]], marker="●")
+        if self.log_scale:
+            plt.yticks(*log_ticks(min(ys), max(ys)))
+        if len(xs) == 1:
+            plt.xlim(0, 2)
+        plt.xticks(*step_ticks(xs[0], xs[-1]))
+        return super().render()

@@ -1,0 +1,97 @@
+"""Breakpoints: a running script stops by itself at the right pause, and says why."""
+
+import pytest
+from engine_helpers import SAFETY_TIMEOUT, run_cli_many, script_path
+
+from stepper.engine import Breakpoints, Paused, Session, load_script, parse_loss_condition
+from stepper.lessons import find_lesson
+
+
+def run_until_break(path, breakpoints, **options):
+    reasons = []
+    session = Session(load_script(path), seed=0, mode="continue", breakpoints=breakpoints, **options)
+    session.listener = lambda event: reasons.append(event.reason) if isinstance(event, Paused) else None
+    session.start()
+    try:
+        assert session.wait(SAFETY_TIMEOUT)
+        assert session.state == "paused", "the run went to the end without stopping"
+        return session, session.history[-1], [r for r in reasons if r]
+    finally:
+        session.stop()
+
+
+LINEAR = find_lesson("linear").path
+
+
+def test_until_step_stops_just_after_that_update():
+    _, snapshot, reasons = run_until_break(LINEAR, Breakpoints(until_step=7))
+    assert snapshot.phases == ("step",) and snapshot.step == 7
+    assert reasons == ["reached step 7"]
+
+
+def test_until_loss_below_stops_at_the_first_loss_under_the_value():
+    session, snapshot, reasons = run_until_break(LINEAR, Breakpoints(loss=("<", 0.5)))
+    assert snapshot.loss < 0.5
+    earlier = [s.loss for s in session.history[:-1] if s.loss is not None]
+    assert earlier and all(loss >= 0.5 for loss in earlier)
+    assert reasons[0].startswith("loss < 0.5")
+
+
+def test_until_loss_above_stops_when_a_diverging_run_crosses_it():
+    _, snapshot, _ = run_until_break(script_path("diverging.py"), Breakpoints(loss=(">", 1000.0)))
+    assert snapshot.loss > 1000
+
+
+def test_a_line_breakpoint_stops_at_the_pause_on_that_line():
+    line = 23  # loss.backward() in the default lesson
+    assert "loss.backward()" in open(LINEAR).read().splitlines()[line - 1]
+    _, snapshot, reasons = run_until_break(LINEAR, Breakpoints(lines={line}))
+    assert snapshot.line == line and snapshot.phases == ("backward",)
+    assert reasons == [f"breakpoint on line {line}"]
+
+
+def test_nan_always_stops_a_running_script():
+    path = script_path("diverging.py")
+    _, snapshot, reasons = run_until_break(path, Breakpoints(), pause_on_nonfinite=True)
+    assert snapshot.nonfinite
+    assert reasons == ["the loss or a value became NaN/Inf"]
+
+
+def test_continuing_from_a_breakpoint_runs_on_to_the_end():
+    session = Session(load_script(LINEAR), seed=0, mode="continue", breakpoints=Breakpoints(until_step=2))
+    session.start()
+    try:
+        assert session.wait(SAFETY_TIMEOUT) and session.state == "paused"
+        session.continue_()
+        session.join(SAFETY_TIMEOUT)
+        assert session.finished and session.end.steps == 100
+    finally:
+        session.stop()
+
+
+@pytest.mark.parametrize(
+    "text, expected", [("<0.02", ("<", 0.02)), ("> 10", (">", 10.0)), ("<1e-3", ("<", 1e-3))]
+)
+def test_loss_conditions_parse(text, expected):
+    assert parse_loss_condition(text) == expected
+
+
+@pytest.mark.parametrize("text", ["0.5", "<", "=0.1", "<abc"])
+def test_bad_loss_conditions_are_refused_with_a_sentence(text):
+    with pytest.raises(ValueError, match="looks like"):
+        parse_loss_condition(text)
+
+
+def test_command_line_breakpoints_end_a_transcript_there():
+    results = run_cli_many({
+        "step": ["run", "--plain", "--until-step", "3", "--seed", "0"],
+        "jsonl": ["run", "--jsonl", "--break", "23", "--seed", "0"],
+        "bad": ["run", "--plain", "--until-loss", "0.5"],
+    })
+    step = results["step"]
+    assert step.returncode == 0 and "-- stopped here: reached step 3" in step.stdout
+    assert "stopped after 3 updates" in step.stdout
+    lines = results["jsonl"].json_lines()
+    assert lines[-2]["line"] == 23 and lines[-1]["event"] == "end" and lines[-1]["steps"] == 0
+    bad = results["bad"]
+    assert bad.returncode == 2 and "looks like '<0.02'" in bad.stderr and "Traceback" not in bad.stderr
