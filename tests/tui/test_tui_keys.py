@@ -7,7 +7,9 @@ import asyncio
 from tui_helpers import drive, press, screen_text, script_session, settle
 
 from stepper.engine import PHASES
-from stepper.tui.screens import GoToStepScreen, HelpScreen, OutputScreen
+from stepper.tui.screens.goto import GoToStepScreen
+from stepper.tui.screens.help import HelpScreen
+from stepper.tui.screens.output import OutputScreen
 
 
 def test_first_pause_is_after_the_first_forward():

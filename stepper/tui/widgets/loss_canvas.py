@@ -24,6 +24,7 @@ class LossCanvas(PlotextPlot):
         self.losses = losses
         self.log_scale = log_scale
         self.refresh()
+
     def render(self) -> Text:
         finite = [(i + 1, v) for i, v in enumerate(self.losses) if math.isfinite(v)]
         if self.log_scale:
