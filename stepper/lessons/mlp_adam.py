@@ -3,8 +3,9 @@
 The target is a sine wave, y = sin(x), so `linear`'s one weight and one bias cannot do it. Two hidden
 layers of 16 units with Tanh between them can bend. The optimizer is Adam, which keeps a running average
 of each parameter's gradient and of its square, and scales every update by them. Look at the very first
-step pause: every entry of model.0.weight moved by 0.02, exactly the lr, whatever the size of its
-gradient, because on step one Adam's update is lr times the gradient's sign. Later steps shrink where a
+step pause: every entry of model.0.weight moved by exactly 0.02, the lr, up or down (the two ends of its
+range show it), whatever the size of its gradient, because on step one Adam's update is lr times the
+gradient's sign. Later steps shrink where a
 gradient keeps changing sign and stay near lr where it is steady. The loss falls from about 0.5 to about
 0.01, the noise we added.
 """
