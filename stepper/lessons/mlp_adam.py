@@ -5,9 +5,8 @@ layers of 16 units with Tanh between them can bend. The optimizer is Adam, which
 of each parameter's gradient and of its square, and scales every update by them. Look at the very first
 step pause: every entry of model.0.weight moved by exactly 0.02, the lr, up or down (the two ends of its
 range show it), whatever the size of its gradient, because on step one Adam's update is lr times the
-gradient's sign. Later steps shrink where a
-gradient keeps changing sign and stay near lr where it is steady. The loss falls from about 0.5 to about
-0.01, the noise we added.
+gradient's sign. Later steps shrink where a gradient keeps changing sign and stay near lr where it is
+steady. The loss falls from about 0.5 to about 0.01, the noise we added.
 """
 
 import torch

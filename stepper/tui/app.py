@@ -18,6 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Footer
 
 from ..engine import Paused, ScriptSource, Session, SessionEvent
+from ..engine.detect import NONFINITE
 from .frame import Frame, frame_at
 from .messages import SessionChanged
 from .widgets import CodeView, ErrorPanel, GradsView, LossPlot, Notice, ParamsView, PhaseStrip, StatusBar
@@ -79,6 +80,7 @@ class StepperApp(App[None]):
         self._notice = ""
         self._shown: tuple | None = None  # what the panels last drew, to skip identical redraws
         self._key_states: tuple = ()
+        self._nonfinite_stop: tuple[int, int] | None = None  # (generation, pause) a run stopped at
 
     # --- layout ----------------------------------------------------------------------------------------
 
@@ -210,13 +212,27 @@ class StepperApp(App[None]):
         if session.finished:
             if self.playing or self.target_step is not None:
                 self.stop_running()
-        elif session.state == "paused" and self.target_step is not None:
+        elif session.state == "paused" and self.target_step is not None and not self.stop_at_nonfinite():
             if self.live_step() >= self.target_step:
                 self.say(f"Reached step {self.target_step}.")
                 self.target_step = None
             else:
                 session.next_step()
         self.update_view()
+
+    def stop_at_nonfinite(self) -> bool:
+        """Playing or running to a step stops (once) at the pause where NaN/Inf first appeared."""
+        history = self.session.history
+        if not history or not (self.playing or self.target_step is not None):
+            return False
+        where = (self.generation, history[-1].index)
+        if where == self._nonfinite_stop or not any(w.code == NONFINITE for w in history[-1].warnings):
+            return False
+        self._nonfinite_stop = where
+        self.stop_running()
+        self.say("Stopped where NaN/Inf first appeared (see the warning). space/n or c go on.")
+        self.update_view()
+        return True
 
     def live_step(self) -> int:
         history = self.session.history
@@ -331,7 +347,7 @@ class StepperApp(App[None]):
         if session.finished:
             self.stop_running()
             self.update_view()
-        elif session.state == "paused":
+        elif session.state == "paused" and not self.stop_at_nonfinite():
             session.next_phase()
 
     def action_faster(self) -> None:
