@@ -45,14 +45,19 @@ class FitCanvas(PlotextPlot):
         x_lo, x_hi = min(fit.xs), max(fit.xs)
         y_lo, y_hi = min(fit.x2), max(fit.x2)
         if fit.grid:
-            # Grid cell (row, col) sits at x = lo + col·dx, y = hi − row·dy: rows run top down.
+            # The grid is coarser than the plot at most sizes: sample it at the plot's own resolution
+            # (nearest cell) so every row and column of characters gets its region mark.
             rows, cols = len(fit.grid), len(fit.grid[0])
+            height, width = max(rows, self.size.height), max(cols, self.size.width)
             cells: dict[int, tuple[list[float], list[float]]] = {}
-            for r, row in enumerate(fit.grid):
-                for c, label in enumerate(row):
+            for i in range(height):
+                row = fit.grid[round(i * (rows - 1) / max(1, height - 1))]
+                y = y_hi - (y_hi - y_lo) * i / max(1, height - 1)  # rows run top down
+                for j in range(width):
+                    label = row[round(j * (cols - 1) / max(1, width - 1))]
                     xs, ys = cells.setdefault(label, ([], []))
-                    xs.append(x_lo + (x_hi - x_lo) * c / max(1, cols - 1))
-                    ys.append(y_hi - (y_hi - y_lo) * r / max(1, rows - 1))
+                    xs.append(x_lo + (x_hi - x_lo) * j / max(1, width - 1))
+                    ys.append(y)
             for label, (xs, ys) in sorted(cells.items()):
                 mark = REGION_MARKS[label % len(REGION_MARKS)]
                 plt.scatter(xs, ys, marker=mark, color=region_colour(label))

@@ -14,7 +14,7 @@ from textual.widgets import Static
 from ...engine.snapshot import GraphNode
 from ..frame import Frame
 
-LEAF = "◆"  # an AccumulateGrad node: where backward stores a parameter's .grad
+LEAF = "◆"  # an AccumulateGrad node: where backward stores a parameter's .grad (named in the header)
 
 
 def graph_lines(node: GraphNode, prefix: str = "", last: bool = True, root: bool = True) -> list[Text]:
@@ -27,7 +27,6 @@ def graph_lines(node: GraphNode, prefix: str = "", last: bool = True, root: bool
         line.append(f"{LEAF} ", style="bold")
         line.append(name, style="bold cyan")
         line.append(f" {shape}" if shape else "")
-        line.append("  AccumulateGrad", style="dim")
     else:
         line.append(node.label, style="bold" if root else "")
     lines = [line]
@@ -38,8 +37,8 @@ def graph_lines(node: GraphNode, prefix: str = "", last: bool = True, root: bool
 
 
 HEADER = (
-    "Each line is an operation PyTorch recorded (its grad_fn); backward walks from the top down and "
-    f"stores .grad at each {LEAF} leaf.\n"
+    "Each line is an operation autograd recorded (a grad_fn); backward walks them from the top down.\n"
+    f"{LEAF} AccumulateGrad: where a parameter's .grad is stored.\n"
 )
 NO_GRAPH = "No graph yet: PyTorch records it while the forward runs, and the loss extends it."
 
