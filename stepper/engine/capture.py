@@ -9,6 +9,7 @@ no counter sees — and copied again only when that key moved.
 from __future__ import annotations
 
 import math
+import weakref
 from types import FrameType
 from typing import Any
 
@@ -28,12 +29,13 @@ class Capture:
         self.views = views  # also take the data-and-fit view and the autograd graph
         self.watch = watch
         self.hooks = hooks
-        self.optimizer: Any = None  # the optimizer shown (the one last used, or one found by name)
+        self._optimizer: Any = None  # weak reference to the optimizer shown
         self._cache: dict[str, tuple[tuple, Any]] = {}
         self._was_nonfinite = False
         self._fit: FitView | None = None
         self._graph: GraphNode | None = None
         self._optimizers_added: set[int] = set()
+        self._phases: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def snapshot(
         self,
@@ -56,6 +58,9 @@ class Capture:
             params[name] = self._summary(name, tensor, watch.param_generation)
             grad = tensor.grad
             grads[name] = None if grad is None else self._summary(name + ".grad", grad, watch.grad_generation)
+        # Pauses that changed nothing share the same (never modified) dicts: history stays small.
+        params = self._same_as_last("(params)", params)
+        grads = self._same_as_last("(grads)", grads)
         loss = tracer.loss_value
         bad = [name for name, s in params.items() if s.nonfinite]
         bad += [f"{name}.grad" for name, s in grads.items() if s is not None and s.nonfinite]
@@ -72,7 +77,7 @@ class Capture:
         return Snapshot(
             index=index,
             step=step,
-            phases=tuple(phases),
+            phases=self._phases.setdefault(tuple(phases), tuple(phases)),  # one tuple per combination
             file=self.source.path,
             line=line,
             code=self.source.line_text(line),
@@ -93,17 +98,31 @@ class Capture:
 
     def _summary(self, key: str, tensor: Any, generation: int) -> TensorStats:
         """`summarize`, reusing the last summary while the tensor is unchanged."""
-        # The key holds the tensor itself: an id alone could be reused by a new tensor.
+        # The key holds a weak reference to the tensor: an id alone could be reused by a new tensor.
         hit = self._cache.get(key)
-        if hit is None or hit[0][0] is not tensor or hit[0][1:] != (tensor._version, generation):
-            hit = self._cache[key] = ((tensor, tensor._version, generation), summarize(tensor))
+        if hit is None or hit[0][0]() is not tensor or hit[0][1:] != (tensor._version, generation):
+            hit = self._cache[key] = ((weakref.ref(tensor), tensor._version, generation), summarize(tensor))
         return hit[1]
 
+    @property
+    def optimizer(self) -> Any:
+        """The optimizer shown: the one last used, or one found among the script's variables."""
+        return None if self._optimizer is None else self._optimizer()
+
+    def _same_as_last(self, key: str, values: dict) -> dict:
+        last = self._cache.get(key)
+        if last is not None and last.keys() == values.keys():
+            if all(last[name] is value for name, value in values.items()):
+                return last
+        self._cache[key] = values
+        return values
+
     def _find_optimizer(self, frame: FrameType) -> Any:
-        optimizer = self.hooks.optimizers[-1] if self.hooks.optimizers else self.optimizer
+        seen = self.hooks.optimizers
+        optimizer = seen[-1] if seen else self.optimizer
         if optimizer is None:
             optimizer = find_optimizer(frame, self.source.path)
-        self.optimizer = optimizer
+        self._optimizer = None if optimizer is None else weakref.ref(optimizer)
         if optimizer is not None and id(optimizer) not in self._optimizers_added:
             # Its parameters are shown from the first pause on, even before they take part.
             self._optimizers_added.add(id(optimizer))
@@ -147,12 +166,25 @@ class Capture:
         prediction, target = tracer.prediction, tracer.target
         key = (inputs, prediction, target)
         hit = self._cache.get("(fit)")
-        if hit is None or any(a is not b for a, b in zip(hit[0], key, strict=True)):
+        if hit is None or any(a is not b for a, b in zip((ref() for ref in hit[0]), key, strict=True)):
             fit = None
             if inputs is not None and prediction is not None:
-                fit = fit_view(inputs, prediction, target, model, self.hooks)
-            hit = self._cache["(fit)"] = (key, fit)
+                fit = fit_view(inputs, prediction, target, model, self.hooks, self._fit)
+            # Weak references: the cache must not keep an old model's graph (and parameters) alive.
+            hit = self._cache["(fit)"] = (tuple(_weak(obj) for obj in key), fit)
         root = tracer.loss_tensor if tracer.loss_tensor is not None else prediction
         names = {id(tensor): name for name, tensor in self.watch.items()}
         graph = graph_tree(getattr(root, "grad_fn", None), names)
+        if graph is not None and graph == self._graph:
+            graph = self._graph  # the same graph as last iteration: share it
         return hit[1], graph
+
+
+def _weak(obj: Any) -> Any:
+    """A weak reference, or a stand-in that always answers None for objects that take none."""
+    if obj is None:
+        return lambda: None
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj

@@ -7,6 +7,7 @@ and the class the model would predict over a grid of the plane).
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 from .snapshot import FitView
@@ -16,9 +17,19 @@ GRID = (36, 14)  # columns, rows of the class-region grid
 MAX_PARAMS_FOR_GRID = 200_000
 
 
-def fit_view(inputs: Any, preds: Any, targets: Any, model: Any, hooks: Any) -> FitView | None:
-    """A FitView when the shapes are one of the two drawable cases, else None."""
+def _floats(tensor: Any) -> array:
+    return array("d", tensor.detach().reshape(-1).double().tolist())
+
+
+def fit_view(
+    inputs: Any, preds: Any, targets: Any, model: Any, hooks: Any, last: FitView | None = None
+) -> FitView | None:
+    """A FitView when the shapes are one of the two drawable cases, else None. The data arrays of
+    `last` (the previous view) are reused when the data did not change."""
     import torch
+
+    def same(values: array | None, fresh: array | None) -> array | None:
+        return values if values is not None and fresh is not None and values == fresh else fresh
 
     if not isinstance(inputs, torch.Tensor) or not isinstance(preds, torch.Tensor):
         return None
@@ -29,25 +40,19 @@ def fit_view(inputs: Any, preds: Any, targets: Any, model: Any, hooks: Any) -> F
     n = x.shape[0]
     t = targets.detach() if isinstance(targets, torch.Tensor) and targets.shape[:1] == (n,) else None
     if x.numel() == n and p.numel() == n:
-        ys = None if t is None or t.numel() != n else tuple(t.reshape(-1).float().tolist())
-        return FitView(
-            "regression",
-            tuple(x.reshape(-1).float().tolist()),
-            ys,
-            tuple(p.reshape(-1).float().tolist()),
-        )
+        ys = None if t is None or t.numel() != n else _floats(t)
+        xs = _floats(x)
+        if last is not None and last.kind == "regression":
+            xs, ys = same(last.xs, xs), same(last.ys, ys)
+        return FitView("regression", xs, ys, _floats(p))
     if x.dim() == 2 and x.shape[1] == 2 and p.dim() == 2 and p.shape == (n, p.shape[1]) and p.shape[1] >= 2:
         labels = p.argmax(1) if t is None or t.dim() != 1 else t
         points = x.float()
         grid = _class_grid(points, model, hooks)
-        return FitView(
-            "classification",
-            tuple(points[:, 0].tolist()),
-            tuple(float(v) for v in labels.tolist()),
-            tuple(float(v) for v in p.argmax(1).tolist()),
-            x2=tuple(points[:, 1].tolist()),
-            grid=grid,
-        )
+        xs, x2, ys = _floats(points[:, 0]), _floats(points[:, 1]), _floats(labels)
+        if last is not None and last.kind == "classification":
+            xs, x2, ys = same(last.xs, xs), same(last.x2, x2), same(last.ys, ys)
+        return FitView("classification", xs, ys, _floats(p.argmax(1)), x2=x2, grid=grid)
     return None
 
 

@@ -8,6 +8,7 @@ is listened to.
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +50,7 @@ class TorchHooks:
         self._quiet = 0  # > 0 inside torch's own zero_grad/backward (their inner effects are not events)
         self._thread: int | None = None
         self._undo: list[Any] = []
-        self.optimizers: list[Any] = []  # optimizers seen stepping or clearing, most recent last
+        self._optimizers: list[Any] = []  # weak references, most recent last
         # Test hook: lets tests (and the "skip zero_grad" knob later) veto zero_grad calls.
         self.skip_zero_grad = False
 
@@ -60,11 +61,15 @@ class TorchHooks:
     def _ours(self) -> bool:
         return threading.get_ident() == self._thread
 
+    @property
+    def optimizers(self) -> list[Any]:
+        """Optimizers seen stepping or clearing that the script still holds, most recent last."""
+        return [o for o in (ref() for ref in self._optimizers) if o is not None]
+
     def _saw_optimizer(self, optimizer: Any) -> None:
-        if not self.optimizers or self.optimizers[-1] is not optimizer:
-            if optimizer in self.optimizers:
-                self.optimizers.remove(optimizer)
-            self.optimizers.append(optimizer)
+        # Weak references: an optimizer the script dropped must not keep its model alive.
+        self._optimizers = [ref for ref in self._optimizers if ref() not in (None, optimizer)]
+        self._optimizers.append(weakref.ref(optimizer))
 
     # --- install / remove --------------------------------------------------------------------------
 

@@ -116,10 +116,10 @@ class FitView:
     predicted over the plane, rows top down)."""
 
     kind: str
-    xs: tuple[float, ...]
-    ys: tuple[float, ...] | None
-    preds: tuple[float, ...]
-    x2: tuple[float, ...] = ()
+    xs: Sequence[float]  # compact arrays of floats; the data's are shared between pauses
+    ys: Sequence[float] | None
+    preds: Sequence[float]
+    x2: Sequence[float] = ()
     grid: tuple[tuple[int, ...], ...] | None = None
 
 
@@ -148,7 +148,7 @@ class LossCurve(Sequence[float]):
         return f"LossCurve(n={self._n})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """One pause of the script, right after one or more training phases completed."""
 

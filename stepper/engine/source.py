@@ -33,11 +33,15 @@ class ScriptSource:
     code: CodeType
     lesson: str | None = None  # the lesson's name, when it is a built-in lesson
     lines: list[str] = field(default_factory=list)
+    _stripped: dict[int, str] = field(default_factory=dict, repr=False)
 
     def line_text(self, lineno: int) -> str:
-        if 1 <= lineno <= len(self.lines):
-            return self.lines[lineno - 1].strip()
-        return ""
+        """The line's text, stripped (one shared string per line: history keeps many)."""
+        text = self._stripped.get(lineno)
+        if text is None:
+            text = self.lines[lineno - 1].strip() if 1 <= lineno <= len(self.lines) else ""
+            self._stripped[lineno] = text
+        return text
 
     @property
     def display_name(self) -> str:

@@ -257,6 +257,8 @@ class PhaseTracer:
                 self._scan_forward = False
                 self._note_forward(event.tensor)
                 self.model_call = (event.owner, first_tensor(event.args))
+                if isinstance(event.owner, torch.nn.Module):
+                    watch.add_module(event.owner)
                 reported.append(event.tensor)
             elif kind == "loss":
                 if not self._forward_this_iteration:

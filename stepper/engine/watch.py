@@ -7,6 +7,7 @@ forward or a backward, and an optimizer's param groups — and named after the s
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -20,12 +21,17 @@ _FINGERPRINT_SAMPLE = 1024
 
 @dataclass
 class Tracked:
-    tensor: Any
+    # A weak reference: a parameter the script has dropped (a model it replaced) leaves the watch.
+    ref: Any
     name: str | None
     version: int
     order: int
     grad_live: bool = False
     grad_seen: tuple[int, int] | None = None  # (id, version) of .grad after the last backward
+
+    @property
+    def tensor(self) -> Any:
+        return self.ref()
 
 
 def graph_leaves(grad_fn: Any, limit: int = 20000) -> list[Any]:
@@ -75,6 +81,8 @@ class ParamWatch:
         self.param_generation = 0
         self.grad_generation = 0
         self.names: set[str] = set()  # the names given so far (a rebound name is followed)
+        self._dead = False  # a watched tensor was freed: prune before the next look
+        self._modules_seen: dict[int, Any] = {}
         self._graph_calls = 0
         self._quiet_walks = 0
         # Variables a `for` loop binds (`for p in params`) are poor names for a parameter.
@@ -85,7 +93,8 @@ class ParamWatch:
     def add(self, tensor: Any) -> None:
         if id(tensor) in self.tracked or not getattr(tensor, "requires_grad", False):
             return
-        self.tracked[id(tensor)] = Tracked(tensor, None, tensor._version, len(self.tracked))
+        ref = weakref.ref(tensor, self._on_dead)
+        self.tracked[id(tensor)] = Tracked(ref, None, tensor._version, len(self.tracked))
         self._names_stale = True
 
     def add_from_graph(self, grad_fn: Any) -> None:
@@ -107,10 +116,20 @@ class ParamWatch:
                 if tuple(entry.tensor.shape) != tuple(tensor.shape):
                     return False
                 del self.tracked[key]
-                entry.tensor, entry.version = tensor, tensor._version
+                entry.ref, entry.version = weakref.ref(tensor, self._on_dead), tensor._version
                 self.tracked[id(tensor)] = entry
                 return True
         return False
+
+    def add_module(self, module: Any) -> None:
+        """A model's parameters, the first time that model is called."""
+        if id(module) not in self._modules_seen:
+            self._modules_seen[id(module)] = weakref.ref(module)
+            for p in module.parameters():
+                self.add(p)
+        elif self._modules_seen[id(module)]() is not module:  # an id reused by a new module
+            del self._modules_seen[id(module)]
+            self.add_module(module)
 
     def add_from_owner(self, owner: Any) -> None:
         """The parameters a zero_grad call was about: a module's, an optimizer's, or one tensor."""
@@ -131,8 +150,19 @@ class ParamWatch:
 
     # --- changes -------------------------------------------------------------------------------------
 
+    def _on_dead(self, ref: Any) -> None:
+        self._dead = True  # pruned at the next look (not here: this runs inside garbage collection)
+
+    def _prune(self) -> None:
+        self._dead = False
+        for key in [key for key, entry in self.tracked.items() if entry.ref() is None]:
+            entry = self.tracked.pop(key)
+            self.names.discard(entry.name)
+
     def versions_changed(self) -> bool:
         """Did any parameter change in place (its version counter moved) since the last call?"""
+        if self._dead:
+            self._prune()
         changed = False
         for entry in self.tracked.values():
             version = entry.tensor._version
@@ -189,6 +219,8 @@ class ParamWatch:
     # --- names ---------------------------------------------------------------------------------------
 
     def ensure_names(self, frame: FrameType | None, script_file: str) -> None:
+        if self._dead:
+            self._prune()
         if not self._names_stale:
             return
         self._names_stale = False
@@ -196,12 +228,18 @@ class ParamWatch:
         # A leaf tensor the script made with requires_grad=True is a parameter even before it is used.
         for tensor in bare:
             self.add(tensor)
-        used = {e.name for e in self.tracked.values() if e.name and not e.name.startswith("param")}
-        for key, entry in self.tracked.items():
-            if (entry.name is None or entry.name.startswith("param")) and key in names:
-                if names[key] not in used:
-                    entry.name = names[key]
-                    used.add(entry.name)
+        # A variable's name goes to the tensor the variable holds now: a model made anew under the
+        # same name (`model = Net()` again) takes the name from the one it replaced.
+        holder = {e.name: key for key, e in self.tracked.items() if e.name}
+        for key, name in names.items():
+            entry = self.tracked.get(key)
+            if entry is None or entry.name == name:
+                continue
+            previous = holder.get(name)
+            if previous is not None and previous != key:
+                self.tracked[previous].name = None
+            entry.name = name
+            holder[name] = key
         for entry in self.tracked.values():
             if entry.name is None:
                 entry.name = f"param{entry.order}"
@@ -215,6 +253,8 @@ class ParamWatch:
         self.names = {e.name for e in self.tracked.values() if e.name}
 
     def items(self) -> list[tuple[str, Any]]:
+        if self._dead:
+            self._prune()
         return [(e.name or f"param{e.order}", e.tensor) for e in self.tracked.values()]
 
 

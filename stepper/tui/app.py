@@ -8,6 +8,7 @@ Nothing here runs the script: the app only calls the session's thread-safe contr
 from __future__ import annotations
 
 import ast
+import gc
 import os
 
 from textual import events, work
@@ -80,6 +81,7 @@ class StepperApp(App[None]):
         self._notice = ""
         self._shown: tuple | None = None  # what the panels last drew, to skip identical redraws
         self._key_states: tuple = ()
+        self._gc_frozen = False
         self._nonfinite_stop: tuple[int, int] | None = None  # (generation, pause) a run stopped at
 
     # --- layout ----------------------------------------------------------------------------------------
@@ -209,6 +211,11 @@ class StepperApp(App[None]):
             # command sent in between would be lost; look again in a moment.
             self.set_timer(0.002, lambda: self.on_session_changed(message))
             return
+        if session.history and not self._gc_frozen:
+            # torch and the script are loaded now: park those objects out of the garbage collector's
+            # way, or a full collection (~150 ms here) now and then stalls a key press.
+            gc.freeze()
+            self._gc_frozen = True
         if session.finished:
             if self.playing or self.target_step is not None:
                 self.stop_running()

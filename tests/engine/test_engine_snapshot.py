@@ -309,3 +309,18 @@ def test_script_output_is_kept():
     session = run_script("module_optimizer.py")
     printed = "".join(text for stream, text in session.output if stream == "stdout")
     assert "final loss" in printed
+
+
+def test_a_model_made_anew_under_the_same_name_takes_the_name_and_the_old_one_leaves():
+    # train(Linear) twice through one function: the second model is `model.weight` too, and the
+    # first model's parameters (dropped by the script) are no longer shown.
+    session = run_script("two_models.py")
+    names = [list(s.params) for s in session.history]
+    assert all(n == ["model.weight", "model.bias"] for n in names[:4])
+    assert names[4] == ["model.weight", "model.bias"]
+    first_model_last = session.history[3].params["model.weight"].values
+    second_model_first = session.history[4].params["model.weight"].values
+    assert first_model_last != second_model_first
+    # A model made later shows its parameters from its very first forward.
+    later = [s for s in session.history if "second.weight" in s.params]
+    assert later[0].phases == ("forward", "loss")

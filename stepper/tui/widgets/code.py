@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from rich.text import Text
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
 from textual.widget import Widget
 
 from ...engine import ScriptSource
 from ..frame import Frame
 
-CURRENT = "bold reverse"  # reverse video keeps the line visible without colour (NO_COLOR, 16 colours)
-ERROR = "bold reverse red"
-LABEL = "bold"
+# Reverse video keeps the highlighted line visible without colour (NO_COLOR, 16 colours).
+CURRENT = Style(bold=True, reverse=True)
+ERROR = Style(bold=True, reverse=True, color="red")
+BOLD = Style(bold=True)
+DIM = Style(dim=True)
 
 
 class CodeView(Widget):
@@ -25,11 +29,17 @@ class CodeView(Widget):
         self.source = source
         self.frame: Frame | None = None
         self.border_title = source.display_name
+        self._strips: dict[tuple, Strip] = {}
+        self._base: Style | None = None  # the widget's own colours, for one frame
+        self._strips_base: Style | None = None  # the colours the cached strips were drawn with
 
     def show(self, frame: Frame) -> None:
+        if frame.source is not self.source:
+            self._strips.clear()
         self.source = frame.source
         self.frame = frame
         self.border_title = frame.source.display_name
+        self._base = None  # looked up again on the next draw (it changes with the theme)
         self.refresh()
 
     def _label(self) -> str:
@@ -42,34 +52,56 @@ class CodeView(Widget):
             return ""
         return " ◀ " + " + ".join(frame.snapshot.phases) + " "
 
-    def render(self) -> Text:
+    def on_resize(self) -> None:
+        self._strips.clear()
+        self._base = None
+
+    def _base_style(self) -> Style:
+        if self._base is None:
+            self._base = self.rich_style
+            if self._base != self._strips_base:
+                self._strips.clear()
+                self._strips_base = self._base
+        return self._base
+
+    def render_line(self, y: int) -> Strip:
+        # Drawn line by line with a cache: from one pause to the next only the highlighted line
+        # changes, so most lines are reused as they are (a whole-panel Text cost ~10 ms a frame).
         lines = self.source.lines
         width, height = self.size.width, self.size.height
-        current = self.frame.line if self.frame is not None else None
-        error = self.frame.error if self.frame is not None else None
-        is_error = error is not None and current == error.line
-        top = first_visible_line(len(lines), height, current)
+        frame = self.frame
+        current = frame.line if frame is not None else None
+        lineno = first_visible_line(len(lines), height, current) + y
+        base = self._base_style()
+        if not 1 <= lineno <= len(lines):
+            return Strip.blank(width, base)
+        highlight = None
+        if lineno == current:
+            error = frame.error if frame is not None else None
+            highlight = (self._label(), error is not None and current == error.line)
+        key = (lineno, width, highlight)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._line_strip(lineno, width, highlight, base)
+            self._strips[key] = strip
+        return strip
+
+    def _line_strip(self, lineno: int, width: int, highlight: tuple[str, bool] | None, base: Style) -> Strip:
+        lines = self.source.lines
+        code = lines[lineno - 1].rstrip("\n").expandtabs(4)
         number_width = len(str(len(lines)))
-        label = self._label()
-        out = Text(no_wrap=True, overflow="crop")
-        for lineno in range(top, min(len(lines), top + height) + 1):
-            if lineno < 1:
-                continue
-            code = lines[lineno - 1].rstrip("\n").expandtabs(4)
-            marker = "▶" if lineno == current else " "
-            gutter = f"{lineno:>{number_width}}{marker} "
-            if lineno == current:
-                room = max(0, width - len(gutter) - len(label))
-                body = code[:room].ljust(room)
-                out.append(gutter, style="bold")
-                out.append(body, style=ERROR if is_error else CURRENT)
-                out.append(label[: max(0, width - len(gutter) - room)], style=LABEL)
-            else:
-                out.append(gutter, style="dim")
-                out.append(code[: max(0, width - len(gutter))])
-            out.append("\n")
-        out.rstrip()
-        return out
+        gutter = f"{lineno:>{number_width}}{'▶' if highlight else ' '} "
+        if highlight is None:
+            segments = [Segment(gutter, base + DIM), Segment(code, base)]
+        else:
+            label, is_error = highlight
+            room = max(0, width - len(gutter) - len(label))
+            segments = [
+                Segment(gutter, base + BOLD),
+                Segment(code[:room].ljust(room), base + (ERROR if is_error else CURRENT)),
+                Segment(label, base + BOLD),
+            ]
+        return Strip(segments).crop_extend(0, width, base)
 
 
 def first_visible_line(total: int, height: int, current: int | None) -> int:
