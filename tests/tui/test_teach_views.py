@@ -232,3 +232,18 @@ def test_running_to_a_step_stops_where_the_loss_first_becomes_nan_or_inf():
         assert shown(app).step < 90
 
     drive(body, session=lesson("lr-too-high"))
+
+
+def test_views_and_knobs_do_not_stop_playing():
+    async def body(pilot):
+        app = pilot.app
+        await pilot.press("c", "e", "right_square_bracket", "z")
+        assert app.playing  # any other key would have paused
+        await pilot.pause()
+        assert "what just happened" in screen_text(app)
+        assert app.session.knobs == ("lr ×10", "zero_grad skipped")
+        await pilot.press("p")
+        await settle(pilot)
+        assert not app.playing
+
+    drive(body, session=lesson("linear"))
