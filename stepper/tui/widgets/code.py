@@ -91,6 +91,7 @@ class CodeView(Widget):
         code = lines[lineno - 1].rstrip("\n").expandtabs(4)
         number_width = len(str(len(lines)))
         gutter = f"{lineno:>{number_width}}{'▶' if highlight else ' '} "
+        padding = Style(bgcolor=base.bgcolor)
         if highlight is None:
             segments = [Segment(gutter, base + DIM), Segment(code, base)]
         else:
@@ -101,7 +102,7 @@ class CodeView(Widget):
                 Segment(code[:room].ljust(room), base + (ERROR if is_error else CURRENT)),
                 Segment(label, base + BOLD),
             ]
-        return Strip(segments).crop_extend(0, width, base)
+        return Strip([s for s in segments if s.text]).crop_extend(0, width, padding)
 
 
 def first_visible_line(total: int, height: int, current: int | None) -> int:
