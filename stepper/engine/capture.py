@@ -26,7 +26,9 @@ from .watch import ParamWatch, find_optimizer, optimizer_info
 class Capture:
     def __init__(self, source: ScriptSource, watch: ParamWatch, hooks: TorchHooks, views: bool = True):
         self.source = source
-        self.views = views  # also take the data-and-fit view and the autograd graph
+        # Also take what only the screen shows: the data-and-fit view, the autograd graph and the
+        # optimizer's per-parameter state (momentum buffers, Adam's averages).
+        self.views = views
         self.watch = watch
         self.hooks = hooks
         self._optimizer: Any = None  # weak reference to the optimizer shown
@@ -135,7 +137,8 @@ class Capture:
         key = (id(optimizer), self.watch.param_generation, repr(lrs))
         hit = self._cache.get("(optimizer)")
         if hit is None or hit[0] != key:
-            info = optimizer_info(optimizer, self._optimizer_state(optimizer))
+            state = self._optimizer_state(optimizer) if self.views else {}
+            info = optimizer_info(optimizer, state)
             hit = self._cache["(optimizer)"] = (key, info)
         return hit[1]
 

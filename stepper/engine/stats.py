@@ -9,6 +9,8 @@ from .snapshot import TensorStats
 
 # Tensors with at most this many elements are copied whole (every value is shown and kept).
 SMALL_TENSOR = 64
+# CPU tensors up to this size are summarised in Python (faster than many tiny kernels).
+PYTHON_STATS = 2048
 
 
 def summarize(tensor: Any) -> TensorStats:
@@ -24,14 +26,27 @@ def summarize(tensor: Any) -> TensorStats:
         return TensorStats(shape, dtype, device, 0, None, None, None, None, 0.0, zeros=True, values=())
     if t.is_complex():
         t = t.abs()
-    if numel <= SMALL_TENSOR:
-        # One copy to the host; the statistics of a few numbers are cheaper in Python than as kernels.
+    if numel <= SMALL_TENSOR or (numel <= PYTHON_STATS and t.device.type == "cpu"):
+        # One copy to the host; the statistics of a few numbers are cheaper in Python than as a
+        # dozen kernel launches. Only small tensors keep their values.
         values = t.reshape(-1).tolist()
         values = tuple(values if t.is_floating_point() else map(float, values))
-        return _stats_from_values(shape, dtype, device, values)
+        stats = _stats_from_values(shape, dtype, device, values)
+        return stats if numel <= SMALL_TENSOR else stats._replace(values=None)
     # Big tensors: reductions on the tensor's own device, then one small copy of the results.
     f = t.float() if not t.is_floating_point() or t.dtype in (torch.float16, torch.bfloat16) else t
     flat = f.reshape(-1)
+    # Usually every value is finite: two reductions (min/max, then std/mean) tell us so, and give
+    # everything else (a NaN or Inf would show in them). Only then is the careful pass needed.
+    lo, hi = torch.aminmax(flat)
+    std, mean = torch.std_mean(flat, correction=0)
+    mean_v, std_v, lo_v, hi_v = torch.stack([mean, std, lo, hi]).to(torch.float64).tolist()
+    if all(math.isfinite(v) for v in (mean_v, std_v, lo_v, hi_v)):
+        norm_v = math.sqrt(numel * (std_v * std_v + mean_v * mean_v))  # ‖x‖² = n (σ² + μ²)
+        return TensorStats(
+            shape, dtype, device, numel, mean_v, std_v, lo_v, hi_v, norm_v,
+            zeros=lo_v == 0 and hi_v == 0, values=None,
+        )  # fmt: skip
     finite = torch.isfinite(flat)
     nan = torch.isnan(flat).sum()
     n_finite = finite.sum()
