@@ -42,7 +42,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--export",
         metavar="DIR",
-        help="on exit, write the session to DIR: markdown transcript, loss CSV, JSONL trace, output",
+        help="on exit, write the session to DIR: markdown transcript, loss CSV, JSONL trace, output "
+        "(and, from the screen, a screenshot)",
+    )
+    run.add_argument(
+        "--ascii", action="store_true", help="draw only ASCII characters (no box drawing, braille or symbols)"
+    )
+    run.add_argument(
+        "--animations", action="store_true", help="animate even over SSH (off when SSH_CONNECTION is set)"
     )
 
     serve = commands.add_parser(
@@ -144,8 +151,13 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
     )  # fmt: skip
     if kind == "tui":
         from .tui import run_app
+        from .tui.terminal import TerminalOptions
 
-        status = run_app(session)
+        # The screen exports on its own as it quits (with a screenshot), so not again below.
+        options = TerminalOptions(
+            ascii=args.ascii, animations=args.animations or None, export_dir=args.export
+        )
+        return run_app(session, options)
     else:
         from .frontends.transcript import run_transcript
 
@@ -158,7 +170,18 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
             return 0
     if args.export:
         _export(session, args.export)
+    _exit_if_script_still_running(session, status)
     return status
+
+
+def _exit_if_script_still_running(session, status: int) -> None:
+    """A script thread still inside a long torch call when we leave would make the interpreter's
+    shutdown unsafe (it can abort); end the process directly instead, output flushed first."""
+    session.stop(timeout=1.0)
+    if not session.finished:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
 
 
 def _breakpoints(args: argparse.Namespace):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import gc
 import os
+import sys
 
 from textual import events, work
 from textual.app import App, ComposeResult
@@ -20,8 +21,10 @@ from textual.widgets import Footer
 
 from ..engine import Paused, ScriptSource, Session, SessionEvent
 from ..engine.detect import NONFINITE
+from . import terminal
 from .frame import Frame, frame_at
 from .messages import SessionChanged
+from .terminal import TerminalOptions
 from .widgets import CodeView, ErrorPanel, GradsView, LossPlot, Notice, ParamsView, PhaseStrip, StatusBar
 from .widgets.status import StatusInfo
 from .widgets.teaching import TeachingViews
@@ -62,14 +65,20 @@ class StepperApp(App[None]):
         Binding("plus,equals_sign", "faster", "faster", show=False, id="faster"),
         Binding("minus", "slower", "slower", show=False, id="slower"),
         Binding("ctrl+s", "save_screenshot", "screenshot", show=False, id="screenshot"),
+        Binding("w", "export", "export", show=False, id="export"),
         Binding("question_mark", "help", "help", key_display="?", id="help"),
         Binding("q", "quit", "quit", id="quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True, id="quit_ctrl_c"),
     ]
 
-    def __init__(self, session: Session, *, autostart: bool = True) -> None:
+    def __init__(
+        self, session: Session, *, autostart: bool = True, options: TerminalOptions | None = None
+    ) -> None:
         super().__init__()
         self.session = session
+        self.options = options or TerminalOptions()  # --ascii, --animations, --export (terminal.py)
+        self.exported_on_exit = False
+        self.export_message = ""
         self.generation = 0  # bumped on restart; messages from an older session are ignored
         self.cursor: int | None = None  # the pause looked at in history; None = the live one
         self.playing = False
@@ -103,6 +112,7 @@ class StepperApp(App[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        terminal.setup(self)
         self.update_view()
         if self.autostart:
             # Start the session after the first frame is drawn: its worker imports torch, which holds
@@ -120,6 +130,9 @@ class StepperApp(App[None]):
         self.session.pause_on_nonfinite = True  # playing or `s` stops at the first NaN/Inf
         self.session.start()
         self.update_view()
+
+    def on_resize(self, event: events.Resize) -> None:
+        terminal.check_size(self, event.size)  # runs before Textual's own handler updates app.size
 
     def on_unmount(self) -> None:
         self.session.listener = None
@@ -494,7 +507,14 @@ class StepperApp(App[None]):
         self.say(f"Saved {os.path.relpath(path)}")
         self.update_view()
 
+    def action_export(self) -> None:
+        from .exporting import export_to, timestamped_directory
+
+        self.say(export_to(self, timestamped_directory()))
+        self.update_view()
+
     def action_quit(self) -> None:
+        terminal.export_on_exit(self)  # --export DIR: the screen as it was, before anything stops
         self.stop_running()
         self.session.listener = None
         self.session.stop(timeout=0.5)
@@ -529,10 +549,16 @@ def pause_after_step(history, step: int) -> int:
     return len(history) - 1
 
 
-def run_app(session: Session) -> int:
-    """Run the app on `session` until the learner quits. Exit status 1 when the script raised."""
-    app = StepperApp(session)
-    app.run()
+def run_app(session: Session, options: TerminalOptions | None = None) -> int:
+    """Run the app on `session` until the learner quits. Exit status 1 when the script raised,
+    128 + the signal's number after SIGTERM or SIGHUP."""
+    app = StepperApp(session, options=options)
+    with terminal.signals_quit(app) as received:
+        app.run()
+    if app.export_message:
+        print(f"stepper: {app.export_message}", file=sys.stderr)
+    if received:
+        return 128 + received[0]
     if app.return_code not in (None, 0):
         return app.return_code
     return app.exit_status()

@@ -28,6 +28,7 @@ KEYS = [
     ("]  [", "live knob: multiply / divide every param group's learning rate by 10"),
     ("z", "live knob: skip zero_grad (gradients pile up); z again restores it"),
     ("ctrl+s", "save an SVG screenshot of the screen"),
+    ("w", "export the session: transcript, loss CSV, trace, output, screenshot (new folder here)"),
     ("?", "this help"),
     ("q  ctrl+c", "quit"),
 ]

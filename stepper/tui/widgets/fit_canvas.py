@@ -6,6 +6,7 @@ from rich.text import Text
 from textual_plotext import PlotextPlot
 
 from ...engine.snapshot import FitView
+from ..terminal import plot_marker
 from .fit_plot import DATA_MARK, POINT_MARKS, REGION_MARKS, point_colour, region_colour, sorted_line
 
 
@@ -38,7 +39,7 @@ class FitCanvas(PlotextPlot):
         if fit.ys is not None:
             plt.scatter(list(fit.xs), list(fit.ys), marker=DATA_MARK, color=point_colour(0))
         xs, preds = sorted_line(fit.xs, fit.preds)
-        plt.plot(xs, preds, marker="braille", color=point_colour(1))
+        plt.plot(xs, preds, marker=plot_marker(self), color=point_colour(1))
 
     def _classification(self, fit: FitView) -> None:
         plt = self.plt

@@ -7,6 +7,7 @@ import math
 from rich.text import Text
 from textual_plotext import PlotextPlot
 
+from ..terminal import plot_marker
 from .loss_plot import downsample, log_ticks, step_ticks
 
 
@@ -39,8 +40,8 @@ class LossCanvas(PlotextPlot):
         ys = [math.log10(v) if self.log_scale else v for _, v in points]
         plt = self.plt
         plt.clear_figure()
-        plt.plot(xs, ys, marker="braille")
-        plt.scatter([xs[-1]], [ys[-1]], marker="●")
+        plt.plot(xs, ys, marker=plot_marker(self))
+        plt.scatter([xs[-1]], [ys[-1]], marker=plot_marker(self, "●", "O"))
         if self.log_scale:
             plt.yticks(*log_ticks(min(ys), max(ys)))
         if len(xs) == 1:

@@ -1,0 +1,259 @@
+"""Living in any terminal: small screens, no colour, ASCII-only fonts, slow links, signals.
+
+Everything here is about the terminal, not the training loop, and the app calls it at four places:
+`setup(app)` when it mounts, `check_size(app)` on every resize, `run(app)` around `App.run`, and
+`export_on_exit(app)` before it quits.
+
+- Below 80×24 the layout cannot fit, so a "terminal too small" screen covers it until the terminal
+  grows again (`screens/too_small.py`).
+- `--ascii` puts a line filter after every widget that turns each character outside ASCII into one
+  ASCII character of the same width (box drawing into `+ - |`, braille and blocks into marks, `▶` into
+  `>`): borders, plotext's axes, the footer, scrollbars, and every glyph of every panel, with nothing
+  for a panel to remember. The plots also switch from braille lines to plain ASCII markers.
+- Over SSH (`SSH_CONNECTION` set) animations are off unless `--animations` asks for them, and
+  Textual waits longer for the rest of an escape sequence (see `escape_delay`).
+- SIGTERM and SIGHUP quit the app the way `q` does, so Textual restores the terminal; a watchdog
+  restores it by hand and ends the process if that has not happened a moment later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import threading
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from textual import constants
+from textual.color import Color
+from textual.filter import LineFilter
+
+if TYPE_CHECKING:
+    from .app import StepperApp
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+# Textual's default wait for the rest of an escape sequence is ESCDELAY=100 ms. Over a slow link the
+# bytes of one arrow key can arrive further apart than that and be read as escape, `[`, `D` — and `[`
+# is the lr ÷10 knob. Over SSH stepper waits longer (the escape key alone then takes this long).
+SSH_ESCAPE_DELAY = 0.3  # seconds
+WATCHDOG_SECONDS = 1.5  # after SIGTERM/SIGHUP, the process ends by then however the app is doing
+SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+# What an app that ended by hand leaves switched off: mouse reports, bracketed paste, the alternate
+# screen; and the cursor shown again.
+RESET = "\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?2004l\x1b[?1049l\x1b[?25h"
+
+
+@dataclass(frozen=True)
+class TerminalOptions:
+    """How `stepper run` was asked to draw (its flags)."""
+
+    ascii: bool = False  # --ascii: only ASCII characters on screen
+    animations: bool | None = None  # --animations: True; None: on, except over SSH
+    export_dir: str | None = None  # --export DIR: the app writes the session there as it quits
+
+
+def over_ssh(environ: os._Environ | dict = os.environ) -> bool:
+    return bool(environ.get("SSH_CONNECTION") or environ.get("SSH_CLIENT"))
+
+
+def animation_level(options: TerminalOptions, environ=os.environ) -> str:
+    """Textual's `animation_level`: `--animations` wins, then TEXTUAL_ANIMATIONS, then off over SSH."""
+    if options.animations:
+        return "full"
+    if "TEXTUAL_ANIMATIONS" in environ:
+        return constants.TEXTUAL_ANIMATIONS
+    return "none" if over_ssh(environ) else constants.TEXTUAL_ANIMATIONS
+
+
+def escape_delay(environ=os.environ) -> float:
+    """Seconds Textual waits after ESC for the rest of a key's sequence. ESCDELAY (ms, as curses reads
+    it) wins when set; over SSH the default is raised to SSH_ESCAPE_DELAY."""
+    if "ESCDELAY" in environ or not over_ssh(environ):
+        return constants.ESCAPE_DELAY
+    return max(constants.ESCAPE_DELAY, SSH_ESCAPE_DELAY)
+
+
+def setup(app: StepperApp) -> None:
+    """Called as the app mounts: animations, the escape delay, the ASCII filter, the size check."""
+    options = app.options
+    app.animation_level = animation_level(options)  # type: ignore[assignment]
+    # Textual's input parser reads `constants.ESCAPE_DELAY` every time it waits after an ESC.
+    constants.ESCAPE_DELAY = escape_delay()  # type: ignore[misc]
+    if options.ascii:
+        # Filters are Textual's own mechanism for NO_COLOR's monochrome; this one runs after it.
+        app._filters.append(AsciiFilter())
+    check_size(app)
+
+
+def check_size(app: StepperApp, size: tuple[int, int] | None = None) -> None:
+    """Cover the screen while the terminal is smaller than the layout needs; uncover it after."""
+    from .screens.too_small import TooSmallScreen
+
+    width, height = size or app.size
+    small = width < MIN_WIDTH or height < MIN_HEIGHT
+    cover = next((s for s in app.screen_stack if isinstance(s, TooSmallScreen)), None)
+    if small and cover is None:
+        app.push_screen(TooSmallScreen(width, height))
+    elif small:
+        cover.show_size(width, height)
+    elif cover is not None:
+        # Anything opened over the cover while it was up (help, …) goes with it.
+        while cover in app.screen_stack and len(app.screen_stack) > 1:
+            app.pop_screen()
+
+
+# --- ASCII only ----------------------------------------------------------------------------------------
+
+# One ASCII character per cell for the glyphs stepper draws; anything else falls back to its
+# decomposition (é → e), then to a guess from its Unicode name (box drawing), then to `?`.
+ASCII = {
+    "▶": "*", "◀": "<", "→": ">", "←": "<", "↑": "^", "↓": "v", "✓": "+", "✗": "x", "⚠": "!",
+    "⚙": "*", "…": "~", "·": ".", "•": "*", "●": "o", "▲": "^", "■": "#", "◆": "@", "✚": "+",
+    "★": "*", "μ": "u", "σ": "s", "∈": "=", "×": "x", "÷": "/", "−": "-", "²": "2", "‖": "|",
+    "≤": "<", "≥": ">", "≈": "~", "—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"',
+    "\u00a0": " ", "⏎": "<",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def ascii_char(char: str) -> str:
+    """`char` as ASCII, as many characters as the cells it takes on screen."""
+    if char.isascii():
+        return char
+    width = cell_len(char)
+    if width == 0:
+        return ""
+    if char in ASCII:
+        return ASCII[char] * width
+    code = ord(char)
+    if code == 0x2800:  # the empty braille cell
+        return " " * width
+    if 0x2800 < code <= 0x28FF:
+        return "." * width
+    name = unicodedata.name(char, "")
+    if "BOX DRAWINGS" in name:
+        horizontal, vertical = "HORIZONTAL" in name, "VERTICAL" in name
+        if horizontal != vertical:
+            return ("-" if horizontal else "|") * width
+        return "+" * width
+    if "BLOCK" in name or "SHADE" in name or "QUADRANT" in name or "SEXTANT" in name:
+        return ("#" if "LIGHT SHADE" not in name else ":") * width
+    if "TRIANGLE" in name:
+        return (">" if "RIGHT" in name else "<" if "LEFT" in name else "^") * width
+    if "ARROW" in name:
+        return (">" if "RIGHT" in name else "<" if "LEFT" in name else "^" if "UP" in name else "v") * width
+    plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+    if plain and len(plain) == 1:
+        return plain * width
+    return "?" * width
+
+
+def ascii_text(text: str) -> str:
+    if text.isascii():
+        return text
+    return "".join(ascii_char(char) for char in text)
+
+
+class AsciiFilter(LineFilter):
+    """Every segment's text as ASCII, cell for cell (so nothing on screen moves)."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        return [
+            segment
+            if segment.text.isascii()
+            else Segment(ascii_text(segment.text), segment.style, segment.control)
+            for segment in segments
+        ]
+
+
+def plot_marker(widget, marker: str = "braille", ascii_marker: str = "*") -> str:
+    """plotext's `marker`, or a plain ASCII one on an ASCII-only screen (--ascii)."""
+    options = getattr(widget.app, "options", None)
+    return ascii_marker if options is not None and options.ascii else marker
+
+
+# --- signals and a clean exit ----------------------------------------------------------------------
+
+
+def export_on_exit(app: StepperApp) -> None:
+    """With --export DIR, write the session there, with a screenshot of the screen as it was."""
+    directory = app.options.export_dir
+    if directory is None or app.exported_on_exit:
+        return
+    from .exporting import export_to
+
+    app.exported_on_exit = True
+    app.export_message = export_to(app, directory)
+
+
+@contextmanager
+def signals_quit(app: StepperApp) -> Iterator[list[int]]:
+    """While the app runs, SIGTERM and SIGHUP quit it like `q` (the script stops, the terminal is
+    restored). Yields a list that holds the signal's number if one came."""
+    received: list[int] = []
+    saved = tty_attributes()
+
+    def on_signal(signum: int, frame) -> None:
+        received.append(signum)
+        app.session.stop(timeout=0)  # thread-safe: the script ends at its next line
+        watchdog(saved, 128 + signum)
+        try:
+            loop = asyncio.get_running_loop()  # the app's loop runs in this (the main) thread
+        except RuntimeError:
+            raise SystemExit(128 + signum) from None
+        loop.call_soon_threadsafe(app.action_quit)
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in SIGNALS:
+            previous[number] = signal.signal(number, on_signal)
+    try:
+        yield received
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if received:
+            restore_tty(saved)
+
+
+def tty_attributes() -> list | None:
+    try:
+        import termios
+
+        return termios.tcgetattr(sys.stdin.fileno())
+    except (ImportError, OSError, ValueError):
+        return None
+
+
+def restore_tty(saved: list | None) -> None:
+    """Put back the terminal settings stepper started with (echo, line editing) and show the cursor.
+    Harmless when Textual has done so already; does nothing when the terminal has gone (SIGHUP)."""
+    try:
+        if saved is not None:
+            import termios
+
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, saved)
+        if sys.__stdout__ is not None and sys.__stdout__.isatty():
+            os.write(sys.__stdout__.fileno(), RESET.encode())
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+def watchdog(saved: list | None, status: int) -> None:
+    """Make sure the process ends soon after a signal, even if something hangs on the way out."""
+
+    def expire() -> None:
+        restore_tty(saved)
+        os._exit(status)
+
+    timer = threading.Timer(WATCHDOG_SECONDS, expire)
+    timer.daemon = True
+    timer.start()
