@@ -114,8 +114,15 @@ def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int
         while not session.finished:
             session.join(0.2)
     except KeyboardInterrupt:
-        session.stop()
+        session.stop(timeout=1.0)
         err.write("\nstepper: interrupted.\n")
+        if not session.finished:
+            # The script is inside a long torch call and has not reached a line where it can stop.
+            # Leaving Python with its thread still inside C code can abort the interpreter, so end
+            # the process now (everything written so far is flushed first).
+            out.flush()
+            err.flush()
+            os._exit(130)
         return 130
     if broken:
         raise broken[0]
