@@ -13,13 +13,14 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from common import wall  # noqa: E402
+
 sys.path.insert(0, os.path.dirname(HERE))
 
 from stepper.lessons import find_lesson  # noqa: E402
@@ -35,15 +36,6 @@ def lesson_with_epochs(epochs: int, folder: str) -> str:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
     return path
-
-
-def wall(cmd: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .graph import walk
 from .snapshot import Notice
 
 SHAPE_BROADCAST = "shape-broadcast"
@@ -67,14 +68,8 @@ def graph_broadcast(loss: Any, predictions: Any) -> Notice | None:
     pred_shape = _shape(predictions)
     if pred_shape is None or _numel(pred_shape) <= 1:
         return None
-    stop = id(getattr(predictions, "grad_fn", None))
-    seen: set[int] = set()
-    stack = [loss.grad_fn]
-    while stack and len(seen) < 64:
-        node = stack.pop()
-        if node is None or id(node) in seen or id(node) == stop:
-            continue
-        seen.add(id(node))
+    stop = {id(getattr(predictions, "grad_fn", None))}
+    for node in walk(loss.grad_fn, 64, stop):
         for attr in _SIZE_ATTRS:
             try:
                 shape = _shape(getattr(node, attr, None))
@@ -84,7 +79,6 @@ def graph_broadcast(loss: Any, predictions: Any) -> Notice | None:
                 both = shape
                 other = _other_shape(pred_shape, both)
                 return _broadcast_notice(pred_shape, other, both)
-        stack.extend(child for child, _ in node.next_functions)
     return None
 
 

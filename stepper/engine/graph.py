@@ -6,11 +6,41 @@ gradients are stored (``AccumulateGrad``) are labelled with the parameter's name
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from .snapshot import GraphNode
 
 MAX_NODES = 40
+
+
+def walk(grad_fn: Any, limit: int, stop: frozenset[int] | set[int] = frozenset()) -> Iterator[Any]:
+    """The nodes of an autograd graph from `grad_fn` down, depth first in input order, each once and
+    at most `limit` of them, not going below nodes whose ids are in `stop`."""
+    seen: set[int] = set()
+    stack = [grad_fn]
+    while stack and len(seen) < limit:
+        node = stack.pop()
+        if node is None or id(node) in seen or id(node) in stop:
+            continue
+        seen.add(id(node))
+        yield node
+        stack.extend(child for child, _ in reversed(node.next_functions))
+
+
+def graph_leaves(grad_fn: Any, limit: int = 20000) -> list[Any]:
+    """The leaf tensors (parameters) an autograd graph accumulates gradients into, in graph order."""
+    return [node.variable for node in walk(grad_fn, limit) if getattr(node, "variable", None) is not None]
+
+
+def derives_from(grad_fn: Any, targets: set[int], limit: int = 256) -> bool:
+    """Does this autograd node lead (within `limit` nodes) to one of the nodes whose ids are given?"""
+    return bool(targets) and any(id(node) in targets for node in walk(grad_fn, limit))
+
+
+def uses_parameter(grad_fn: Any, stop: set[int], limit: int = 256) -> bool:
+    """Does the graph between `grad_fn` and the nodes in `stop` reach a parameter (a leaf)?"""
+    return any(getattr(node, "variable", None) is not None for node in walk(grad_fn, limit, stop))
 
 
 def graph_tree(root: Any, names: dict[int, str], limit: int = MAX_NODES) -> GraphNode | None:

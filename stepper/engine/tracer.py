@@ -20,10 +20,11 @@ from types import CodeType, FrameType
 from typing import Any
 
 from . import detect
+from .graph import derives_from, uses_parameter
 from .hooks import TorchHooks, first_tensor
 from .snapshot import Notice
 from .source import BlockIndex, ScriptSource, stored_names
-from .watch import ParamWatch, derives_from
+from .watch import ParamWatch
 
 MUTATIONS = frozenset(("zero_grad", "step"))
 
@@ -366,7 +367,7 @@ class PhaseTracer:
             if derives_from(fn, forward_ids | loss_ids):
                 # Still building the predictions (`h = x @ w1` then `out = h @ w2`), or an
                 # intermediate of the loss: remember whether this line brought in a parameter.
-                used_param = _uses_parameter(fn, forward_ids)
+                used_param = uses_parameter(fn, forward_ids)
                 self._extension = (value, used_param)
                 self._forwards.append(value)
                 if used_param:
@@ -431,18 +432,3 @@ class PhaseTracer:
 
     def uninstall(self) -> None:
         sys.settrace(None)
-
-
-def _uses_parameter(grad_fn: Any, stop: set[int], limit: int = 256) -> bool:
-    """Does the graph between `grad_fn` and the nodes in `stop` reach a parameter (a leaf)?"""
-    seen: set[int] = set()
-    stack = [grad_fn]
-    while stack and len(seen) < limit:
-        node = stack.pop()
-        if node is None or id(node) in seen or id(node) in stop:
-            continue
-        seen.add(id(node))
-        if getattr(node, "variable", None) is not None:
-            return True
-        stack.extend(child for child, _ in node.next_functions)
-    return False

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from .graph import graph_leaves
 from .snapshot import OptimizerInfo
 
 # Parameters above this size are fingerprinted by a strided sample instead of a full copy.
@@ -32,42 +33,6 @@ class Tracked:
     @property
     def tensor(self) -> Any:
         return self.ref()
-
-
-def graph_leaves(grad_fn: Any, limit: int = 20000) -> list[Any]:
-    """The leaf tensors (parameters) an autograd graph accumulates gradients into, in graph order."""
-    leaves: list[Any] = []
-    seen: set[int] = set()
-    stack = [grad_fn]
-    while stack and len(seen) < limit:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        variable = getattr(node, "variable", None)
-        if variable is not None:
-            leaves.append(variable)
-            continue
-        for child, _ in reversed(node.next_functions):
-            stack.append(child)
-    return leaves
-
-
-def derives_from(grad_fn: Any, targets: set[int], limit: int = 256) -> bool:
-    """Does this autograd node lead (within `limit` nodes) to one of the nodes whose ids are given?"""
-    if grad_fn is None or not targets:
-        return False
-    seen: set[int] = set()
-    stack = [grad_fn]
-    while stack and len(seen) < limit:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        if id(node) in targets:
-            return True
-        seen.add(id(node))
-        stack.extend(child for child, _ in node.next_functions)
-    return False
 
 
 class ParamWatch:
