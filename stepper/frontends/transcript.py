@@ -20,9 +20,10 @@ def plain_block(snapshot: Snapshot) -> str:
     if snapshot.nonfinite:
         loss += "   !! non-finite values (NaN/Inf)"
     lines.append(loss)
+    width = max((len(name) + 5 for name in snapshot.params), default=0)
     for name, stats in snapshot.params.items():
-        lines.append(f"  {name:<16} = {tensor_text(stats)}")
-        lines.append(f"  {name + '.grad':<16} = {tensor_text(snapshot.grads.get(name))}")
+        lines.append(f"  {name:<{width}} = {tensor_text(stats)}")
+        lines.append(f"  {name + '.grad':<{width}} = {tensor_text(snapshot.grads.get(name))}")
     for warning in snapshot.warnings:
         lines.append(f"  warning [{warning.code}] {warning.message}")
     return "\n".join(lines)
