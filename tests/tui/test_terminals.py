@@ -1,0 +1,487 @@
+"""Any terminal: too small and resized, no colour, ASCII only, slow links, signals, and the `w` export.
+
+Pilot tests for what the app draws; the installed `stepper run` in real pseudo-terminals (pexpect +
+pyte, TERM=xterm / screen / NO_COLOR) for keys and escape sequences; and tmux, whose pane outlives the
+app, to see what SIGHUP and SIGTERM leave behind (`stty -a`, the cursor, the alternate screen).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pexpect
+import pyte
+import pytest
+from textual import constants
+from tui_helpers import (
+    SAFETY_TIMEOUT,
+    lesson_session,
+    press,
+    screen_lines,
+    screen_text,
+    script_session,
+    settle,
+)
+
+from stepper.tui import StepperApp
+from stepper.tui.screens.help import HelpScreen
+from stepper.tui.screens.too_small import TooSmallScreen
+from stepper.tui.terminal import TerminalOptions, animation_level, ascii_char, ascii_text, escape_delay
+
+STEPPER = shutil.which("stepper", path=str(Path(sys.executable).parent)) or shutil.which("stepper")
+TMUX = shutil.which("tmux")
+needs_stepper = pytest.mark.skipif(STEPPER is None, reason="the stepper command is not installed")
+needs_tmux = pytest.mark.skipif(TMUX is None or STEPPER is None, reason="needs tmux and the stepper command")
+
+
+def run_app(body, app: StepperApp, size: tuple[int, int] = (80, 24)) -> StepperApp:
+    async def run() -> None:
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await body(pilot)
+
+    asyncio.run(run())
+    return app
+
+
+async def resize(pilot, width: int, height: int) -> None:
+    await pilot.resize_terminal(width, height)
+    for _ in range(3):  # Textual applies a resize on a short timer
+        await asyncio.sleep(0.02)
+        await pilot.pause()
+
+
+def too_small_text(width: int, height: int) -> str:
+    return f"terminal too small (need 80×24, have {width}×{height})"
+
+
+# --- too small, and resizing ----------------------------------------------------------------------------
+
+SIZES = [(79, 24), (80, 24), (80, 23), (120, 40), (40, 10), (200, 60), (1, 1), (80, 24), (10, 3), (81, 25)]
+
+
+def check_screen(app: StepperApp, width: int, height: int) -> None:
+    small = width < 80 or height < 24
+    assert isinstance(app.screen, TooSmallScreen) == small
+    text = screen_text(app)
+    if small and width >= 60:
+        assert too_small_text(width, height) in text
+    elif not small:
+        assert "parameters" in text and "pause " in text
+
+
+def test_too_small_screen_comes_and_goes_while_paused():
+    async def body(pilot):
+        app = pilot.app
+        for width, height in SIZES:
+            await resize(pilot, width, height)
+            check_screen(app, width, height)
+        # Everything still works at full size afterwards.
+        await press(pilot, "space")
+        assert app.shown_index == 1 and "pause 2/2" in screen_text(app)
+
+    run_app(body, StepperApp(lesson_session()))
+
+
+def test_resizing_while_playing_and_running_never_crashes():
+    async def body(pilot):
+        app = pilot.app
+        await pilot.press("c")  # play: phases keep running while the terminal changes size
+        for width, height in SIZES * 2:
+            await resize(pilot, width, height)
+            check_screen(app, width, height)
+        assert app.playing
+        await resize(pilot, 80, 24)
+        await pilot.press("p")
+        await settle(pilot)
+        assert len(app.session.history) > 1
+        await pilot.press("g", "3", "0", "enter")  # run to a step, resizing as it runs
+        for width, height in SIZES:
+            await resize(pilot, width, height)
+        await resize(pilot, 100, 30)
+        await settle(pilot)
+        assert app.live_step() == 30 and "pause" in screen_text(app)
+
+    run_app(body, StepperApp(lesson_session()))
+
+
+def test_help_opened_before_the_terminal_shrank_is_there_after():
+    async def body(pilot):
+        app = pilot.app
+        await pilot.press("question_mark")
+        await pilot.pause()
+        await resize(pilot, 70, 20)
+        assert isinstance(app.screen, TooSmallScreen)
+        await resize(pilot, 80, 24)
+        assert isinstance(app.screen, HelpScreen)
+
+    run_app(body, StepperApp(lesson_session()))
+
+
+def test_starting_in_a_small_terminal_says_so_and_q_quits():
+    async def body(pilot):
+        app = pilot.app
+        assert too_small_text(70, 20) in screen_text(app)
+        await pilot.press("q")
+
+    app = run_app(body, StepperApp(lesson_session()), size=(70, 20))
+    assert app.return_code == 0
+
+
+# --- ASCII only -----------------------------------------------------------------------------------------
+
+
+def non_ascii(text: str) -> set[str]:
+    return {char for char in text if not char.isascii()}
+
+
+def svg_text(svg: str) -> str:
+    """The visible text of an SVG screenshot (its <text> elements), entities decoded. Rich writes
+    each space as a no-break space (&#160;) so SVG keeps it: that is a space on screen."""
+    import html
+
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    return "\n".join(html.unescape(t).replace("\xa0", " ") for t in texts)
+
+
+def test_ascii_screen_has_no_character_outside_ascii():
+    seen = []
+
+    async def body(pilot):
+        app = pilot.app
+        await press(pilot, *["space"] * 13)  # into the third step: a loss curve, old → new, ✓ phases
+        for key in ["", "e", "d", "a", "m", "m", "question_mark"]:
+            if key:
+                await pilot.press(key)
+                await pilot.pause()
+            text = screen_text(app)
+            seen.append(text)
+            assert not non_ascii(text), (key, non_ascii(text), text)
+            assert not non_ascii(svg_text(app.export_screenshot())), key
+
+    run_app(body, StepperApp(lesson_session(), options=TerminalOptions(ascii=True)))
+    first = seen[0]
+    assert "+- lesson linear --" in first and "+forward > +loss > +zero_grad > *backward" in first
+    assert "|" in first and "*" in first.split("loss per step")[1]  # the plot, in plain markers
+
+
+def test_ascii_snapshot_80x24(snap_compare):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await press(pilot, *["space"] * 9)
+
+    app = StepperApp(lesson_session(), options=TerminalOptions(ascii=True))
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_ascii_replacements_keep_every_cell():
+    assert ascii_text("step 1  │  ✓forward → ▶loss") == "step 1  |  +forward > *loss"
+    assert ascii_text("╭─┤├┼╯") == "+-||++"  # an axis with ticks stays a straight line
+    assert ascii_char("⣿") == "." and ascii_char("⠀") == " " and ascii_char("é") == "e"
+    assert ascii_text("x∈[-2, 2] μ=0.1 σ=1") == "x=[-2, 2] u=0.1 s=1"
+    assert ascii_char("漢") == "??"  # two cells stay two cells
+
+
+# --- animations and the escape delay --------------------------------------------------------------------
+
+
+def test_no_animations_over_ssh_unless_asked():
+    ssh = {"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22"}
+    assert animation_level(TerminalOptions(), ssh) == "none"
+    assert animation_level(TerminalOptions(animations=True), ssh) == "full"
+    assert (
+        animation_level(TerminalOptions(), {**ssh, "TEXTUAL_ANIMATIONS": "basic"})
+        == constants.TEXTUAL_ANIMATIONS
+    )
+    assert animation_level(TerminalOptions(), {}) == constants.TEXTUAL_ANIMATIONS
+
+
+def test_escape_delay_is_longer_over_ssh_unless_escdelay_is_set():
+    assert escape_delay({}) == constants.ESCAPE_DELAY
+    assert escape_delay({"SSH_CONNECTION": "x"}) >= 0.3
+    assert escape_delay({"SSH_CONNECTION": "x", "ESCDELAY": "25"}) == constants.ESCAPE_DELAY
+
+
+def test_the_app_turns_animations_off_over_ssh(monkeypatch):
+    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.2 50000 10.0.0.1 22")
+    monkeypatch.delenv("TEXTUAL_ANIMATIONS", raising=False)
+    monkeypatch.delenv("ESCDELAY", raising=False)
+    monkeypatch.setattr(constants, "ESCAPE_DELAY", constants.ESCAPE_DELAY)  # restored after the test
+
+    async def body(pilot):
+        assert pilot.app.animation_level == "none"
+        assert constants.ESCAPE_DELAY >= 0.3
+
+    run_app(body, StepperApp(lesson_session()))
+    forced = StepperApp(lesson_session(), options=TerminalOptions(animations=True))
+    run_app(lambda pilot: asyncio.sleep(0), forced)
+    assert forced.animation_level == "full"
+
+
+def test_no_timer_runs_while_paused():
+    async def body(pilot):
+        app = pilot.app
+        await pilot.press("c")
+        await asyncio.sleep(0.3)
+        await pilot.press("p")
+        await settle(pilot)
+        nodes = [app, *app.walk_children(with_self=False)]
+        running = [(node, timer) for node in nodes for timer in node._timers if timer._active.is_set()]
+        assert running == [], running
+
+    run_app(body, StepperApp(lesson_session()))
+
+
+# --- the w export ---------------------------------------------------------------------------------------
+
+
+def test_w_exports_the_session_with_a_screenshot(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    async def body(pilot):
+        await press(pilot, "s", "s")
+        await pilot.press("w")
+        await pilot.pause()
+        notice = screen_lines(pilot.app)[-3]
+        assert "Exported 5 files to stepper-export-" in notice
+
+    run_app(body, StepperApp(lesson_session()))
+    (folder,) = tmp_path.glob("stepper-export-*")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "loss.csv", "output.txt", "screenshot.svg", "trace.jsonl", "transcript.md",
+    ]  # fmt: skip
+    assert "lesson linear" in svg_text((folder / "screenshot.svg").read_text())
+    assert (folder / "loss.csv").read_text().splitlines()[0] == "step,loss"
+
+
+def test_w_works_after_the_script_raised_and_twice_in_a_second(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    async def body(pilot):
+        await press(pilot, "s", "s", "s")
+        assert pilot.app.session.end.status == "error"
+        await pilot.press("w", "w")
+        await pilot.pause()
+
+    run_app(body, StepperApp(script_session("fails_at_step_2.py")))
+    folders = sorted(tmp_path.glob("stepper-export-*"))
+    assert len(folders) == 2
+    for folder in folders:
+        assert "The script raised" in (folder / "transcript.md").read_text()
+        assert "error" in svg_text((folder / "screenshot.svg").read_text())
+
+
+def test_export_dir_is_written_by_the_app_as_it_quits(tmp_path):
+    target = tmp_path / "out"
+
+    async def body(pilot):
+        await press(pilot, "s")
+        await pilot.press("q")
+
+    app = run_app(body, StepperApp(lesson_session(), options=TerminalOptions(export_dir=str(target))))
+    assert (target / "screenshot.svg").exists() and (target / "transcript.md").exists()
+    assert "Exported 5 files" in app.export_message
+
+
+# --- real terminals: TERM=xterm, TERM=screen, NO_COLOR --------------------------------------------------
+
+
+class Terminal:
+    """`stepper run` in a pseudo-terminal, and what a terminal emulator (pyte) would show."""
+
+    def __init__(self, env: dict[str, str], *args: str) -> None:
+        clean = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "SSH_CONNECTION", "COLORTERM")}
+        env = {**clean, "COLUMNS": "80", "LINES": "24", **env}
+        self.screen = pyte.Screen(80, 24)
+        self.stream = pyte.ByteStream(self.screen)
+        self.raw = b""
+        self.child = pexpect.spawn(STEPPER, ["run", "--seed", "0", *args], env=env, dimensions=(24, 80))
+
+    def read(self, timeout: float = 0.05) -> bytes:
+        try:
+            data = self.child.read_nonblocking(65536, timeout=timeout)
+        except (pexpect.TIMEOUT, pexpect.EOF):
+            return b""
+        self.raw += data
+        self.stream.feed(data)
+        return data
+
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    def wait_for(self, *needles: str) -> str:
+        deadline = time.monotonic() + SAFETY_TIMEOUT
+        while time.monotonic() < deadline:
+            self.read()
+            if all(needle in self.text() for needle in needles):
+                return self.text()
+            if not self.child.isalive():
+                self.read()
+                break
+        raise AssertionError(f"never saw {needles!r} on screen:\n{self.text()}")
+
+    def quiet_for(self, seconds: float) -> bool:
+        """True if nothing at all was written to the terminal for `seconds`."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.read(timeout=0.1):
+                return False
+        return True
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.child.terminate(force=True)
+
+
+TERMINALS = {
+    "xterm": {"TERM": "xterm"},
+    "screen": {"TERM": "screen"},
+    "tmux-256color-no-color": {"TERM": "tmux-256color", "NO_COLOR": "1"},
+}
+
+
+@needs_stepper
+@pytest.mark.parametrize("env", TERMINALS.values(), ids=TERMINALS.keys())
+def test_keys_and_escape_sequences_in_real_terminals(env):
+    # ESCDELAY as curses reads it: a long wait, so the split arrow key below is one key on any machine.
+    term = Terminal({**env, "ESCDELAY": "2000"})
+    try:
+        term.wait_for("paused", "pause 1/1")
+        for count in range(2, 5):
+            term.child.send(" ")
+            term.wait_for(f"pause {count}/{count}")
+        # Nothing is drawn while the app waits at a pause (once the last frame is out).
+        while not term.quiet_for(1.0):
+            pass
+        assert term.quiet_for(2.0)
+        term.child.send("\x1b[D")  # left arrow: back in history
+        term.wait_for("history 3/4")
+        term.child.send("\x1b")  # left arrow again, its bytes split as a slow link might deliver them
+        time.sleep(0.2)
+        term.child.send("[D")
+        term.wait_for("history 2/4")
+        assert "lr ×" not in term.text()  # the `[` was not taken for the lr ÷10 knob
+        term.child.send("\x1bOC")  # right arrow in application-cursor mode (SS3)
+        term.wait_for("history 3/4")
+        if env.get("NO_COLOR"):
+            # Without colour the line just run is still reverse video, the phase still marked.
+            row = next(y for y, line in enumerate(term.screen.display) if "◀ zero_grad" in line)
+            assert any(term.screen.buffer[row][x].reverse for x in range(5, 30))
+            assert "▶zero_grad" in term.screen.display[0]
+        term.child.send("q")
+        term.child.expect(pexpect.EOF, timeout=SAFETY_TIMEOUT)
+        term.raw += term.child.before or b""
+        term.child.close()
+        assert term.child.exitstatus == 0
+        tail = term.raw[-400:]
+        assert b"\x1b[?25h" in tail and b"\x1b[?1049l" in tail  # cursor shown, normal screen back
+    finally:
+        term.close()
+
+
+@needs_stepper
+def test_ascii_flag_in_a_real_terminal():
+    term = Terminal({"TERM": "xterm"}, "--ascii")
+    try:
+        text = term.wait_for("paused", "pause 1/1")
+        assert not non_ascii(text), non_ascii(text)
+        assert "+- lesson linear" in text
+        term.child.send("q")
+        term.child.expect(pexpect.EOF, timeout=SAFETY_TIMEOUT)
+    finally:
+        term.close()
+
+
+# --- signals: the pane outlives the app -----------------------------------------------------------------
+
+
+class Pane:
+    """A shell in a detached tmux pane (its own tmux server) that runs `stepper run` and, after it,
+    `stty -a`: what the terminal was left like."""
+
+    def __init__(self, tmp: Path, *args: str, env: str = "TERM=xterm") -> None:
+        self.socket = f"stepper-test-{uuid.uuid4().hex[:8]}"
+        self.tmp = tmp
+        shell = f"env -u NO_COLOR -u SSH_CONNECTION {env} bash --norc --noprofile"
+        self.tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "t", shell)
+        flags = " ".join(args)
+        command = (
+            f"bash -c 'echo $$ > {tmp}/pid; exec {STEPPER} run --seed 0 {flags}'; "
+            f"echo EXIT=$? > {tmp}/exit; stty -a > {tmp}/stty; echo DONE"
+        )
+        self.tmux("send-keys", "-t", "t", command, "Enter")
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(
+            [TMUX, "-L", self.socket, *args], capture_output=True, text=True, check=True
+        ).stdout
+
+    def text(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "t")
+
+    def wait_for(self, needle: str) -> str:
+        deadline = time.monotonic() + SAFETY_TIMEOUT
+        while time.monotonic() < deadline:
+            text = self.text()
+            if needle in text:
+                return text
+            time.sleep(0.1)
+        raise AssertionError(f"never saw {needle!r} in the pane:\n{self.text()}")
+
+    def pid(self) -> int:
+        return int((self.tmp / "pid").read_text())
+
+    def flags(self) -> dict[str, str]:
+        line = self.tmux("display", "-p", "-t", "t", "#{cursor_flag} #{alternate_on} #{mouse_any_flag}")
+        cursor, alternate, mouse = line.split()
+        return {"cursor": cursor, "alternate": alternate, "mouse": mouse}
+
+    def close(self) -> None:
+        subprocess.run([TMUX, "-L", self.socket, "kill-server"], capture_output=True)
+
+
+def gone(pid: int, within: float = SAFETY_TIMEOUT) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@needs_tmux
+@pytest.mark.parametrize(
+    "signal_name, when",
+    [("SIGHUP", "paused"), ("SIGTERM", "paused"), ("SIGTERM", "loading"), ("SIGHUP", "playing")],
+)
+def test_signals_leave_a_sane_terminal_and_no_process(tmp_path, signal_name, when):
+    import signal
+
+    pane = Pane(tmp_path, env="TERM=screen")
+    try:
+        pane.wait_for("loading PyTorch" if when == "loading" else "pause 1/1")
+        if when == "playing":
+            pane.tmux("send-keys", "-t", "t", "c")
+            pane.wait_for("playing")
+        pid = pane.pid()
+        os.kill(pid, getattr(signal, signal_name))
+        assert gone(pid), "the stepper process is still there"
+        text = pane.wait_for("DONE")
+        status = 128 + getattr(signal, signal_name)
+        assert (tmp_path / "exit").read_text().strip() == f"EXIT={status}"
+        stty = (tmp_path / "stty").read_text()
+        assert re.search(r"(^|\s)echo(\s|$)", stty) and re.search(r"(^|\s)icanon(\s|$)", stty), stty
+        assert pane.flags() == {"cursor": "1", "alternate": "0", "mouse": "0"}
+        assert "\x1b" not in text and "[?" not in text and "^[" not in text
+    finally:
+        pane.close()
