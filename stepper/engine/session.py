@@ -88,7 +88,8 @@ class Session:
         breakpoints: Breakpoints | None = None,
     ):
         self.source = source
-        self.seed = seed
+        # Without a seed we pick one and keep it, so a restart replays exactly the same run.
+        self.seed = seed if seed is not None else int.from_bytes(os.urandom(4), "little") & 0x7FFFFFFF
         self.max_steps = max_steps
         self.listener = listener
         self.argv = argv or []
@@ -402,14 +403,18 @@ class Session:
                 stop_now = True
             if stop_now:
                 waiting = False
-        self._emit(Paused(snapshot, waiting, self._reason))
+            reason = self._reason
+            released = self._released
+            if waiting:
+                # Paused *before* the listener hears of it: a command it sends at once must find the
+                # script waiting, or it would be lost.
+                self.state = "paused"
+                self._cond.notify_all()
+        self._emit(Paused(snapshot, waiting, reason))
         if stop_now:
             raise StopScript
         if waiting:
             with self._cond:
-                released = self._released
-                self.state = "paused"
-                self._cond.notify_all()
                 self._cond.wait_for(lambda: self._released != released)
                 if self.state == "paused":
                     self.state = "running"

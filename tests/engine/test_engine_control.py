@@ -201,3 +201,40 @@ def test_commands_after_the_end_do_nothing():
     assert session.wait(SAFETY_TIMEOUT)
     assert session.finished and len(session.history) == count
     assert not script_threads()
+
+
+def test_a_command_sent_by_the_listener_the_moment_a_pause_is_announced_is_not_lost():
+    # A front end may answer a pause at once, from the listener itself: every answer must count.
+    session = Session(load_script(script_path("module_optimizer.py")), seed=0)
+    answered = []
+
+    def listener(event):
+        if isinstance(event, Paused) and event.waiting and len(answered) < 12:
+            answered.append(event.snapshot.index)
+            session.next_phase()
+
+    session.listener = listener
+    session.start()
+    try:
+        # Twelve answers move twelve pauses; the thirteenth waits (a lost answer waits earlier).
+        assert session.wait(SAFETY_TIMEOUT)
+        while session.state != "paused" or len(session.history) < 13:
+            assert session.wait(SAFETY_TIMEOUT)
+            if session.state == "paused" and len(session.history) < 13:
+                threading.Event().wait(0.2)  # a little time for a racing command, then look again
+                if session.state == "paused" and len(session.history) < 13:
+                    break
+        assert len(session.history) == 13 and answered == list(range(12))
+    finally:
+        session.stop()
+
+
+def test_without_a_seed_one_is_chosen_and_kept_so_a_rerun_is_identical():
+    first = Session(load_script(script_path("raw_tensors.py")), mode="continue")
+    assert first.seed is not None
+    first.start()
+    first.join(SAFETY_TIMEOUT)
+    again = Session(load_script(script_path("raw_tensors.py")), seed=first.seed, mode="continue")
+    again.start()
+    again.join(SAFETY_TIMEOUT)
+    assert [s.params for s in first.history] == [s.params for s in again.history]
