@@ -44,6 +44,10 @@ class Breakpoints:
             self._loss_was_met = met
         return reason
 
+    def fresh(self) -> Breakpoints:
+        """The same breakpoints for a new run (nothing remembered from this one)."""
+        return Breakpoints(self.until_step, self.loss, set(self.lines))
+
     def toggle_line(self, line: int) -> bool:
         """Add or remove a line breakpoint; True when it is now set."""
         if line in self.lines:

@@ -431,7 +431,11 @@ class StepperApp(App[None]):
         old = self.session
         self.stop_running()
         old.listener = None
-        self.session = Session(old.source, seed=old.seed, max_steps=old.max_steps, argv=old.argv)
+        breakpoints = old.breakpoints.fresh()  # the same breakpoints, as at the first start
+        self.session = Session(
+            old.source, seed=old.seed, max_steps=old.max_steps, argv=old.argv, views=old.views,
+            breakpoints=breakpoints, mode="continue" if breakpoints.describe() else "phase",
+        )  # fmt: skip
         self.generation += 1
         self.cursor = None
         self.say("Restarted the script from the start.")
