@@ -44,7 +44,7 @@ MIN_WIDTH, MIN_HEIGHT = 80, 24
 # bytes of one arrow key can arrive further apart than that and be read as escape, `[`, `D` — and `[`
 # is the lr ÷10 knob. Over SSH stepper waits longer (the escape key alone then takes this long).
 SSH_ESCAPE_DELAY = 0.3  # seconds
-WATCHDOG_SECONDS = 1.5  # after SIGTERM/SIGHUP, the process ends by then however the app is doing
+WATCHDOG_SECONDS = 0.8  # after SIGTERM/SIGHUP the process ends by then, whatever the app is doing
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 # What an app that ended by hand leaves switched off: mouse reports, bracketed paste, the alternate
 # screen; and the cursor shown again.
@@ -203,13 +203,15 @@ def signals_quit(app: StepperApp) -> Iterator[list[int]]:
 
     def on_signal(signum: int, frame) -> None:
         received.append(signum)
-        app.session.stop(timeout=0)  # thread-safe: the script ends at its next line
-        watchdog(saved, 128 + signum)
+        watchdog(saved, 128 + signum)  # first: whatever happens next, the process ends
         try:
-            loop = asyncio.get_running_loop()  # the app's loop runs in this (the main) thread
-        except RuntimeError:
-            raise SystemExit(128 + signum) from None
-        loop.call_soon_threadsafe(app.action_quit)
+            app.session.stop(timeout=0)  # thread-safe: the script ends at its next line
+            # The app's loop runs in this (the main) thread; `q`'s action quits it from there.
+            asyncio.get_running_loop().call_soon_threadsafe(app.action_quit)
+        except Exception:
+            # Raised here, it would surface inside whatever the main thread was doing (a queue's
+            # put, say) and could leave that half done. The watchdog ends the process instead.
+            pass
 
     previous = {}
     if threading.current_thread() is threading.main_thread():
