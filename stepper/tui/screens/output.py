@@ -15,7 +15,8 @@ def output_text(output: list[tuple[str, str]]) -> Text:
         return Text("The script has not printed anything yet.", style="dim")
     text = Text()
     for stream, chunk in output:
-        text.append(chunk, style="red" if stream == "stderr" else "")
+        # Bold as well as red: stderr (warnings, tracebacks) stays apart without colour (NO_COLOR).
+        text.append(chunk, style="bold red" if stream == "stderr" else "")
     return text
 
 
