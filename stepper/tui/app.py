@@ -124,7 +124,8 @@ class StepperApp(App[None]):
 
         def listener(event: SessionEvent) -> None:  # runs in the script's thread
             waiting = isinstance(event, Paused) and event.waiting
-            self.post_message(SessionChanged(generation, waiting))
+            reason = event.reason if waiting else None
+            self.post_message(SessionChanged(generation, waiting, reason))
 
         self.session.listener = listener
         self.session.pause_on_nonfinite = True  # playing or `s` stops at the first NaN/Inf
@@ -229,6 +230,9 @@ class StepperApp(App[None]):
             # way, or a full collection (~150 ms here) now and then stalls a key press.
             gc.freeze()
             self._gc_frozen = True
+        if message.reason and self.target_step is None:
+            # A breakpoint (--until-step, --until-loss, --break) or a NaN stopped the run: say which.
+            self.say(f"Stopped: {message.reason}. space/n or c go on.")
         if session.finished:
             if self.playing or self.target_step is not None:
                 self.stop_running()

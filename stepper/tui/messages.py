@@ -12,10 +12,11 @@ class SessionChanged(Message):
     of these collapses to one (latest wins) and a fast run cannot flood the screen.
     """
 
-    def __init__(self, generation: int, waiting: bool = False) -> None:
+    def __init__(self, generation: int, waiting: bool = False, reason: str | None = None) -> None:
         super().__init__()
         self.generation = generation
         self.waiting = waiting  # sent for a pause at which the script is about to wait
+        self.reason = reason  # why a running script stopped there (a breakpoint, a NaN), if it did
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SessionChanged) and message.generation == self.generation

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual_plotext import PlotextPlot
 
 from ..terminal import plot_marker
-from .loss_plot import downsample, log_ticks, step_ticks
+from .loss_plot import downsample, linear_ticks, log_ticks, step_ticks
 
 
 class LossCanvas(PlotextPlot):
@@ -44,6 +44,8 @@ class LossCanvas(PlotextPlot):
         plt.scatter([xs[-1]], [ys[-1]], marker=plot_marker(self, "●", "O"))
         if self.log_scale:
             plt.yticks(*log_ticks(min(ys), max(ys)))
+        elif ticks := linear_ticks(min(ys), max(ys)):
+            plt.yticks(*ticks)
         if len(xs) == 1:
             plt.xlim(0, 2)
         plt.xticks(*step_ticks(xs[0], xs[-1]))

@@ -40,6 +40,18 @@ def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
     return positions, [f"{10**p:.3g}" for p in positions]
 
 
+def linear_ticks(low: float, high: float) -> tuple[list[float], list[str]] | None:
+    """Ticks for a linear axis whose values plotext would label too wide (it writes 3.3e+26 out in
+    full, 28 characters that push the plot out of the panel); None where its own labels are fine."""
+    if max(abs(low), abs(high)) < 1e5:
+        return None
+    if high - low < 1e-9 * max(abs(low), abs(high)):
+        return [low], [num(low)]
+    count = 4
+    positions = [low + (high - low) * k / (count - 1) for k in range(count)]
+    return positions, [num(p) for p in positions]
+
+
 def subtitle(losses: Sequence[float], log_scale: bool) -> str:
     """The latest loss, and how many points the plot cannot show (NaN, Inf, or ≤ 0 on a log axis)."""
     if not losses:

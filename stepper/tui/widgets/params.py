@@ -36,10 +36,15 @@ class ParamsView(LinesPanel):
             head.append(shape_label(stats), style="dim")
             if stats.numel == 1 and stats.values is not None:
                 head.append("  ")
+                new = tensor_lines(stats, width, [changed], prefix="")[0]
                 if changed and before.values is not None:
                     head.append_text(tensor_lines(before, width, style="dim", prefix="")[0])
                     head.append(" → ", style="bold")
-                head.append_text(tensor_lines(stats, width, [changed], prefix="")[0])
+                    if head.cell_len + new.cell_len > width:
+                        # Too wide for one line (big values): the new value goes under, not off the edge.
+                        lines.append(head)
+                        head = Text(" " * (name_width + 2))
+                head.append_text(new)
                 lines.append(head)
                 continue
             lines.append(head)

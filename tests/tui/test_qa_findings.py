@@ -1,0 +1,64 @@
+"""Bugs found by using the app as a learner and a teacher would, each pinned by a test."""
+
+from __future__ import annotations
+
+import re
+
+from tui_helpers import drive, press, screen_lines, screen_text, settle
+
+from stepper.engine import Session, load_script
+from stepper.engine.breakpoints import Breakpoints
+from stepper.format import num
+from stepper.lessons import find_lesson
+
+
+def lesson(name: str, **options) -> Session:
+    return Session(load_script(find_lesson(name).path, lesson=name), seed=0, **options)
+
+
+def test_a_wide_old_to_new_value_keeps_the_new_value_on_screen():
+    # lr-too-high at 80x24: after step 5 the bias goes from -598.1158 to a number that no longer fit
+    # on the line, and the panel cut it off: the learner saw "model.bias  -598.1158 →" and nothing.
+    async def body(pilot):
+        app = pilot.app
+        await press(pilot, *["s"] * 5)
+        snapshot = app.session.history[app.shown_index]
+        before = app.session.history[app.shown_index - 1]
+        old, new = before.params["model.bias"].values[0], snapshot.params["model.bias"].values[0]
+        assert old != new
+        text = screen_text(app)
+        assert num(old) in text and num(new) in text
+
+    drive(body, session=lesson("lr-too-high"))
+
+
+def test_the_loss_plot_labels_huge_losses_briefly_and_still_draws_them():
+    # lr-too-high: plotext labelled the y axis "334292560186551147929010176.0", which took the whole
+    # panel's width at 80x24, and by step 26 the plot (and its latest-point marker) had vanished.
+    async def body(pilot):
+        app = pilot.app
+        app.go_to_step(26)
+        await settle(pilot)
+        assert app.session.history[app.shown_index].step == 26
+        right = [line[43:] for line in screen_lines(app)]
+        plot = right[right.index(next(line for line in right if "loss per step" in line)) :]
+        assert any("●" in line for line in plot)
+        assert not any(re.search(r"[0-9.]{11}", line) for line in plot), "\n".join(plot)
+
+    drive(body, session=lesson("lr-too-high"))
+
+
+def test_a_breakpoint_from_the_command_line_says_why_the_run_stopped():
+    # `stepper run --until-step 5` (or --until-loss, --break) ran and stopped, but the screen still
+    # showed the lesson's description: nothing said a breakpoint had stopped it.
+    for breakpoints, expected in [
+        (Breakpoints(until_step=5), "reached step 5"),
+        (Breakpoints(lines={23}), "breakpoint on line 23"),
+        (Breakpoints(loss=("<", 0.5)), "loss < 0.5"),
+    ]:
+
+        async def body(pilot, expected=expected):
+            text = screen_text(pilot.app)
+            assert expected in text, text
+
+        drive(body, session=lesson("linear", breakpoints=breakpoints, mode="continue"))
