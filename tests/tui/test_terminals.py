@@ -400,6 +400,24 @@ def test_ascii_flag_in_a_real_terminal():
         term.close()
 
 
+@needs_stepper
+def test_export_dir_from_the_command_line_has_the_screenshot(tmp_path):
+    target = tmp_path / "session"
+    term = Terminal({"TERM": "xterm"}, "--export", str(target))
+    try:
+        term.wait_for("paused", "pause 1/1")
+        term.child.send("s")
+        term.wait_for("pause 5/5")
+        term.child.send("q")
+        term.child.expect(pexpect.EOF, timeout=SAFETY_TIMEOUT)
+        term.stream.feed(term.child.before or b"")
+        assert "Exported 5 files" in term.text()
+    finally:
+        term.close()
+    assert "step" in svg_text((target / "screenshot.svg").read_text())
+    assert (target / "transcript.md").read_text().count("## Pause") == 5
+
+
 # --- signals: the pane outlives the app -----------------------------------------------------------------
 
 
