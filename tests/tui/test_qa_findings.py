@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tui_helpers import drive, press, screen_lines, screen_text, settle
 
@@ -10,6 +11,8 @@ from stepper.engine import Session, load_script
 from stepper.engine.breakpoints import Breakpoints
 from stepper.format import num
 from stepper.lessons import find_lesson
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
 
 def lesson(name: str, **options) -> Session:
@@ -62,3 +65,14 @@ def test_a_breakpoint_from_the_command_line_says_why_the_run_stopped():
             assert expected in text, text
 
         drive(body, session=lesson("linear", breakpoints=breakpoints, mode="continue"))
+
+
+def test_every_gradient_note_fits_its_line_so_none_is_pushed_off_the_panel():
+    # d2l_sgd at 80x24 (param.grad.zero_() in a hand-written sgd): w's note "↑ zeroed: .grad is a
+    # tensor of zeros" was wider than the panel and wrapped, which pushed b's note out of sight.
+    async def body(pilot):
+        await press(pilot, "s")
+        text = screen_text(pilot.app)
+        assert text.count("↑ zeroed") == 2, text
+
+    drive(body, session=Session(load_script(str(SCRIPTS / "d2l_sgd.py")), seed=0))

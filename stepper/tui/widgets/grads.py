@@ -28,7 +28,7 @@ NOTES = {
     GRAD_FILLED: "↑ filled by backward",
     GRAD_ADDED: "↑ ADDED onto the old .grad",
     GRAD_CLEARED: "↑ cleared: .grad is None now",
-    GRAD_ZEROED: "↑ zeroed: .grad is a tensor of zeros",
+    GRAD_ZEROED: "↑ zeroed: .grad is zeros now",  # fits the narrowest panel, as the others do
     GRAD_CHANGED: "↑ changed",
 }
 NOTE_STYLES = {

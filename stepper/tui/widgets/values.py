@@ -55,10 +55,21 @@ class LinesPanel(Widget):
             hidden = len(lines) - height + 1
             more = Text(f"… {hidden} more lines hidden", style="dim italic")
             lines = [*lines[: height - 1], more]
+        width = self.size.width
+        if width:
+            # A line wider than the panel would wrap onto the next and push the last lines out of
+            # sight, whatever no_wrap says: crop it here, with an ellipsis.
+            lines = [line if line.cell_len <= width else cropped(line, width) for line in lines]
         text = Text("\n").join(lines)
         text.no_wrap = True  # lines are wrapped already; one more wrap would change the height
         text.overflow = "ellipsis"
         return text
+
+
+def cropped(line: Text, width: int) -> Text:
+    line = line.copy()
+    line.truncate(width, overflow="ellipsis")
+    return line
 
 
 def listable(stats: TensorStats | None, width: int) -> bool:
