@@ -76,3 +76,17 @@ def test_every_gradient_note_fits_its_line_so_none_is_pushed_off_the_panel():
         assert text.count("↑ zeroed") == 2, text
 
     drive(body, session=Session(load_script(str(SCRIPTS / "d2l_sgd.py")), seed=0))
+
+
+def test_with_both_knobs_on_the_status_bar_still_shows_loss_and_lr_at_80_columns():
+    # At 80x24, "⚙ lr ×10, zero_grad skipped" pushed the loss and the lr off the status bar, just
+    # when the learner wants to see what the lr knob did.
+    async def body(pilot):
+        app = pilot.app
+        await press(pilot, "z", "right_square_bracket", "s", "s")
+        snapshot = app.session.history[app.shown_index]
+        status = screen_lines(app)[-2]
+        assert "lr ×10" in status and "zero_grad" in status, status
+        assert f"loss {num(snapshot.loss)}" in status and f"lr {num(snapshot.optimizer.lr)}" in status, status
+
+    drive(body)

@@ -20,6 +20,9 @@ STATE_STYLES = {
 }
 
 
+COMPACT_KNOBS = {"zero_grad skipped": "no zero_grad"}  # for a status bar short of room
+
+
 @dataclass(frozen=True)
 class StatusInfo:
     state: str  # a key of STATE_STYLES
@@ -47,12 +50,34 @@ class StatusBar(Widget):
 
     def render(self) -> Text:
         info = self.info
-        text = Text(no_wrap=True, overflow="ellipsis")
         if info is None:
-            return text
+            return Text(no_wrap=True, overflow="ellipsis")
+        where = Text()
+        if info.index is not None and info.live:
+            where.append(f"pause {info.index + 1}/{info.count}", style="dim")
+        elif info.index is not None:
+            where.append(f"◀ history {info.index + 1}/{info.count}", style="bold reverse")
+        text = self.line(info, compact=False)
+        if text.cell_len + where.cell_len + 1 > self.size.width:
+            # At 80 columns the knobs' badge pushed the loss and lr off the end: say it shorter, and
+            # leave out the live pause number (the step is there) before cutting anything else.
+            text = self.line(info, compact=True)
+            if info.live and text.cell_len + where.cell_len + 1 > self.size.width:
+                where = Text()
+        room = self.size.width - where.cell_len - 1
+        if text.cell_len > room:
+            text.truncate(max(0, room), overflow="ellipsis")
+        text.append(" " * max(1, room - text.cell_len + 1))
+        text.append_text(where)
+        return text
+
+    def line(self, info: StatusInfo, compact: bool) -> Text:
+        """The state badge, the knobs and the numbers of the pause on screen."""
+        text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {info.label} ", style=STATE_STYLES.get(info.state, "reverse"))
         if info.knobs:
-            text.append(f" ⚙ {', '.join(info.knobs)} ", style="bold black on magenta")
+            knobs = [COMPACT_KNOBS.get(knob, knob) for knob in info.knobs] if compact else info.knobs
+            text.append(f" ⚙ {', '.join(knobs)} ", style="bold black on magenta")
         snapshot = info.snapshot
         if snapshot is not None:
             lr = snapshot.optimizer.lr if snapshot.optimizer is not None else None
@@ -60,16 +85,6 @@ class StatusBar(Widget):
             text.append(f" · lr {num(lr)}")
             if snapshot.nonfinite:
                 text.append(" · NaN/Inf!", style="bold red")
-        where = Text()
-        if info.index is not None and info.live:
-            where.append(f"pause {info.index + 1}/{info.count}", style="dim")
-        elif info.index is not None:
-            where.append(f"◀ history {info.index + 1}/{info.count}", style="bold reverse")
-        room = self.size.width - where.cell_len - 1
-        if text.cell_len > room:
-            text.truncate(max(0, room), overflow="ellipsis")
-        text.append(" " * max(1, room - text.cell_len + 1))
-        text.append_text(where)
         return text
 
 
