@@ -134,6 +134,10 @@ def _step(snapshot: Snapshot, previous: Snapshot | None) -> str:
     for check in checks:
         mark = "✓" if check.ok else f"✗ actual {num(check.actual, 6)}"
         lines.append(f"  {check.param}[{check.index}]: {check.formula} {mark}")
+    # Only the first few elements of the first few small parameters are worked out: say so.
+    rest = len(snapshot.params) - len({check.param for check in checks})
+    if checks and rest > 0:
+        lines.append(f"(and {rest} more parameters, by the same rule)")
     return "\n".join(lines)
 
 

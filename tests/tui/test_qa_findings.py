@@ -90,3 +90,36 @@ def test_with_both_knobs_on_the_status_bar_still_shows_loss_and_lr_at_80_columns
         assert f"loss {num(snapshot.loss)}" in status and f"lr {num(snapshot.optimizer.lr)}" in status, status
 
     drive(body)
+
+
+def test_the_worked_step_says_when_it_leaves_parameters_out():
+    # mlp-adam: the step's explanation worked out model.0.* and model.2.bias and stopped there, without
+    # a word about model.2.weight (too big to list) or model.4.* — as if they had not moved.
+    async def body(pilot):
+        app = pilot.app
+        await press(pilot, "s", "e")
+        text = screen_text(app)
+        assert "✓" in text
+        assert "(and 3 more parameters, by the same rule)" in text, text
+
+    drive(body, session=lesson("mlp-adam"), size=(120, 40))
+
+
+def test_the_optimizer_view_does_not_promise_state_plain_sgd_never_keeps():
+    # After a step of plain SGD the view said "No state yet: it appears at the first step."
+    async def body(pilot):
+        await press(pilot, "s", "m")
+        text = screen_text(pilot.app)
+        assert "optimizer state" in text and "SGD" in text
+        assert "No state yet" not in text and "keeps no state" in text, text
+
+    drive(body)
+
+
+def test_the_optimizer_view_before_adams_first_step_says_state_comes_then():
+    async def body(pilot):
+        await press(pilot, "m")
+        text = screen_text(pilot.app)
+        assert "No state yet: it appears at the first step." in text, text
+
+    drive(body, session=lesson("mlp-adam"), size=(120, 40))

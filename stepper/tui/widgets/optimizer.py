@@ -73,11 +73,12 @@ def optimizer_renderable(frame: Frame | None) -> RenderableType:
         Text(""),
     ]
     if not info.state:
-        parts.append(
-            Text(
-                "No state yet: it appears at the first step. Plain SGD (no momentum) keeps none.", style="dim"
-            )
-        )
+        if info.type == "SGD" and not info.hyper.get("momentum"):
+            # Not "yet": plain SGD never keeps any, and saying "yet" after its steps misleads.
+            why = "Plain SGD (no momentum) keeps no state: each step uses only lr and the gradient."
+        else:
+            why = "No state yet: it appears at the first step."
+        parts.append(Text(why, style="dim"))
         return Group(*parts)
     kinds = dict.fromkeys(key for entry in info.state.values() for key in entry)
     parts.append(Text("\n".join(STATE_NAMES.get(kind, kind) for kind in kinds), style="dim"))
