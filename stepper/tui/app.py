@@ -235,7 +235,7 @@ class StepperApp(App[None]):
             self.say(f"Stopped: {message.reason}. space/n or c go on.")
         if session.finished:
             if self.playing or self.target_step is not None:
-                self.stop_running()
+                self.stop_running_at_the_end()
         elif session.state == "paused" and self.target_step is not None and not self.stop_at_nonfinite():
             if self.live_step() >= self.target_step:
                 self.say(f"Reached step {self.target_step}.")
@@ -369,10 +369,19 @@ class StepperApp(App[None]):
     def _play_tick(self) -> None:
         session = self.session
         if session.finished:
-            self.stop_running()
+            self.stop_running_at_the_end()
             self.update_view()
         elif session.state == "paused" and not self.stop_at_nonfinite():
             session.next_phase()
+
+    def stop_running_at_the_end(self) -> None:
+        """The run ended while playing or running to a step: say so (not "Running to step…" forever)."""
+        end = f"The run ended at step {self.live_step()}"
+        if self.target_step is not None and self.live_step() < self.target_step:
+            end += f", before step {self.target_step}"
+        raised = self.session.end is not None and self.session.end.status == "error"
+        self.say(end + (": the script raised." if raised else "."))
+        self.stop_running()
 
     def action_faster(self) -> None:
         self._change_speed(+1)

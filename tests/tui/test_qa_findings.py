@@ -123,3 +123,18 @@ def test_the_optimizer_view_before_adams_first_step_says_state_comes_then():
         assert "No state yet: it appears at the first step." in text, text
 
     drive(body, session=lesson("mlp-adam"), size=(120, 40))
+
+
+def test_going_to_a_step_past_the_end_says_the_run_ended():
+    # g 999 on the default lesson (100 steps): the run finished, but the screen kept saying
+    # "Running to step 999… (any key stops)".
+    async def body(pilot):
+        app = pilot.app
+        app.go_to_step(999)
+        await settle(pilot)
+        text = screen_text(app)
+        assert app.session.finished
+        assert "Running to step" not in text
+        assert "The run ended at step 100, before step 999." in text, text
+
+    drive(body)
