@@ -54,10 +54,20 @@ def _forward(snapshot: Snapshot, previous: Snapshot | None) -> str:
         f"{shape_text(preds.shape)}: {rows} guesses, one per example, from {num(preds.min)} to "
         f"{num(preds.max)} (mean {num(preds.mean)})"
     )
+    if snapshot.graph is None:
+        # No grad_fn on the predictions: under torch.no_grad() (the no-grad lesson) autograd kept nothing.
+        recorded = (
+            "Autograd recorded nothing this time (the predictions have no grad_fn: torch.no_grad() was "
+            "on, or nothing in the model requires grad), so there is no path for backward to follow "
+            "and no memory spent keeping one."
+        )
+    else:
+        recorded = (
+            "PyTorch did record how each prediction was computed, so backward can follow the path back."
+        )
     return (
         f"forward: the model turned the inputs into predictions of shape {where}. A forward only "
-        "reads the parameters: their values and every .grad are exactly as before. PyTorch did record "
-        "how each prediction was computed, so backward can follow the path back."
+        f"reads the parameters: their values and every .grad are exactly as before. {recorded}"
     )
 
 

@@ -138,3 +138,24 @@ def test_going_to_a_step_past_the_end_says_the_run_ended():
         assert "The run ended at step 100, before step 999." in text, text
 
     drive(body)
+
+
+def test_a_forward_under_no_grad_is_not_explained_as_recorded():
+    # no-grad lesson, the prediction inside `with torch.no_grad():` (line 46): the explanation said
+    # "PyTorch did record how each prediction was computed" and the graph view "No graph yet: PyTorch
+    # records it while the forward runs" — the opposite of what the lesson is there to show.
+    async def body(pilot):
+        app = pilot.app
+        app.go_to_step(50)
+        await settle(pilot)
+        await press(pilot, "n", "e")
+        assert "did record" in screen_text(app)  # line 41, without no_grad
+        await press(pilot, "n")
+        assert app.session.history[app.shown_index].line == 46
+        text = screen_text(app)
+        assert "did record" not in text and "recorded nothing" in text, text
+        await press(pilot, "a")
+        text = screen_text(app)
+        assert "No graph yet" not in text and "no grad_fn" in text, text
+
+    drive(body, session=lesson("no-grad"), size=(120, 40))

@@ -41,6 +41,7 @@ HEADER = (
     f"{LEAF} AccumulateGrad: where a parameter's .grad is stored.\n"
 )
 NO_GRAPH = "No graph yet: PyTorch records it while the forward runs, and the loss extends it."
+NOT_RECORDED = "No graph: these predictions have no grad_fn. Under torch.no_grad() autograd records nothing."
 
 
 def tree_text(graph: GraphNode | None) -> Text:
@@ -76,4 +77,6 @@ class GraphView(VerticalScroll, can_focus=False):
         self._graph = graph
         self._drawn = True
         self.query_one("#graph-header").display = graph is not None
-        self.query_one("#graph-tree", Static).update(tree_text(graph))
+        unrecorded = graph is None and frame.snapshot is not None and frame.snapshot.preds is not None
+        tree = Text(NOT_RECORDED, style="dim") if unrecorded else tree_text(graph)
+        self.query_one("#graph-tree", Static).update(tree)
