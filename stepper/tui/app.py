@@ -92,6 +92,7 @@ class StepperApp(App[None]):
         self._key_states: tuple = ()
         self._gc_frozen = False
         self._nonfinite_stop: tuple[int, int] | None = None  # (generation, pause) a run stopped at
+        self._played_from = (-1, 0)  # (generation, pause) where the last play began
 
     # --- layout ----------------------------------------------------------------------------------------
 
@@ -344,6 +345,7 @@ class StepperApp(App[None]):
         if self.return_to_live() or self.session.finished:
             return
         self.playing = True
+        self._played_from = (self.generation, len(self.session.history) - 1)
         self.say(f"Playing at {SPEEDS[self.speed]} phases a second: + / - change speed, any key pauses.")
         self._restart_timer()
         self.update_view()
@@ -371,8 +373,38 @@ class StepperApp(App[None]):
         if session.finished:
             self.stop_running_at_the_end()
             self.update_view()
-        elif session.state == "paused" and not self.stop_at_nonfinite():
+        elif session.state == "paused" and not self.stop_at_nonfinite() and not self.stop_at_breakpoint():
             session.next_phase()
+
+    def stop_at_breakpoint(self) -> bool:
+        """Playing stops at the run's breakpoints (--break, --until-step, --until-loss), as `s` does.
+
+        The engine checks breakpoints only while it runs on by itself; playing is one phase at a time,
+        so the app looks at each new pause itself (the loss condition: where it first holds)."""
+        history, breakpoints = self.session.history, self.session.breakpoints
+        generation, start = self._played_from
+        if generation != self.generation or len(history) - 1 <= start:
+            return False
+        now, before = history[-1], history[-2] if len(history) > 1 else None
+        reason = None
+        if breakpoints.until_step == now.step and "step" in now.phases:
+            reason = f"reached step {now.step}"
+        elif now.line in breakpoints.lines:
+            reason = f"breakpoint on line {now.line}"
+        elif breakpoints.loss is not None and now.loss is not None:
+            op, value = breakpoints.loss
+
+            def met(loss: float | None) -> bool:
+                return loss is not None and (loss < value if op == "<" else loss > value)
+
+            if met(now.loss) and not (before is not None and met(before.loss)):
+                reason = f"loss {op} {value:g} (it is {now.loss:.6g})"
+        if reason is None:
+            return False
+        self.stop_running()
+        self.say(f"Stopped: {reason}. space/n or c go on.")
+        self.update_view()
+        return True
 
     def stop_running_at_the_end(self) -> None:
         """The run ended while playing or running to a step: say so (not "Running to step…" forever)."""

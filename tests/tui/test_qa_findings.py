@@ -11,6 +11,7 @@ from stepper.engine import Session, load_script
 from stepper.engine.breakpoints import Breakpoints
 from stepper.format import num
 from stepper.lessons import find_lesson
+from stepper.tui.app import SPEEDS
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
@@ -159,3 +160,19 @@ def test_a_forward_under_no_grad_is_not_explained_as_recorded():
         assert "No graph yet" not in text and "no grad_fn" in text, text
 
     drive(body, session=lesson("no-grad"), size=(120, 40))
+
+
+def test_playing_stops_at_the_line_breakpoint_again():
+    # `stepper run --break 23`: the run stopped at line 23, but `c` then played past line 23 in every
+    # later iteration, where a learner (and a debugger's "continue") expects it to stop again.
+    async def body(pilot):
+        app = pilot.app
+        assert app.session.history[app.shown_index].line == 23
+        app.speed = len(SPEEDS) - 1  # 64 phases a second: the next line 23 is 5 phases on
+        await pilot.press("c")
+        await settle(pilot)
+        shown = app.session.history[app.shown_index]
+        assert (shown.line, shown.step) == (23, 1), (shown.line, shown.step)
+        assert "Stopped: breakpoint on line 23" in screen_text(app)
+
+    drive(body, session=lesson("linear", breakpoints=Breakpoints(lines={23}), mode="continue"))
