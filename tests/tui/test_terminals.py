@@ -12,14 +12,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import pexpect
-import pyte
 import pytest
+from pty_terminal import STEPPER, PtyTerminal
 from textual import constants
 from tui_helpers import (
     SAFETY_TIMEOUT,
@@ -36,7 +35,6 @@ from stepper.tui.screens.help import HelpScreen
 from stepper.tui.screens.too_small import TooSmallScreen
 from stepper.tui.terminal import TerminalOptions, animation_level, ascii_char, ascii_text, escape_delay
 
-STEPPER = shutil.which("stepper", path=str(Path(sys.executable).parent)) or shutil.which("stepper")
 TMUX = shutil.which("tmux")
 needs_stepper = pytest.mark.skipif(STEPPER is None, reason="the stepper command is not installed")
 needs_tmux = pytest.mark.skipif(TMUX is None or STEPPER is None, reason="needs tmux and the stepper command")
@@ -294,51 +292,8 @@ def test_export_dir_is_written_by_the_app_as_it_quits(tmp_path):
 # --- real terminals: TERM=xterm, TERM=screen, NO_COLOR --------------------------------------------------
 
 
-class Terminal:
-    """`stepper run` in a pseudo-terminal, and what a terminal emulator (pyte) would show."""
-
-    def __init__(self, env: dict[str, str], *args: str) -> None:
-        clean = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "SSH_CONNECTION", "COLORTERM")}
-        env = {**clean, "COLUMNS": "80", "LINES": "24", **env}
-        self.screen = pyte.Screen(80, 24)
-        self.stream = pyte.ByteStream(self.screen)
-        self.raw = b""
-        self.child = pexpect.spawn(STEPPER, ["run", "--seed", "0", *args], env=env, dimensions=(24, 80))
-
-    def read(self, timeout: float = 0.05) -> bytes:
-        try:
-            data = self.child.read_nonblocking(65536, timeout=timeout)
-        except (pexpect.TIMEOUT, pexpect.EOF):
-            return b""
-        self.raw += data
-        self.stream.feed(data)
-        return data
-
-    def text(self) -> str:
-        return "\n".join(self.screen.display)
-
-    def wait_for(self, *needles: str) -> str:
-        deadline = time.monotonic() + SAFETY_TIMEOUT
-        while time.monotonic() < deadline:
-            self.read()
-            if all(needle in self.text() for needle in needles):
-                return self.text()
-            if not self.child.isalive():
-                self.read()
-                break
-        raise AssertionError(f"never saw {needles!r} on screen:\n{self.text()}")
-
-    def quiet_for(self, seconds: float) -> bool:
-        """True if nothing at all was written to the terminal for `seconds`."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.read(timeout=0.1):
-                return False
-        return True
-
-    def close(self) -> None:
-        if self.child.isalive():
-            self.child.terminate(force=True)
+def Terminal(env: dict[str, str], *args: str) -> PtyTerminal:  # noqa: N802 - reads like a class
+    return PtyTerminal(["run", "--seed", "0", *args], env)
 
 
 TERMINALS = {

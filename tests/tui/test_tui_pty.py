@@ -2,66 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 import time
-from pathlib import Path
 
 import pexpect
-import pyte
 import pytest
+from pty_terminal import STEPPER, PtyTerminal
 
-STEPPER = shutil.which("stepper", path=str(Path(sys.executable).parent)) or shutil.which("stepper")
 COLUMNS, ROWS = 80, 24
-SAFETY_TIMEOUT = 60.0
 
 pytestmark = pytest.mark.skipif(STEPPER is None, reason="the stepper command is not installed")
 
 
-class Terminal:
-    """A child process in a pseudo-terminal, and the screen a terminal emulator would show."""
-
-    def __init__(self, *args: str) -> None:
-        env = dict(os.environ, TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(ROWS))
-        env.pop("NO_COLOR", None)
-        self.screen = pyte.Screen(COLUMNS, ROWS)
-        self.stream = pyte.ByteStream(self.screen)
-        self.child = pexpect.spawn(STEPPER, list(args), env=env, dimensions=(ROWS, COLUMNS))
-        self.seen: list[str] = []  # every distinct screen text, to check what came before what
-
-    def read(self) -> None:
-        try:
-            data = self.child.read_nonblocking(65536, timeout=0.05)
-        except pexpect.TIMEOUT:
-            return
-        except pexpect.EOF:
-            return
-        self.stream.feed(data)
-        text = self.text()
-        if not self.seen or self.seen[-1] != text:
-            self.seen.append(text)
-
-    def text(self) -> str:
-        return "\n".join(self.screen.display)
-
-    def wait_for(self, *needles: str) -> str:
-        deadline = time.monotonic() + SAFETY_TIMEOUT
-        while time.monotonic() < deadline:
-            self.read()
-            if all(needle in self.text() for needle in needles):
-                return self.text()
-            if not self.child.isalive():
-                self.read()
-                break
-        raise AssertionError(f"never saw {needles!r} on screen:\n{self.text()}")
-
-    def press(self, keys: str) -> None:
-        self.child.send(keys)
-
-    def close(self) -> None:
-        if self.child.isalive():
-            self.child.terminate(force=True)
+def Terminal(*args: str) -> PtyTerminal:  # noqa: N802 - reads like the class it makes
+    return PtyTerminal(list(args), {"TERM": "xterm-256color"}, COLUMNS, ROWS)
 
 
 def test_stepper_run_in_a_real_terminal():
