@@ -11,15 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui_terminal import bare_app, median, stepper
-
-
-def first_frame(start, needle: str) -> float:
-    terminal = start()
-    try:
-        return terminal.wait_for(needle)
-    finally:
-        terminal.close()
+from tui_terminal import bare_app, median, stepper, time_until
 
 
 def main() -> None:
@@ -28,8 +20,8 @@ def main() -> None:
     args = parser.parse_args()
     bare, ours = [], []
     for _ in range(args.repeat):  # interleaved, so a change in the machine's load hits both alike
-        bare.append(first_frame(bare_app, "bare textual ready"))
-        ours.append(first_frame(stepper, "loading PyTorch"))
+        bare.append(time_until(bare_app, "bare textual ready"))
+        ours.append(time_until(stepper, "loading PyTorch"))
     print(f"bare Textual app, first frame: {median(bare) * 1000:7.0f} ms (median of {args.repeat})")
     print(f"stepper run, first frame:      {median(ours) * 1000:7.0f} ms")
     print(f"ratio: {median(ours) / median(bare):.2f}x (target ≤ 1.5x)")

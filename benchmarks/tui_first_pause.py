@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from tui_terminal import PYTHON, median, stepper
+from tui_terminal import PYTHON, median, stepper, time_until
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -28,14 +28,6 @@ def plain_script() -> float:
     return time.perf_counter() - started
 
 
-def first_pause() -> float:
-    terminal = stepper()
-    try:
-        return terminal.wait_for("pause 1/1")
-    finally:
-        terminal.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -43,7 +35,7 @@ def main() -> None:
     plain, ours = [], []
     for _ in range(args.repeat):  # interleaved, so a change in the machine's load hits both alike
         plain.append(plain_script())
-        ours.append(first_pause())
+        ours.append(time_until(stepper, "pause 1/1"))
     print(f"python linear.py, whole run:  {median(plain) * 1000:7.0f} ms (median of {args.repeat})")
     print(f"stepper run, first pause:     {median(ours) * 1000:7.0f} ms")
     print(f"ratio: {median(ours) / median(plain):.2f}x (target ≤ 1.15x)")

@@ -78,3 +78,12 @@ def stepper(*args: str) -> Terminal:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def time_until(start, needle: str) -> float:
+    """Start a terminal with `start()` and return the seconds until `needle` is on its screen."""
+    terminal = start()
+    try:
+        return terminal.wait_for(needle)
+    finally:
+        terminal.close()
