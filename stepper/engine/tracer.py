@@ -44,7 +44,9 @@ class _Frame:
         self.is_loop = is_loop
         self.pending: list[str] = []  # phases seen in a helper function, reported at its call site
         self.pending_line = 0
-        self.chain: _Chain | None = None  # a hand-written forward that may go on over more lines
+        # A hand-written forward that may go on over more lines: the snapshot of its latest line
+        # that used a parameter, delivered once a line shows the forward is over.
+        self.chain: Any = None
         self.group: list[str] | None = None  # a multi-line update still in progress
         self.group_line = 0
         self.region: frozenset[int] = frozenset()
@@ -53,16 +55,6 @@ class _Frame:
 
 
 TakeCallback = Callable[[list[str], FrameType, int], Any]
-
-
-class _Chain:
-    """A forward pause held back while the next lines keep building the predictions."""
-
-    __slots__ = ("tensors", "taken")
-
-    def __init__(self, tensor: Any, taken: Any):
-        self.tensors = [tensor]
-        self.taken = taken  # the snapshot of its latest line that used a parameter
 
 
 class PhaseTracer:
@@ -83,7 +75,8 @@ class PhaseTracer:
         self.watch = watch
         self._take = take
         self._deliver = deliver
-        self._extension: tuple[Any, bool] | None = None  # set by _classify: (tensor, used a param)
+        # Set by _classify when a line extended the predictions: whether it used a parameter.
+        self._extension: bool | None = None
         self._scan_forward = False  # the last forward found came from a bound tensor, not a module
         self.prediction: Any = None  # the latest forward's output (the predictions)
         self.model_call: tuple[Any, Any] = (None, None)  # (module, its input) of the latest model call
@@ -186,21 +179,19 @@ class PhaseTracer:
         extension, self._extension = self._extension, None
         if state.chain is not None:
             if not phases and extension is not None:
-                tensor, used_param = extension
-                state.chain.tensors.append(tensor)
-                if used_param:
-                    state.chain.taken = self._take(["forward"], frame, line)
+                if extension:  # this line used a parameter: the forward now ends here
+                    state.chain = self._take(["forward"], frame, line)
                 if not returning:
                     return
-            chain, state.chain = state.chain, None
+            taken, state.chain = state.chain, None
             self._busy.setdefault(frame.f_code, set()).add(line)
-            self._deliver(chain.taken)
+            self._deliver(taken)
         if not phases and state.group is None:
             return
         code = frame.f_code
         if phases == ["forward"] and self._scan_forward and state.group is None and not returning:
             self._busy.setdefault(code, set()).add(line)
-            state.chain = _Chain(self._forwards[-1], self._take(["forward"], frame, line))
+            state.chain = self._take(["forward"], frame, line)
             return
         if not MUTATIONS.issuperset(phases):
             self._busy.setdefault(code, set()).add(line)
@@ -368,7 +359,7 @@ class PhaseTracer:
                 # Still building the predictions (`h = x @ w1` then `out = h @ w2`), or an
                 # intermediate of the loss: remember whether this line brought in a parameter.
                 used_param = uses_parameter(fn, forward_ids)
-                self._extension = (value, used_param)
+                self._extension = used_param
                 self._forwards.append(value)
                 if used_param:
                     self.prediction = value
