@@ -147,7 +147,9 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
     kind = "jsonl" if args.jsonl else "plain" if args.plain else _interactive_or_plain()
     session = Session(
         source, seed=args.seed, max_steps=args.steps, argv=script_args, views=kind == "tui",
-        breakpoints=breakpoints, mode="continue" if breakpoints.describe() else "phase",
+        breakpoints=breakpoints,
+        # The screen waits at the first pause unless breakpoints say run; transcripts never wait.
+        mode="continue" if kind != "tui" or breakpoints.describe() else "phase",
     )  # fmt: skip
     if kind == "tui":
         from .tui import run_app

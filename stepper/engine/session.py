@@ -29,7 +29,7 @@ from .breakpoints import Breakpoints
 from .capture import Capture
 from .hooks import TorchHooks
 from .snapshot import LossCurve, RunEnd, ScriptError, Snapshot
-from .source import ScriptSource
+from .source import BlockIndex, ScriptSource
 from .tracer import PhaseTracer, StopScript
 from .watch import ParamWatch
 
@@ -287,9 +287,9 @@ class Session:
 
     def _exec(self) -> RunEnd:
         source = self.source
-        watch = ParamWatch()
-        tracer = PhaseTracer(source, self.hooks, watch, self._take, self._deliver)
-        watch._loop_targets = tracer.blocks.loop_targets()
+        blocks = BlockIndex(source.text)
+        watch = ParamWatch(blocks.loop_targets())
+        tracer = PhaseTracer(source, self.hooks, watch, self._take, self._deliver, blocks)
         self._capture = Capture(source, watch, self.hooks, views=self.views)
         with self._cond:
             self._tracer = tracer

@@ -65,6 +65,7 @@ class PhaseTracer:
         watch: ParamWatch,
         take: TakeCallback,
         deliver: Callable[[Any], None],
+        blocks: BlockIndex | None = None,
     ):
         """`take(phases, frame, line)` copies what a pause shows; `deliver(taken)` shows it (and may
         wait there). They are apart because a pause can be taken now and delivered a few lines later:
@@ -86,7 +87,7 @@ class PhaseTracer:
         self._noticed: set[tuple[str, int]] = set()  # (code, line) already reported once
         self._stepped_since_backward = False
         self._line = 0  # the line being observed (where a finding is reported)
-        self.blocks = BlockIndex(source.text)
+        self.blocks = blocks or BlockIndex(source.text)
         self.stop_requested = False
         self.loss_value: float | None = None
         self._frames: dict[FrameType, _Frame] = {}

@@ -79,7 +79,8 @@ class JsonlWriter:
 
 
 def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int:
-    """Drive `session` to the end, writing a plain or JSONL transcript. Returns the exit status.
+    """Drive `session` (made with mode="continue") to the end, writing a plain or JSONL transcript.
+    Returns the exit status.
 
     The transcript is written from the script's thread as each pause happens (no hand-over to
     another thread, which would cost more than the writing itself on a fast loop).
@@ -108,7 +109,6 @@ def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int
             session.stop(timeout=0)
 
     session.listener = listener
-    session._mode = "continue"
     session.end_at_breakpoint = True  # nobody is there to continue from it
     session.start()
     try:
