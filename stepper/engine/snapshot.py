@@ -36,6 +36,9 @@ class TensorStats(NamedTuple):
     zeros: bool = False  # every element is exactly zero
     # Full flat values (row-major) when the tensor has at most SMALL_TENSOR elements, else None.
     values: tuple[float, ...] | None = None
+    # Bigger tensors: how many finite values fall in each of HIST_BINS equal bins over [min, max]
+    # (torch.histc's binning). None for small tensors and when no value is finite.
+    hist: tuple[int, ...] | None = None
 
     @property
     def nonfinite(self) -> bool:
@@ -57,6 +60,7 @@ class TensorStats(NamedTuple):
             "inf": self.inf,
             "zeros": self.zeros,
             "values": None if self.values is None else [f(v) for v in self.values],
+            "hist": None if self.hist is None else list(self.hist),
         }
 
 

@@ -11,6 +11,10 @@ from .snapshot import TensorStats
 SMALL_TENSOR = 64
 # CPU tensors up to this size are summarised in Python (faster than many tiny kernels).
 PYTHON_STATS = 2048
+# Bigger tensors also get a histogram of this many equal bins over [min, max]: the screen draws it as
+# a sparkline, which tells a spread-out tensor from one with a few outliers.
+HIST_BINS = 8
+HIST_CHUNK = 1 << 24  # float32 holds every whole number up to here exactly
 
 
 def summarize(tensor: Any) -> TensorStats:
@@ -24,6 +28,11 @@ def summarize(tensor: Any) -> TensorStats:
     device = str(t.device)
     if numel == 0:
         return TensorStats(shape, dtype, device, 0, None, None, None, None, 0.0, zeros=True, values=())
+    if numel == 1 and t.is_floating_point():
+        # One number (a bias, a loss, a slope): its statistics are itself, no arithmetic needed.
+        v = t.item()
+        if math.isfinite(v):
+            return TensorStats(shape, dtype, device, 1, v, 0.0, v, v, abs(v), 0, 0, v == 0, (v,))
     if t.is_complex():
         t = t.abs()
     if numel <= SMALL_TENSOR or (numel <= PYTHON_STATS and t.device.type == "cpu"):
@@ -32,7 +41,12 @@ def summarize(tensor: Any) -> TensorStats:
         values = t.reshape(-1).tolist()
         values = tuple(values if t.is_floating_point() else map(float, values))
         stats = _stats_from_values(shape, dtype, device, values)
-        return stats if numel <= SMALL_TENSOR else stats._replace(values=None)
+        if numel <= SMALL_TENSOR:
+            return stats
+        f = t.float() if not t.is_floating_point() or t.dtype in (torch.float16, torch.bfloat16) else t
+        return stats._replace(
+            values=None, hist=histogram(f.reshape(-1), stats.min, stats.max, numel - stats.nan - stats.inf)
+        )
     # Big tensors: reductions on the tensor's own device, then one small copy of the results.
     f = t.float() if not t.is_floating_point() or t.dtype in (torch.float16, torch.bfloat16) else t
     flat = f.reshape(-1)
@@ -45,7 +59,7 @@ def summarize(tensor: Any) -> TensorStats:
         norm_v = math.sqrt(numel * (std_v * std_v + mean_v * mean_v))  # ‖x‖² = n (σ² + μ²)
         return TensorStats(
             shape, dtype, device, numel, mean_v, std_v, lo_v, hi_v, norm_v,
-            zeros=lo_v == 0 and hi_v == 0, values=None,
+            zeros=lo_v == 0 and hi_v == 0, values=None, hist=histogram(flat, lo_v, hi_v, numel),
         )  # fmt: skip
     finite = torch.isfinite(flat)
     nan = torch.isnan(flat).sum()
@@ -70,10 +84,29 @@ def summarize(tensor: Any) -> TensorStats:
             var = max(0.0, (std_v**2 + (mean_v * k / numel) ** 2) * numel / k - mean_v**2)
             std_v = math.sqrt(var)
         norm_v = math.inf if inf_count else norm_v
+    hist = histogram(flat, lo_v, hi_v, int(finite_v))
     return TensorStats(
         shape, dtype, device, numel, mean_v, std_v, lo_v, hi_v, norm_v,
-        nan=nan_count, inf=inf_count, zeros=int(nonzero_v) == 0, values=None,
+        nan=nan_count, inf=inf_count, zeros=int(nonzero_v) == 0, values=None, hist=hist,
     )  # fmt: skip
+
+
+def histogram(flat: Any, lo: float, hi: float, finite: int) -> tuple[int, ...] | None:
+    """Counts of the finite values of a flat float tensor in HIST_BINS equal bins over [lo, hi].
+
+    One torch.histc kernel (per 16M values) on the tensor's own device, where NaN and ±Inf fall
+    outside the range and are not counted, then one copy of the eight counts. A constant tensor needs
+    no kernel: histc would put every value in the middle bin, and so does this.
+    """
+    if finite == 0 or not (math.isfinite(lo) and math.isfinite(hi)):
+        return None
+    if lo == hi:
+        return tuple(finite if i == HIST_BINS // 2 else 0 for i in range(HIST_BINS))
+    if flat.numel() <= HIST_CHUNK:
+        counts = flat.histc(bins=HIST_BINS, min=lo, max=hi)
+    else:  # histc counts in the tensor's own dtype: float32 stops counting at 2**24
+        counts = sum(chunk.histc(bins=HIST_BINS, min=lo, max=hi).double() for chunk in flat.split(HIST_CHUNK))
+    return tuple(int(c) for c in counts.tolist())
 
 
 def _stats_from_values(shape, dtype, device, values: tuple[float, ...]) -> TensorStats:

@@ -1,0 +1,120 @@
+"""Tensor summaries equal torch's own reductions: min/max, mean, std (divides by n), L2 norm, the
+NaN/Inf counts and the histogram (torch.histc over the finite values' [min, max]), for every path a
+tensor can take (kept whole, summarised in Python, summarised on its device)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from stepper.engine import stats as stats_module
+from stepper.engine.stats import HIST_BINS, PYTHON_STATS, SMALL_TENSOR, summarize
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+# Sizes on either side of each path: kept whole, summarised in Python (CPU), summarised with kernels.
+SIZES = [SMALL_TENSOR + 1, PYTHON_STATS, PYTHON_STATS + 1, 300_000]
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-4, abs_tol=1e-6)
+
+
+def expected(t: torch.Tensor) -> dict:
+    """What the summary should say, worked out with torch over the finite values in float64."""
+    flat = t.detach().reshape(-1)
+    finite = flat[torch.isfinite(flat)].double()
+    lo, hi = finite.min().item(), finite.max().item()
+    return {
+        "nan": int(torch.isnan(flat).sum()),
+        "inf": int(torch.isinf(flat).sum()),
+        "min": lo,
+        "max": hi,
+        "mean": finite.mean().item(),
+        "std": finite.std(correction=0).item(),
+        "norm": math.inf if torch.isinf(flat).any() else torch.linalg.vector_norm(finite).item(),
+        "hist": [int(c) for c in torch.histc(flat.float(), bins=HIST_BINS, min=lo, max=hi).tolist()],
+        "finite": finite.numel(),
+    }
+
+
+def check(t: torch.Tensor) -> None:
+    summary, want = summarize(t), expected(t)
+    assert summary.shape == tuple(t.shape) and summary.numel == t.numel()
+    assert (summary.nan, summary.inf) == (want["nan"], want["inf"])
+    for key in ("min", "max", "mean", "std", "norm"):
+        assert close(getattr(summary, key), want[key]), (key, getattr(summary, key), want[key])
+    assert summary.values is None
+    assert list(summary.hist) == want["hist"]
+    assert sum(summary.hist) == want["finite"]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("size", SIZES)
+def test_big_tensor_summary_equals_torch(device, size):
+    torch.manual_seed(size)
+    check(torch.randn(size, device=device) * 3 + 1)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("size", SIZES)
+def test_nan_and_inf_are_counted_and_left_out_of_the_statistics(device, size):
+    torch.manual_seed(size)
+    t = torch.randn(size, device=device)
+    t[3] = math.nan
+    t[5] = math.inf
+    t[8] = -math.inf
+    t[13] = math.nan
+    check(t)
+    summary = summarize(t)
+    assert (summary.nan, summary.inf) == (2, 2)
+    assert sum(summary.hist) == size - 4
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_a_tensor_of_only_nan_has_no_histogram(device):
+    summary = summarize(torch.full((1000,), math.nan, device=device))
+    assert summary.nan == 1000 and summary.hist is None and math.isnan(summary.mean)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("size", [100, 5000])
+def test_all_zeros_and_constant_tensors(device, size):
+    zeros = summarize(torch.zeros(size, device=device))
+    assert zeros.zeros and zeros.min == zeros.max == zeros.norm == 0
+    # torch.histc puts a constant tensor's values all in the middle bin; so does the summary.
+    assert list(zeros.hist) == torch.histc(torch.zeros(size), bins=HIST_BINS, min=0, max=0).int().tolist()
+    ones = summarize(torch.ones(size, device=device))
+    assert not ones.zeros and close(ones.norm, math.sqrt(size)) and sum(ones.hist) == size
+
+
+def test_small_tensors_keep_every_value_and_no_histogram():
+    t = torch.randn(SMALL_TENSOR)
+    summary = summarize(t)
+    assert summary.values == tuple(t.tolist()) and summary.hist is None
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float64, torch.int64])
+def test_other_dtypes_are_summarised_as_floats(dtype):
+    torch.manual_seed(0)
+    t = (torch.randn(4000) * 10).to(dtype)
+    summary = summarize(t)
+    assert summary.dtype == str(dtype).removeprefix("torch.")
+    want = expected(t.double())
+    assert close(summary.mean, want["mean"]) and close(summary.std, want["std"])
+    assert list(summary.hist) == want["hist"]
+
+
+def test_histogram_counts_past_float32s_whole_numbers(monkeypatch):
+    # histc counts in the tensor's dtype; a float32 count stops at 2**24. Bigger tensors are counted
+    # in chunks: shrink the chunk to see that the chunks add up to histc over the whole tensor.
+    monkeypatch.setattr(stats_module, "HIST_CHUNK", 1000)
+    torch.manual_seed(1)
+    check(torch.randn(300_000))
+
+
+def test_json_has_the_histogram():
+    big = summarize(torch.randn(500)).to_json()
+    assert len(big["hist"]) == HIST_BINS and sum(big["hist"]) == 500
+    assert summarize(torch.randn(3)).to_json()["hist"] is None
