@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -29,6 +30,10 @@ class Capture:
         # Also take what only the screen shows: the data-and-fit view, the autograd graph and the
         # optimizer's per-parameter state (momentum buffers, Adam's averages).
         self.views = views
+        # Set by the session: answers True for a pause that a run at full speed passes unseen; such a
+        # pause skips the views, the costliest part of a pause (`Snapshot.skipped_views` says so).
+        self.skip_views: Callable[[list[str], int, int, float | None, bool], bool] | None = None
+        self._views_behind = False  # a pause skipped them: the next one that takes them starts afresh
         self.watch = watch
         self.hooks = hooks
         self._optimizer: Any = None  # weak reference to the optimizer shown
@@ -74,8 +79,12 @@ class Capture:
         preds = None
         if tracer.prediction is not None:
             preds = self._summary("(predictions)", tracer.prediction, 0)
-        if self.views and ("forward" in phases or "loss" in phases):
+        skipping = self.skip_views
+        skip = self.views and skipping is not None and skipping(phases, line, step, loss, nonfinite)
+        views = self.views and not skip
+        if views and (self._views_behind or "forward" in phases or "loss" in phases):
             self._fit, self._graph = self._fit_and_graph(tracer)
+        self._views_behind = skip
         return Snapshot(
             index=index,
             step=step,
@@ -86,14 +95,15 @@ class Capture:
             loss=loss,
             params=params,
             grads=grads,
-            optimizer=None if optimizer is None else self._optimizer_info(optimizer),
+            optimizer=None if optimizer is None else self._optimizer_info(optimizer, views),
             nonfinite=nonfinite,
             warnings=warnings,
             knobs=knobs,
             preds=preds,
-            fit=self._fit,
-            graph=self._graph,
+            fit=self._fit if views else None,
+            graph=self._graph if views else None,
             loss_history=loss_history,
+            skipped_views=skip,
         )
 
     # --- pieces ------------------------------------------------------------------------------------------
@@ -132,12 +142,12 @@ class Capture:
             self.watch.ensure_names(frame, self.source.path)
         return optimizer
 
-    def _optimizer_info(self, optimizer: Any) -> OptimizerInfo:
+    def _optimizer_info(self, optimizer: Any, views: bool) -> OptimizerInfo:
         lrs = tuple(group.get("lr") for group in optimizer.param_groups)
-        key = (id(optimizer), self.watch.param_generation, repr(lrs))
+        key = (id(optimizer), self.watch.param_generation, repr(lrs), views)
         hit = self._cache.get("(optimizer)")
         if hit is None or hit[0] != key:
-            state = self._optimizer_state(optimizer) if self.views else {}
+            state = self._optimizer_state(optimizer) if views else {}
             info = optimizer_info(optimizer, state)
             hit = self._cache["(optimizer)"] = (key, info)
         return hit[1]

@@ -202,6 +202,11 @@ class Session:
     def finished(self) -> bool:
         return self.state == "finished"
 
+    @property
+    def mode(self) -> str:
+        """How far the last command lets the script run: "phase", "step" or "continue"."""
+        return self._mode
+
     def _command(self, mode: str) -> None:
         with self._cond:
             self._pause_requested = False
@@ -291,6 +296,7 @@ class Session:
         watch = ParamWatch(blocks.loop_targets())
         tracer = PhaseTracer(source, self.hooks, watch, self._take, self._deliver, blocks)
         self._capture = Capture(source, watch, self.hooks, views=self.views)
+        self._capture.skip_views = self._skips_views
         with self._cond:
             self._tracer = tracer
             tracer.stop_requested = self._stop_requested
@@ -432,7 +438,8 @@ class Session:
             self._reason = reason  # a run stops there, whatever the mode
             self._mode = "phase"
             return True
-        if self._pause_requested:
+        if self._pause_requested and not snapshot.skipped_views:
+            # (One taken before the request came has no views: the next pause, which will, waits.)
             self._pause_requested = False
             self._mode = "phase"
             return True
@@ -441,3 +448,12 @@ class Session:
         if self._mode == "step":
             return "step" in snapshot.phases
         return False
+
+    def _skips_views(self, phases: list[str], line: int, step: int, loss: float | None, bad: bool) -> bool:
+        """Whether a pause can leave out the screen's views: a run going on at full speed (continue)
+        passes it, as nothing asks it to wait there (a breakpoint, a NaN/Inf, a pause request)."""
+        if self._mode != "continue" or self._pause_requested or self._queued or self._stop_requested:
+            return False
+        if bad and self.pause_on_nonfinite:
+            return False
+        return not self.breakpoints.would_stop(phases, line, step, loss)

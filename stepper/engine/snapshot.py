@@ -174,6 +174,9 @@ class Snapshot:
     graph: GraphNode | None = None  # the autograd graph from the latest loss (or predictions)
     # The loss value at every update so far (one float per completed step, the latest last).
     loss_history: LossCurve = field(default_factory=lambda: LossCurve([], 0))
+    # Passed at full speed (continue mode) where nobody was looking: `fit` and `graph` were not taken
+    # and `optimizer` holds no per-parameter state (see `Session._skips_views`).
+    skipped_views: bool = False
 
     def to_json(self, lean: bool = False) -> dict[str, Any]:
         """The JSONL pause object (`lean` leaves params/grads as None for a writer that fills them)."""
