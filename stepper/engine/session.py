@@ -27,6 +27,7 @@ from typing import Any
 from . import detect, output
 from .breakpoints import Breakpoints
 from .capture import Capture
+from .history import DEFAULT_MB, History
 from .hooks import TorchHooks
 from .snapshot import LossCurve, RunEnd, ScriptError, Snapshot
 from .source import BlockIndex, ScriptSource
@@ -86,6 +87,7 @@ class Session:
         pause_on_nonfinite: bool = False,
         views: bool = True,
         breakpoints: Breakpoints | None = None,
+        history_mb: float = DEFAULT_MB,
     ):
         self.source = source
         # Without a seed we pick one and keep it, so a restart replays exactly the same run.
@@ -93,7 +95,9 @@ class Session:
         self.max_steps = max_steps
         self.listener = listener
         self.argv = argv or []
-        self.history: list[Snapshot] = []
+        # Every pause, thinned to summaries from the oldest when over `history_mb` MiB (history.py).
+        self.history_mb = history_mb
+        self.history = History(budget_mb=history_mb)
         self.output: list[tuple[str, str]] = []
         self.end: RunEnd | None = None
         self.state = "idle"  # idle | loading | running | paused | finished

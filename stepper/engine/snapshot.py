@@ -177,6 +177,9 @@ class Snapshot:
     # Passed at full speed (continue mode) where nobody was looking: `fit` and `graph` were not taken
     # and `optimizer` holds no per-parameter state (see `Session._skips_views`).
     skipped_views: bool = False
+    # An old pause thinned to fit the history's memory budget (engine/history.py): tensors keep their
+    # statistics but not their values, and `fit` is gone.
+    summary_only: bool = False
 
     def to_json(self, lean: bool = False) -> dict[str, Any]:
         """The JSONL pause object (`lean` leaves params/grads as None for a writer that fills them)."""
