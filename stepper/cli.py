@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -40,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
         help="pause at the pause on this line of the script (repeatable)",
     )
     run.add_argument(
+        "--history-mb",
+        type=_megabytes,
+        default=256.0,
+        metavar="N",
+        help="memory for the pause history, in MiB (default: 256); past it, older pauses keep only "
+        "summaries (statistics, not every value)",
+    )
+    run.add_argument(
         "--export",
         metavar="DIR",
         help="on exit, write the session to DIR: markdown transcript, loss CSV, JSONL trace, output "
@@ -73,6 +82,16 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be a positive whole number")
+    return value
+
+
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of MiB, like 256 or 0.5 (not {text!r})")
     return value
 
 
@@ -147,7 +166,7 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
     kind = "jsonl" if args.jsonl else "plain" if args.plain else _interactive_or_plain()
     session = Session(
         source, seed=args.seed, max_steps=args.steps, argv=script_args, views=kind == "tui",
-        breakpoints=breakpoints,
+        breakpoints=breakpoints, history_mb=args.history_mb,
         # The screen waits at the first pause unless breakpoints say run; transcripts never wait.
         mode="continue" if kind != "tui" or breakpoints.describe() else "phase",
     )  # fmt: skip

@@ -204,12 +204,14 @@ class History(list[Snapshot]):
         while self.bytes > self.budget and self._next_to_thin < last:
             index = self._next_to_thin
             self._next_to_thin += 1
-            freed = self._droppable[index]
-            if not freed:
-                continue  # nothing to drop: it stays as it is (and is not marked)
-            self.bytes -= freed
+            # Each pause is charged only for what it added, but what it shares with the pauses before
+            # is freed only once they are all thinned: so every one is, in order.
+            self.bytes -= self._droppable[index]
             self._droppable[index] = 0
-            list.__setitem__(self, index, self._summary_of(self[index]))
+            snapshot = self[index]
+            thinned = self._summary_of(snapshot)
+            if thinned is not snapshot:
+                list.__setitem__(self, index, thinned)
 
     def _summary_of(self, snapshot: Snapshot) -> Snapshot:
         last = self._thinned_last
@@ -238,14 +240,24 @@ class History(list[Snapshot]):
                 for name, entry in optimizer.state.items()
             }
             optimizer = dataclasses.replace(optimizer, state=state)
-        thinned = dataclasses.replace(
-            snapshot,
-            params=params,
-            grads=grads,
-            preds=preds,
-            optimizer=optimizer,
-            fit=None,
-            summary_only=True,
+        unchanged = (
+            params is snapshot.params
+            and grads is snapshot.grads
+            and preds is snapshot.preds
+            and optimizer is snapshot.optimizer
+            and snapshot.fit is None
         )
+        if unchanged:
+            thinned = snapshot  # it held nothing more than summaries: it stays (and is not marked)
+        else:
+            thinned = dataclasses.replace(
+                snapshot,
+                params=params,
+                grads=grads,
+                preds=preds,
+                optimizer=optimizer,
+                fit=None,
+                summary_only=True,
+            )
         self._thinned_last = (snapshot, thinned)
         return thinned
