@@ -23,6 +23,10 @@ DATA_MARK = "•"
 POINT_MARKS = ("●", "▲", "■", "◆", "✚", "★")  # the data points, by class
 REGION_MARKS = ("·", "-", "'", ":", "~", "^")  # the predicted regions, by class
 PALETTE = ((86, 156, 214), (240, 150, 60), (106, 190, 90), (230, 90, 90), (190, 130, 210), (90, 200, 200))
+NOT_KEPT = (
+    "This old pause keeps statistics only (past the history's memory budget, --history-mb): its data "
+    "and predictions were let go. The newest pauses keep them."
+)
 NO_PLOT = (
     "No plot for this model's shapes. Drawn are: one input → one output (a regression: data and "
     "the fitted line), or two input features → class scores (class regions and points)."
@@ -74,16 +78,19 @@ class FitPlot(Widget):
         self.border_title = "data & fit"
         self.fit: FitView | None = None
         self.started = False  # a forward has run (before it, there is simply nothing to draw yet)
+        self.thinned = False  # an old pause kept as a summary only: its data and predictions are gone
         self.canvas: Widget | None = None
 
     def show(self, frame: Frame) -> None:
         snapshot = frame.snapshot
         fit = snapshot.fit if snapshot is not None else None
         started = snapshot is not None and snapshot.preds is not None
-        if fit is self.fit and started == self.started:
+        thinned = snapshot is not None and snapshot.summary_only
+        if fit is self.fit and started == self.started and thinned == self.thinned:
             return
         self.fit = fit
         self.started = started
+        self.thinned = thinned
         self.border_title = f"data & fit · step {snapshot.step}" if snapshot is not None else "data & fit"
         self.border_subtitle = legend(fit) if fit is not None else ""
         if self.canvas is None and fit is not None:
@@ -102,4 +109,6 @@ class FitPlot(Widget):
             return Text("")
         if not self.started:
             return Text("The data and the model's predictions appear after the first forward.", style="dim")
+        if self.thinned:
+            return Text(NOT_KEPT, style="dim")
         return Text(NO_PLOT, style="dim")

@@ -52,16 +52,15 @@ class StatusBar(Widget):
         info = self.info
         if info is None:
             return Text(no_wrap=True, overflow="ellipsis")
-        where = Text()
-        if info.index is not None and info.live:
-            where.append(f"pause {info.index + 1}/{info.count}", style="dim")
-        elif info.index is not None:
-            where.append(f"◀ history {info.index + 1}/{info.count}", style="bold reverse")
+        wheres = self.wheres(info)
+        where = wheres[0]
         text = self.line(info, compact=False)
         if text.cell_len + where.cell_len + 1 > self.size.width:
             # At 80 columns the knobs' badge pushed the loss and lr off the end: say it shorter, and
             # leave out the live pause number (the step is there) before cutting anything else.
-            text = self.line(info, compact=True)
+            fits = [(t, w) for t in (text, self.line(info, compact=True)) for w in wheres]
+            fits = [(t, w) for t, w in fits if t.cell_len + w.cell_len + 1 <= self.size.width]
+            text, where = fits[0] if fits else (self.line(info, compact=True), wheres[-1])
             if info.live and text.cell_len + where.cell_len + 1 > self.size.width:
                 where = Text()
         room = self.size.width - where.cell_len - 1
@@ -70,6 +69,25 @@ class StatusBar(Widget):
         text.append(" " * max(1, room - text.cell_len + 1))
         text.append_text(where)
         return text
+
+    def wheres(self, info: StatusInfo) -> list[Text]:
+        """Where in history the pause on screen is, said in ways from the widest to the shortest."""
+        if info.index is None:
+            return [Text()]
+        number = f"{info.index + 1}/{info.count}"
+        if info.live:
+            return [Text(f"pause {number}", style="dim")]
+        snapshot = info.snapshot
+        if snapshot is None or not snapshot.summary_only:
+            return [Text(f"◀ history {number}", style="bold reverse")]
+        # An old pause the history's memory budget thinned: statistics, no values, no fit view.
+        forms = (
+            (f"◀ history {number}", "summary only (--history-mb)"),
+            (f"◀ history {number}", "summary only"),
+            (f"◀ {number}", "summary only"),
+        )
+        note_style = "bold black on yellow"
+        return [Text.assemble((place, "bold reverse"), (f" {note} ", note_style)) for place, note in forms]
 
     def line(self, info: StatusInfo, compact: bool) -> Text:
         """The state badge, the knobs and the numbers of the pause on screen."""
