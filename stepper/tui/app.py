@@ -11,6 +11,7 @@ import ast
 import gc
 import os
 import sys
+import time
 
 from textual import events, work
 from textual.app import App, ComposeResult
@@ -19,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Footer
 
-from ..engine import Paused, ScriptSource, Session, SessionEvent
+from ..engine import Output, Paused, ScriptSource, Session, SessionEvent
 from ..engine.detect import NONFINITE
 from . import terminal
 from .frame import Frame, frame_at
@@ -31,8 +32,11 @@ from .widgets.teaching import TeachingViews
 from .widgets.warnings import WarningsBar
 
 SPEEDS = (1, 2, 4, 8, 16, 32, 64)  # phases per second while playing
+# While running at full speed (c) the screen is redrawn from the latest pause at most this often: the
+# script never waits for the screen, and drawing every pause would cost more than the pauses.
+RUNNING_FPS = 15
 DEFAULT_SPEED = 2  # index into SPEEDS: 4 phases a second
-# While playing (or running to a step), these keys keep it going; any other key pauses.
+# While running (c), playing (>) or running to a step (g), these keys keep it going; any other key pauses.
 KEEP_PLAYING = {"plus", "equals_sign", "minus", "ctrl+c", "q"}
 # The teaching views and live knobs too: turning the lr up while playing is how a run is made to explode.
 KEEP_PLAYING |= {"e", "d", "a", "m", "z", "left_square_bracket", "right_square_bracket"}
@@ -47,7 +51,9 @@ class StepperApp(App[None]):
     BINDINGS = [
         Binding("space,n", "next_phase", "phase", key_display="spc", id="next_phase"),
         Binding("s,enter", "next_step", "step", id="next_step"),
-        Binding("c", "play", "play", id="play"),
+        Binding("c", "continue_run", "run", id="continue_run"),
+        Binding("greater_than_sign", "play", "play", key_display=">", show=False, id="play"),
+        Binding("x", "toggle_breakpoint", "breakpoint", show=False, id="toggle_breakpoint"),
         Binding("p", "pause", "pause", id="pause"),
         Binding("b,left", "back", "back", key_display="←", id="back"),
         Binding("f,right", "forward", "fwd", key_display="→", id="forward"),
@@ -82,6 +88,9 @@ class StepperApp(App[None]):
         self.generation = 0  # bumped on restart; messages from an older session are ignored
         self.cursor: int | None = None  # the pause looked at in history; None = the live one
         self.playing = False
+        self.continuing = False  # running at full speed (c) until a breakpoint, NaN/Inf, the end or a key
+        self._run_timer: Timer | None = None  # redraws the screen while continuing
+        self._run_from: tuple[float, int] = (0.0, 0)  # (clock, step) where the current run began
         self.speed = DEFAULT_SPEED
         self.target_step: int | None = None  # running forward to this step (g)
         self.log_scale = False
@@ -125,11 +134,15 @@ class StepperApp(App[None]):
 
         def listener(event: SessionEvent) -> None:  # runs in the script's thread
             waiting = isinstance(event, Paused) and event.waiting
+            if self.continuing and not waiting and isinstance(event, (Paused, Output)):
+                return  # a run at full speed is drawn by its timer; only where it stops is news
             reason = event.reason if waiting else None
             self.post_message(SessionChanged(generation, waiting, reason))
 
         self.session.listener = listener
-        self.session.pause_on_nonfinite = True  # playing or `s` stops at the first NaN/Inf
+        self.session.pause_on_nonfinite = True  # running, playing or `s` stops at the first NaN/Inf
+        if self.session.mode == "continue":
+            self.start_continuing()  # `--until-step` and friends: run to the first breakpoint
         self.session.start()
         self.update_view()
 
@@ -158,10 +171,15 @@ class StepperApp(App[None]):
     def settled(self) -> bool:
         """The script waits at a pause (or has ended), nothing is running, and the screen shows it."""
         session = self.session
-        if session.state not in ("paused", "finished") or self.playing or self.target_step is not None:
+        if session.state not in ("paused", "finished") or self.running:
             return False
         shown = self._shown
         return shown is not None and shown[:2] == (self.generation, self.current_frame().index)
+
+    @property
+    def running(self) -> bool:
+        """The app is letting the script run on: continuing (c), playing (>) or running to a step (g)."""
+        return self.continuing or self.playing or self.target_step is not None
 
     def current_frame(self) -> Frame:
         session = self.session
@@ -178,6 +196,8 @@ class StepperApp(App[None]):
             return "finished", f"{how} after {end.steps} steps"
         if session.state in ("idle", "loading"):
             return "loading", "loading PyTorch…"
+        if self.continuing:
+            return "running", f"▶▶ running{self.run_rate()}"
         if self.playing:
             return "playing", f"▶ playing {SPEEDS[self.speed]}/s"
         if self.target_step is not None:
@@ -199,6 +219,7 @@ class StepperApp(App[None]):
             self.query_one(LossPlot).show(frame, self.log_scale)
             self.query_one(TeachingViews).show(frame)
             self.query_one(WarningsBar).show(frame)
+        self.query_one(CodeView).show_breakpoints(self.session.breakpoints.lines)
         state, label = self.state()
         count = len(self.session.history)
         live = self.live or frame.index == count - 1
@@ -227,15 +248,14 @@ class StepperApp(App[None]):
             self.set_timer(0.002, lambda: self.on_session_changed(message))
             return
         if session.history and not self._gc_frozen:
-            # torch and the script are loaded now: park those objects out of the garbage collector's
-            # way, or a full collection (~150 ms here) now and then stalls a key press.
-            gc.freeze()
-            self._gc_frozen = True
+            self._freeze_gc()
         if message.reason and self.target_step is None:
-            # A breakpoint (--until-step, --until-loss, --break) or a NaN stopped the run: say which.
-            self.say(f"Stopped: {message.reason}. space/n or c go on.")
+            # A breakpoint (--until-step, --until-loss, --break, x) or a NaN stopped the run: say which.
+            self.say(f"Stopped: {message.reason}. c runs on, space/n one phase.")
+        if self.continuing and session.state == "paused":
+            self.stop_running()  # a run at full speed stopped by itself (the reason says where)
         if session.finished:
-            if self.playing or self.target_step is not None:
+            if self.running:
                 self.stop_running_at_the_end()
         elif session.state == "paused" and self.target_step is not None and not self.stop_at_nonfinite():
             if self.live_step() >= self.target_step:
@@ -244,6 +264,12 @@ class StepperApp(App[None]):
             else:
                 session.next_step()
         self.update_view()
+
+    def _freeze_gc(self) -> None:
+        # torch and the script are loaded now: park those objects out of the garbage collector's
+        # way, or a full collection (~150 ms here) now and then stalls a key press.
+        gc.freeze()
+        self._gc_frozen = True
 
     def stop_at_nonfinite(self) -> bool:
         """Playing or running to a step stops (once) at the pause where NaN/Inf first appeared."""
@@ -269,14 +295,14 @@ class StepperApp(App[None]):
         if (
             isinstance(event, events.Key)
             and not event.is_forwarded
-            and (self.playing or self.target_step is not None)
+            and self.running
             and event.key not in KEEP_PLAYING
             and len(self.screen_stack) == 1
         ):
             self.stop_running()
             if self.session.state == "running":
                 self.session.pause()  # a run to a step stops at the very next pause, not the next update
-            self.say("Paused. space/n: next phase · c: play again")
+            self.say("Paused. space/n: next phase · c: run on")
             self.update_view()
             return
         running = self.session.state == "running" and len(self.screen_stack) == 1
@@ -295,13 +321,14 @@ class StepperApp(App[None]):
         session = self.session
         # A phase runs in about a millisecond: the keys stay lit while it does (greying them for that
         # moment would rebuild the footer twice per key press). Pressing one then does nothing.
-        can_run = session.state in ("paused", "running") and not self.playing and self.target_step is None
+        can_run = session.state in ("paused", "running") and not self.running
         browsing = not self.live
         enabled = {
             "next_phase": can_run or (browsing and not session.finished),
             "next_step": can_run or (browsing and not session.finished),
+            "continue_run": can_run or self.continuing,
             "play": can_run or self.playing,
-            "pause": self.playing or self.target_step is not None,
+            "pause": self.running,
             "back": (self.shown_index or 0) > 0,
             "forward": browsing,
             "go_to_step": bool(session.history),
@@ -337,6 +364,57 @@ class StepperApp(App[None]):
             self.session.next_step()
             self.update_view()
 
+    def action_continue_run(self) -> None:
+        if self.continuing:
+            self.stop_running()
+            self.update_view()
+            return
+        if self.return_to_live() or self.session.finished:
+            return
+        self.say("Running to a breakpoint, NaN/Inf or the end: any key pauses.")
+        self.start_continuing()
+        self.session.continue_()
+        self.update_view()
+
+    def start_continuing(self) -> None:
+        """Let the script run on by itself; a timer redraws the screen from the latest pause meanwhile."""
+        self.continuing = True
+        history = self.session.history
+        self._run_from = (time.monotonic(), history[-1].step if history else 0)
+        if self._run_timer is None:
+            self._run_timer = self.set_interval(1 / RUNNING_FPS, self._running_tick)
+
+    def _running_tick(self) -> None:
+        if self.session.history and not self._gc_frozen:
+            self._freeze_gc()
+        self.update_view()
+
+    def run_rate(self) -> str:
+        """` · 1,234 steps/s` for the run going on, once it has run long enough to say."""
+        started, step = self._run_from
+        seconds = time.monotonic() - started
+        steps = self.live_step() - step
+        return f" · {steps / seconds:,.0f} steps/s" if seconds > 0.5 and steps > 0 else "…"
+
+    def action_toggle_breakpoint(self) -> None:
+        code = self.query_one(CodeView)
+        line = code.cursor_line
+        if line is None:
+            self.say("No line yet: the code panel's cursor appears with the first pause.")
+            self.update_view()
+            return
+        text = self.session.source.line_text(line)
+        if not text or text.startswith("#"):
+            self.say(f"Line {line} has no code: ↑/↓ move the cursor to a line that runs.")
+        elif self.session.breakpoints.toggle_line(line):
+            # A run stops only at a pause, so a line where none happens would never stop it: say so.
+            seen = any(snapshot.line == line for snapshot in self.session.history)
+            where = "" if seen else " (no pause has happened there yet)"
+            self.say(f"Breakpoint on line {line}{where}. c runs to it, x removes it.")
+        else:
+            self.say(f"Breakpoint on line {line} removed.")
+        self.update_view()
+
     def action_play(self) -> None:
         if self.playing:
             self.stop_running()
@@ -358,7 +436,11 @@ class StepperApp(App[None]):
 
     def stop_running(self) -> None:
         self.playing = False
+        self.continuing = False
         self.target_step = None
+        if self._run_timer is not None:
+            self._run_timer.stop()
+            self._run_timer = None
         if self._play_timer is not None:
             self._play_timer.stop()
             self._play_timer = None

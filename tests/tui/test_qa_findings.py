@@ -169,7 +169,7 @@ def test_playing_stops_at_the_line_breakpoint_again():
         app = pilot.app
         assert app.session.history[app.shown_index].line == 23
         app.speed = len(SPEEDS) - 1  # 64 phases a second: the next line 23 is 5 phases on
-        await pilot.press("c")
+        await pilot.press("greater_than_sign")  # play
         await settle(pilot)
         shown = app.session.history[app.shown_index]
         assert (shown.line, shown.step) == (23, 1), (shown.line, shown.step)

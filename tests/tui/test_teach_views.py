@@ -207,7 +207,7 @@ def test_playing_stops_where_the_loss_first_becomes_nan_or_inf():
         app = pilot.app
         for _ in range(6):
             await pilot.press("plus")  # 64 phases a second
-        await pilot.press("c")
+        await pilot.press("greater_than_sign")  # play
         while app.playing:
             await asyncio.sleep(0.02)
             await pilot.pause()
@@ -237,7 +237,7 @@ def test_running_to_a_step_stops_where_the_loss_first_becomes_nan_or_inf():
 def test_views_and_knobs_do_not_stop_playing():
     async def body(pilot):
         app = pilot.app
-        await pilot.press("c", "e", "right_square_bracket", "z")
+        await pilot.press("greater_than_sign", "e", "right_square_bracket", "z")
         assert app.playing  # any other key would have paused
         await pilot.pause()
         assert "what just happened" in screen_text(app)

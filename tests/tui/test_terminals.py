@@ -92,7 +92,7 @@ def test_too_small_screen_comes_and_goes_while_paused():
 def test_resizing_while_playing_and_running_never_crashes():
     async def body(pilot):
         app = pilot.app
-        await pilot.press("c")  # play: phases keep running while the terminal changes size
+        await pilot.press("greater_than_sign")  # play: phases keep running while the terminal changes size
         for width, height in SIZES * 2:
             await resize(pilot, width, height)
             check_screen(app, width, height)
@@ -227,7 +227,7 @@ def test_the_app_turns_animations_off_over_ssh(monkeypatch):
 def test_no_timer_runs_while_paused():
     async def body(pilot):
         app = pilot.app
-        await pilot.press("c")
+        await pilot.press("greater_than_sign")  # play
         await asyncio.sleep(0.3)
         await pilot.press("p")
         await settle(pilot)
@@ -444,7 +444,7 @@ def test_signals_leave_a_sane_terminal_and_no_process(tmp_path, signal_name, whe
     try:
         pane.wait_for("loading PyTorch" if when == "loading" else "pause 1/1")
         if when == "playing":
-            pane.tmux("send-keys", "-t", "t", "c")
+            pane.tmux("send-keys", "-t", "t", ">")  # play
             pane.wait_for("playing")
         pid = pane.pid()
         os.kill(pid, getattr(signal, signal_name))

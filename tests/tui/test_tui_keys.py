@@ -55,17 +55,17 @@ def test_s_and_enter_run_to_just_after_the_next_update():
     drive(body)
 
 
-def test_c_plays_and_any_key_pauses():
+def test_greater_than_plays_and_any_key_pauses():
     async def body(pilot):
         app = pilot.app
         await pilot.press("plus", "plus", "plus")  # 32 phases a second
-        await pilot.press("c")
+        await pilot.press("greater_than_sign")
         assert app.playing
         while len(app.session.history) < 8:
             await asyncio.sleep(0.02)
             await pilot.pause()
         assert "playing" in screen_text(app)
-        await pilot.press("x")  # not bound to anything: still pauses
+        await pilot.press("u")  # not bound to anything: still pauses
         assert not app.playing
         await settle(pilot)
         count = len(app.session.history)
@@ -81,7 +81,7 @@ def test_plus_and_minus_change_the_speed_while_playing():
     async def body(pilot):
         app = pilot.app
         speed = app.speed
-        await pilot.press("c", "plus")
+        await pilot.press("greater_than_sign", "plus")
         assert app.playing and app.speed == speed + 1
         await pilot.press("minus", "minus")
         assert app.playing and app.speed == speed - 1
@@ -96,7 +96,7 @@ def test_p_pauses_a_run_and_is_greyed_out_when_nothing_runs():
     async def body(pilot):
         app = pilot.app
         assert app.check_action("pause", ()) is None  # greyed out: nothing is running
-        await pilot.press("c")
+        await pilot.press("greater_than_sign")
         assert app.check_action("pause", ()) is True
         await pilot.press("p")
         assert not app.playing
@@ -295,7 +295,7 @@ def test_any_key_stops_a_run_to_a_far_step():
         app = pilot.app
         await pilot.press("g", "5", "0", "0", "0", "enter")
         assert app.target_step == 5000
-        await pilot.press("x")
+        await pilot.press("u")  # not bound to anything
         await settle(pilot)
         assert app.target_step is None and app.session.state == "paused"
         assert app.session.history[-1].step < 5000

@@ -13,8 +13,11 @@ from textual.widgets import Static
 KEYS = [
     ("space  n", "run the next phase, then pause"),
     ("s  enter", "run to just after the next parameter update (one step)"),
-    ("c", "play: one phase after another; + / - change the speed; any key pauses"),
-    ("p", "pause (while playing or running)"),
+    ("c", "run at full speed to a breakpoint, NaN/Inf or the end (the screen follows it); any key pauses"),
+    (">", "play: one phase after another, slow enough to watch; + / - change the speed; any key pauses"),
+    ("x", "breakpoint on the code panel's cursor line, on or off (● in the gutter); a run stops there"),
+    ("↑  ↓", "move the code panel's cursor (it comes back to the line just run at the next pause)"),
+    ("p", "pause (while running or playing)"),
     ("b  ←", "back one pause in history (shows exactly what was on screen then)"),
     ("f  →", "forward in history, up to the live pause"),
     ("g", "go to step N (back in history, or run forward to it)"),

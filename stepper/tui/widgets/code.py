@@ -1,9 +1,17 @@
-"""The code panel: the script's source, the line just executed highlighted and labelled."""
+"""The code panel: the script's source, the line just executed highlighted and labelled.
+
+It also has a cursor line for breakpoints: it sits on the line just executed, moves with ↑/↓ (and
+page up/down) while the panel has the focus, or with a click, and `x` (an app key) sets or removes a
+breakpoint there. Lines with a breakpoint carry `●` in the left gutter column; the cursor, when it is
+away from the line just executed, carries `▸` and is underlined. Nothing is said by colour alone.
+"""
 
 from __future__ import annotations
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
+from textual.binding import Binding
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -15,20 +23,33 @@ CURRENT = Style(bold=True, reverse=True)
 ERROR = Style(bold=True, reverse=True, color="red")
 BOLD = Style(bold=True)
 DIM = Style(dim=True)
+CURSOR = Style(underline=True)
+BREAKPOINT = "●"  # `o` under --ascii
+CURSOR_MARK = "▸"  # `>` under --ascii
 
 
-class CodeView(Widget):
+class CodeView(Widget, can_focus=True):
     """Draws the window of source lines that fits, keeping the highlighted line in view."""
 
     DEFAULT_CSS = """
     CodeView { height: 1fr; padding: 0 1 0 0; }
     """
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "line up", show=False, id="code.up"),
+        Binding("down", "cursor(1)", "line down", show=False, id="code.down"),
+        Binding("pageup", "cursor(-10)", "page up", show=False, id="code.page_up"),
+        Binding("pagedown", "cursor(10)", "page down", show=False, id="code.page_down"),
+    ]
 
     def __init__(self, source: ScriptSource, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.source = source
         self.frame: Frame | None = None
         self.border_title = source.display_name
+        self.cursor_line: int | None = None  # where `x` sets a breakpoint; follows the line just run
+        self.breakpoints: frozenset[int] = frozenset()
+        self._top: int | None = None  # first line drawn; None: placed afresh at the next draw
+        self._top_height = 0  # the panel's height when `_top` was placed
         self._strips: dict[tuple, Strip] = {}
         self._base: Style | None = None  # the widget's own colours, for one frame
         self._strips_base: Style | None = None  # the colours the cached strips were drawn with
@@ -36,11 +57,63 @@ class CodeView(Widget):
     def show(self, frame: Frame) -> None:
         if frame.source is not self.source:
             self._strips.clear()
+        moved_on = self.frame is None or frame.line != self.frame.line or frame.source is not self.source
         self.source = frame.source
         self.frame = frame
         self.border_title = frame.source.display_name
         self._base = None  # looked up again on the next draw (it changes with the theme)
+        if moved_on and frame.line is not None:
+            # A new pause: the cursor comes back to the line just run, drawn in the usual place.
+            self.cursor_line = frame.line
+            self._top = None
+            self._say_where()
         self.refresh()
+
+    def show_breakpoints(self, lines: frozenset[int]) -> None:
+        if lines != self.breakpoints:
+            self.breakpoints = frozenset(lines)
+            self.refresh()
+
+    # --- the cursor --------------------------------------------------------------------------------------
+
+    def action_cursor(self, delta: int) -> None:
+        total = len(self.source.lines)
+        if total == 0:
+            return
+        start = self.cursor_line if self.cursor_line is not None else self.top_line()
+        self.move_cursor(max(1, min(total, start + delta)))
+
+    def move_cursor(self, line: int) -> None:
+        """Put the cursor on `line`, scrolling only as far as it takes to keep it in view."""
+        top, height = self.top_line(), max(1, self.size.height)
+        self.cursor_line = line
+        if line < top:
+            self._top = line
+        elif line >= top + height:
+            self._top = line - height + 1
+        self._say_where()
+        self.refresh()
+
+    def top_line(self) -> int:
+        """The first line drawn: placed so the cursor sits a third of the way down whenever the panel
+        is new, resized or at a new pause; kept while the cursor moves within the window."""
+        height = self.size.height
+        if self._top is None or height != self._top_height:
+            self._top = first_visible_line(len(self.source.lines), height, self.cursor_line)
+            self._top_height = height
+        return self._top
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        line = self.top_line() + offset.y if offset is not None else 0
+        if 1 <= line <= len(self.source.lines):
+            self.move_cursor(line)
+
+    def _say_where(self) -> None:
+        away = self.cursor_line is not None and self.frame is not None and self.cursor_line != self.frame.line
+        self.border_subtitle = f"{CURSOR_MARK} line {self.cursor_line} · x: breakpoint" if away else ""
+
+    # --- drawing -----------------------------------------------------------------------------------------
 
     def _label(self) -> str:
         frame = self.frame
@@ -68,10 +141,10 @@ class CodeView(Widget):
         # Drawn line by line with a cache: from one pause to the next only the highlighted line
         # changes, so most lines are reused as they are (a whole-panel Text cost ~10 ms a frame).
         lines = self.source.lines
-        width, height = self.size.width, self.size.height
+        width = self.size.width
         frame = self.frame
         current = frame.line if frame is not None else None
-        lineno = first_visible_line(len(lines), height, current) + y
+        lineno = self.top_line() + y
         base = self._base_style()
         if not 1 <= lineno <= len(lines):
             return Strip.blank(width, base)
@@ -79,21 +152,32 @@ class CodeView(Widget):
         if lineno == current:
             error = frame.error if frame is not None else None
             highlight = (self._label(), error is not None and current == error.line)
-        key = (lineno, width, highlight)
+        marks = (lineno in self.breakpoints, lineno == self.cursor_line and lineno != current)
+        key = (lineno, width, highlight, marks)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._line_strip(lineno, width, highlight, base)
+            strip = self._line_strip(lineno, width, highlight, marks, base)
             self._strips[key] = strip
         return strip
 
-    def _line_strip(self, lineno: int, width: int, highlight: tuple[str, bool] | None, base: Style) -> Strip:
+    def _line_strip(
+        self,
+        lineno: int,
+        width: int,
+        highlight: tuple[str, bool] | None,
+        marks: tuple[bool, bool],
+        base: Style,
+    ) -> Strip:
         lines = self.source.lines
         code = lines[lineno - 1].rstrip("\n").expandtabs(4)
         number_width = len(str(len(lines)))
-        gutter = f"{lineno:>{number_width}}{'▶' if highlight else ' '} "
+        breakpoint, cursor = marks
+        arrow = "▶" if highlight else CURSOR_MARK if cursor else " "
+        gutter = f"{BREAKPOINT if breakpoint else ' '}{lineno:>{number_width}}{arrow} "
         padding = Style(bgcolor=base.bgcolor)
         if highlight is None:
-            segments = [Segment(gutter, base + DIM), Segment(code, base)]
+            gutter_style = base + (BOLD if breakpoint or cursor else DIM)
+            segments = [Segment(gutter, gutter_style), Segment(code, base + CURSOR if cursor else base)]
         else:
             label, is_error = highlight
             room = max(0, width - len(gutter) - len(label))
