@@ -30,7 +30,6 @@ KEEP_FULL = 10  # two loop iterations: the live pause and the ones its changes a
 # Sizes on 64-bit CPython (sys.getsizeof), for estimates that need no call per object.
 _FLOAT = 24
 _INT = 28  # a number above 256 (smaller ones are shared by the interpreter)
-_STR = 56  # a short string ("float32", "cpu")
 _PAUSE = 300  # the Snapshot itself, its LossCurve, its index/step numbers and its loss
 _GRAPH_NODE = 150  # one GraphNode: the object, its label and its tuple of children
 _OPTIMIZER = 400  # an OptimizerInfo with its hyper-parameter dict
@@ -41,9 +40,9 @@ def _tuple(n: int) -> int:
 
 
 def _summary_bytes(stats: TensorStats) -> int:
-    """What a summary keeps even when thinned: the tuple, shape, dtype/device, five statistics."""
-    size = _tuple(len(stats)) + _tuple(len(stats.shape)) + 2 * _STR + 5 * _FLOAT
-    size += _INT * sum(1 for d in stats.shape if d > 256)
+    """What a summary keeps even when thinned: the tuple, five statistics and the histogram (shape,
+    dtype and device are shared objects, see stats.summarize)."""
+    size = _tuple(len(stats)) + 5 * _FLOAT
     hist = stats.hist
     return size if hist is None else size + _tuple(len(hist)) + _INT * len(hist)
 

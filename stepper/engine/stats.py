@@ -17,15 +17,23 @@ HIST_BINS = 8
 HIST_CHUNK = 1 << 24  # float32 holds every whole number up to here exactly
 
 
+_SHARED: dict[Any, Any] = {}
+
+
+def _shared(value: Any) -> Any:
+    return _SHARED.setdefault(value, value)
+
+
 def summarize(tensor: Any) -> TensorStats:
     """Summarise a torch tensor: statistics always, every value when it is small."""
     import torch
 
     t = tensor.detach()
-    shape = tuple(t.shape)
+    # One shared object per shape, dtype and device name: history keeps millions of summaries.
+    shape = _shared(tuple(t.shape))
     numel = t.numel()
-    dtype = str(t.dtype).removeprefix("torch.")
-    device = str(t.device)
+    dtype = _shared(str(t.dtype).removeprefix("torch."))
+    device = _shared(str(t.device))
     if numel == 0:
         return TensorStats(shape, dtype, device, 0, None, None, None, None, 0.0, zeros=True, values=())
     if numel == 1 and t.is_floating_point():
