@@ -61,23 +61,24 @@ class Capture:
         optimizer = self._find_optimizer(frame)
         params: dict[str, TensorStats] = {}
         grads: dict[str, TensorStats | None] = {}
+        summary = self._summary
+        param_generation, grad_generation = watch.param_generation, watch.grad_generation
         for name, tensor in watch.items():
-            params[name] = self._summary(name, tensor, watch.param_generation)
+            params[name] = summary(name, tensor, param_generation)
             grad = tensor.grad
-            grads[name] = None if grad is None else self._summary(name + ".grad", grad, watch.grad_generation)
+            grads[name] = None if grad is None else summary(name + ".grad", grad, grad_generation)
         # Pauses that changed nothing share the same (never modified) dicts: history stays small.
         params = self._same_as_last("(params)", params)
         grads = self._same_as_last("(grads)", grads)
         loss = tracer.loss_value
-        bad = [name for name, s in params.items() if s.nonfinite]
-        bad += [f"{name}.grad" for name, s in grads.items() if s is not None and s.nonfinite]
+        bad = self._nonfinite_names(params, grads)
         nonfinite = (loss is not None and not math.isfinite(loss)) or bool(bad)
         if nonfinite and not self._was_nonfinite:
             tracer.notices.append(detect.nonfinite_notice(loss, bad))
         self._was_nonfinite = nonfinite
         warnings, tracer.notices = tuple(tracer.notices), []
         preds = None
-        if tracer.prediction is not None:
+        if self.views and tracer.prediction is not None:  # only the screen's views show predictions
             preds = self._summary("(predictions)", tracer.prediction, 0)
         skipping = self.skip_views
         skip = self.views and skipping is not None and skipping(phases, line, step, loss, nonfinite)
@@ -123,18 +124,31 @@ class Capture:
 
     def _same_as_last(self, key: str, values: dict) -> dict:
         last = self._cache.get(key)
-        if last is not None and last.keys() == values.keys():
-            if all(last[name] is value for name, value in values.items()):
+        if last is not None and len(last) == len(values):
+            for (name, value), (last_name, last_value) in zip(values.items(), last.items(), strict=True):
+                if value is not last_value or name != last_name:
+                    break
+            else:
                 return last
         self._cache[key] = values
         return values
 
+    def _nonfinite_names(self, params: dict, grads: dict) -> list[str]:
+        """The parameters and gradients holding NaN/Inf (looked at again only when one changed)."""
+        hit = self._cache.get("(nonfinite)")
+        if hit is not None and hit[0] is params and hit[1] is grads:
+            return hit[2]
+        bad = [name for name, s in params.items() if s.nonfinite]
+        bad += [f"{name}.grad" for name, s in grads.items() if s is not None and s.nonfinite]
+        self._cache["(nonfinite)"] = (params, grads, bad)
+        return bad
+
     def _find_optimizer(self, frame: FrameType) -> Any:
-        seen = self.hooks.optimizers
-        optimizer = seen[-1] if seen else self.optimizer
+        optimizer = self.hooks.latest_optimizer or self.optimizer
         if optimizer is None:
             optimizer = find_optimizer(frame, self.source.path)
-        self._optimizer = None if optimizer is None else weakref.ref(optimizer)
+        if optimizer is not self.optimizer:
+            self._optimizer = None if optimizer is None else weakref.ref(optimizer)
         if optimizer is not None and id(optimizer) not in self._optimizers_added:
             # Its parameters are shown from the first pause on, even before they take part.
             self._optimizers_added.add(id(optimizer))
@@ -143,12 +157,16 @@ class Capture:
         return optimizer
 
     def _optimizer_info(self, optimizer: Any, views: bool) -> OptimizerInfo:
-        lrs = tuple(group.get("lr") for group in optimizer.param_groups)
-        key = (id(optimizer), self.watch.param_generation, repr(lrs), views)
+        groups = optimizer.param_groups
+        lr = groups[0].get("lr") if len(groups) == 1 else tuple(group.get("lr") for group in groups)
+        # (An lr may be a tensor, which does not compare as one value: its text does.)
+        key = (id(optimizer), self.watch.param_generation, lr if type(lr) is float else repr(lr), views)
         hit = self._cache.get("(optimizer)")
         if hit is None or hit[0] != key:
             state = self._optimizer_state(optimizer) if views else {}
             info = optimizer_info(optimizer, state)
+            if hit is not None and info == hit[1]:
+                info = hit[1]  # nothing shown changed: keep sharing one object (and its JSON text)
             hit = self._cache["(optimizer)"] = (key, info)
         return hit[1]
 

@@ -3,10 +3,17 @@
 Each hook only appends an `Event` to a list; the tracer reads the list at the next line boundary of the
 script. Everything is installed for one run and removed afterwards, and only the script's own thread
 is listened to.
+
+The line tracer has nothing to see inside torch, yet a Python trace function costs something on every
+Python call torch makes (a model call, backward, zero_grad and an optimizer step make ~80 of them per
+iteration, a third of a small loop's time). So the hooks switch tracing off for the length of those
+calls and back on as they return: the script's frames keep their local trace function, so the next
+line of the loop is traced as before.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
 from dataclasses import dataclass
@@ -53,6 +60,11 @@ class TorchHooks:
         self._optimizers: list[Any] = []  # weak references, most recent last
         # Test hook: lets tests (and the "skip zero_grad" knob later) veto zero_grad calls.
         self.skip_zero_grad = False
+        # The tracer's global trace function while it runs (see `untrace`), else None.
+        self.trace_function: Any = None
+        self._untraced = 0  # how many torch calls we are inside that run untraced
+        self._module_untraced = False  # the outermost module call switched tracing off
+        self._step_untraced = False  # an optimizer step switched it off (its post hook switches it on)
 
     def quiet(self, on: bool) -> None:
         """While on, what the script's modules do is not an event (stepper's own forward calls)."""
@@ -61,12 +73,42 @@ class TorchHooks:
     def _ours(self) -> bool:
         return threading.get_ident() == self._thread
 
+    def untrace(self) -> None:
+        """Entering a torch call whose inside the tracer never looks at: stop tracing until `retrace`.
+
+        Only ever called from the script's own code path (never while `_quiet`, which is also how
+        stepper's own calls from inside a trace callback are marked: switching tracing from there would
+        leave it off when the callback returns)."""
+        if self._step_untraced:
+            # An optimizer step raised (its post hook never ran) and the script went on: undo its part.
+            self._step_untraced = False
+            self.retrace()
+        if self._untraced == 0 and self.trace_function is not None:
+            sys.settrace(None)
+        self._untraced += 1
+
+    def retrace(self) -> None:
+        self._untraced -= 1
+        if self._untraced == 0 and self.trace_function is not None:
+            sys.settrace(self.trace_function)
+
     @property
     def optimizers(self) -> list[Any]:
         """Optimizers seen stepping or clearing that the script still holds, most recent last."""
         return [o for o in (ref() for ref in self._optimizers) if o is not None]
 
+    @property
+    def latest_optimizer(self) -> Any:
+        """The optimizer seen most recently that the script still holds, or None."""
+        for ref in reversed(self._optimizers):
+            optimizer = ref()
+            if optimizer is not None:
+                return optimizer
+        return None
+
     def _saw_optimizer(self, optimizer: Any) -> None:
+        if self._optimizers and self._optimizers[-1]() is optimizer:
+            return  # the same one as last time (every iteration): nothing to reorder
         # Weak references: an optimizer the script dropped must not keep its model alive.
         self._optimizers = [ref for ref in self._optimizers if ref() not in (None, optimizer)]
         self._optimizers.append(weakref.ref(optimizer))
@@ -84,11 +126,17 @@ class TorchHooks:
         def pre_hook(module, args):
             if hooks._ours():
                 hooks.module_depth += 1
+                if hooks.module_depth == 1 and not hooks._quiet:
+                    hooks.untrace()
+                    hooks._module_untraced = True
 
         def post_hook(module, args, output):
             if not hooks._ours():
                 return None
             hooks.module_depth -= 1
+            if hooks.module_depth == 0 and hooks._module_untraced:
+                hooks._module_untraced = False
+                hooks.retrace()
             if hooks.module_depth == 0 and not hooks._quiet:
                 out = first_tensor(output)
                 if out is not None:
@@ -102,6 +150,7 @@ class TorchHooks:
         handles = [
             module_mod.register_module_forward_pre_hook(pre_hook),
             module_mod.register_module_forward_hook(post_hook, always_call=True),
+            optimizer_mod.register_optimizer_step_pre_hook(self._before_step),
             optimizer_mod.register_optimizer_step_post_hook(self._after_step),
         ]
         self._undo.extend(handle.remove for handle in handles)
@@ -111,11 +160,13 @@ class TorchHooks:
         def backward(tensors, *args, **kwargs):
             if not hooks._ours() or hooks._quiet:
                 return original_backward(tensors, *args, **kwargs)
+            hooks.untrace()
             hooks._quiet += 1
             try:
                 result = original_backward(tensors, *args, **kwargs)
             finally:
                 hooks._quiet -= 1
+                hooks.retrace()
             root = first_tensor(tensors)
             hooks.events.append(Event("backward", root))
             return result
@@ -126,12 +177,14 @@ class TorchHooks:
             def zero_grad(self, *args, **kwargs):
                 if not hooks._ours() or hooks._quiet:
                     return original(self, *args, **kwargs)
+                hooks.untrace()
                 hooks._quiet += 1
                 try:
                     if not hooks.skip_zero_grad:
                         original(self, *args, **kwargs)
                 finally:
                     hooks._quiet -= 1
+                    hooks.retrace()
                 if isinstance(self, torch.optim.Optimizer):
                     hooks._saw_optimizer(self)
                 hooks.events.append(Event("zero_grad", owner=self))
@@ -178,7 +231,17 @@ class TorchHooks:
         while self._undo:
             self._undo.pop()()
 
+    def _before_step(self, optimizer, args, kwargs) -> None:
+        # A step given a closure (LBFGS) runs the script's forward and backward inside it: keep
+        # tracing those lines.
+        if self._ours() and not self._quiet and not args and not kwargs and not self._step_untraced:
+            self.untrace()
+            self._step_untraced = True
+
     def _after_step(self, optimizer, args, kwargs) -> None:
+        if self._step_untraced and self._ours():
+            self._step_untraced = False
+            self.retrace()
         if self._ours() and not self._quiet:
             self._saw_optimizer(optimizer)
             self.events.append(Event("step", owner=optimizer))

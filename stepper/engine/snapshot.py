@@ -152,9 +152,13 @@ class LossCurve(Sequence[float]):
         return f"LossCurve(n={self._n})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Snapshot:
-    """One pause of the script, right after one or more training phases completed."""
+    """One pause of the script, right after one or more training phases completed.
+
+    Never changed once made (`dataclasses.replace` makes a changed copy). Not declared frozen only
+    because a frozen dataclass is slow to make, and a running loop makes five of these per iteration.
+    """
 
     index: int  # 0-based number of this pause in the run
     step: int  # parameter updates completed so far, counting one this pause reports

@@ -420,7 +420,9 @@ class PhaseTracer:
     # --- running -------------------------------------------------------------------------------------------
 
     def install(self) -> None:
+        self.hooks.trace_function = self.global_trace
         sys.settrace(self.global_trace)
 
     def uninstall(self) -> None:
+        self.hooks.trace_function = None
         sys.settrace(None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from typing import TextIO
 
@@ -52,30 +53,79 @@ def error_paragraph(end: RunEnd, name: str) -> str:
 
 
 class JsonlWriter:
-    """Writes `Snapshot.to_json()` as one line, fast: a tensor summary shared by consecutive pauses
-    (a parameter that did not change) is serialised once and its text reused."""
+    """Writes `Snapshot.to_json()` as one line, fast.
+
+    Consecutive pauses share most of what they hold (a forward changes no parameter; the optimizer and
+    the file stay the same), and the engine shares those objects between snapshots. Each piece's JSON
+    text is therefore kept, keyed by the object it came from, and a line is mostly the joining of texts
+    already made. The text is exactly what `json.dumps(snapshot.to_json())` writes.
+    """
 
     def __init__(self) -> None:
-        self._fragments: dict[int, tuple[object, str]] = {}
+        # id(object) -> (object, its JSON text); the object is held so that its id stays its own.
+        self._texts: dict[int, tuple[object, str]] = {}
+        self._strings: dict[str, str] = {}
 
-    def _stats(self, stats) -> str:
-        if stats is None:
-            return "null"
-        hit = self._fragments.get(id(stats))
-        if hit is None or hit[0] is not stats:
-            if len(self._fragments) > 4096:
-                self._fragments.clear()
-            hit = self._fragments[id(stats)] = (stats, json.dumps(stats.to_json()))
+    def _text(self, obj, make) -> str:
+        hit = self._texts.get(id(obj))
+        if hit is None or hit[0] is not obj:
+            if len(self._texts) > 4096:
+                self._texts.clear()
+            hit = self._texts[id(obj)] = (obj, make(obj))
         return hit[1]
 
+    def _string(self, text: str) -> str:
+        hit = self._strings.get(text)
+        if hit is None:
+            if len(self._strings) > 4096:
+                self._strings.clear()
+            hit = self._strings[text] = json.dumps(text)
+        return hit
+
+    def _stats(self, stats) -> str:
+        return "null" if stats is None else self._text(stats, _dumps_to_json)
+
+    def _tensors(self, tensors: dict) -> str:
+        def make(tensors: dict) -> str:
+            items = (f"{self._string(name)}: {self._stats(stats)}" for name, stats in tensors.items())
+            return "{" + ", ".join(items) + "}"
+
+        return self._text(tensors, make)
+
     def line(self, snapshot: Snapshot) -> str:
-        data = snapshot.to_json(lean=True)
-        params = ", ".join(f"{json.dumps(k)}: {self._stats(v)}" for k, v in snapshot.params.items())
-        grads = ", ".join(f"{json.dumps(k)}: {self._stats(v)}" for k, v in snapshot.grads.items())
-        head = json.dumps(data)
-        # Splice the pre-serialised tensors in place of the two placeholders.
-        head = head.replace('"params": null', "\"params\": {" + params + "}", 1)
-        return head.replace('"grads": null', "\"grads\": {" + grads + "}", 1)
+        optimizer = snapshot.optimizer
+        return (
+            f'{{"event": "pause", "index": {snapshot.index}, "step": {snapshot.step}, '
+            f'"phases": {self._text(snapshot.phases, _dumps_list)}, '
+            f'"file": {self._string(snapshot.file)}, "line": {snapshot.line}, '
+            f'"code": {self._string(snapshot.code)}, "loss": {_float_text(snapshot.loss)}, '
+            f'"params": {self._tensors(snapshot.params)}, "grads": {self._tensors(snapshot.grads)}, '
+            f'"optimizer": {"null" if optimizer is None else self._text(optimizer, _dumps_to_json)}, '
+            f'"nonfinite": {"true" if snapshot.nonfinite else "false"}, '
+            f'"warnings": {self._text(snapshot.warnings, _dumps_notices)}, '
+            f'"knobs": {self._text(snapshot.knobs, _dumps_list)}}}'
+        )
+
+
+def _dumps_to_json(obj) -> str:
+    return json.dumps(obj.to_json())
+
+
+def _dumps_list(items: tuple) -> str:
+    return json.dumps(list(items))
+
+
+def _dumps_notices(notices: tuple) -> str:
+    return json.dumps([notice.to_json() for notice in notices])
+
+
+def _float_text(value: float | None) -> str:
+    """A float as json.dumps writes it, with NaN/Inf as the strings the schema uses."""
+    if value is None:
+        return "null"
+    if math.isfinite(value):
+        return float.__repr__(float(value))
+    return '"nan"' if math.isnan(value) else '"inf"' if value > 0 else '"-inf"'
 
 
 def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int:

@@ -184,6 +184,24 @@ EXPECTED = {
         ((S, Z), "p.grad.zero_()"),
     ]
     * 2,
+    # LBFGS calls a closure from inside step(): the closure's lines pause as they run
+    "lbfgs_closure.py": [
+        ((Z,), "optimizer.zero_grad()"),
+        ((F, L), "loss = loss_fn(model(x), y)"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step(closure)"),
+    ]
+    * 2,
+    # a step that raises, caught by the script: the loop goes on pausing (stepper stops tracing inside
+    # torch's calls and must switch it back on even when one of them fails)
+    "step_error_caught.py": [
+        ((F,), "preds = model(x)"),
+        ((L,), "loss = loss_fn(preds, y)"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+    ]
+    * 2
+    + [((S,), "optimizer.step()")],
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),
