@@ -35,6 +35,9 @@ SPEEDS = (1, 2, 4, 8, 16, 32, 64)  # phases per second while playing
 # While running at full speed (c) the screen is redrawn from the latest pause at most this often: the
 # script never waits for the screen, and drawing every pause would cost more than the pauses.
 RUNNING_FPS = 15
+# Drawing holds the interpreter lock the script needs: while running, the screen may take at most this
+# share of the time, so after a costly frame the next one waits longer than 1/RUNNING_FPS.
+RUNNING_DRAW_SHARE = 0.1
 DEFAULT_SPEED = 2  # index into SPEEDS: 4 phases a second
 # While running (c), playing (>) or running to a step (g), these keys keep it going; any other key pauses.
 KEEP_PLAYING = {"plus", "equals_sign", "minus", "ctrl+c", "q"}
@@ -91,6 +94,7 @@ class StepperApp(App[None]):
         self.continuing = False  # running at full speed (c) until a breakpoint, NaN/Inf, the end or a key
         self._run_timer: Timer | None = None  # redraws the screen while continuing
         self._run_from: tuple[float, int] = (0.0, 0)  # (clock, step) where the current run began
+        self._drawn_at: tuple[float, float] = (0.0, 0.0)  # (UI thread's CPU time, clock) at the last frame
         self.speed = DEFAULT_SPEED
         self.target_step: int | None = None  # running forward to this step (g)
         self.log_scale = False
@@ -381,10 +385,15 @@ class StepperApp(App[None]):
         self.continuing = True
         history = self.session.history
         self._run_from = (time.monotonic(), history[-1].step if history else 0)
+        self._drawn_at = (time.thread_time(), time.monotonic())
         if self._run_timer is None:
             self._run_timer = self.set_interval(1 / RUNNING_FPS, self._running_tick)
 
     def _running_tick(self) -> None:
+        cpu, now = time.thread_time(), time.monotonic()
+        if cpu - self._drawn_at[0] > RUNNING_DRAW_SHARE * (now - self._drawn_at[1]):
+            return  # drawing the last frame took more than its share: skip this one
+        self._drawn_at = (cpu, now)
         if self.session.history and not self._gc_frozen:
             self._freeze_gc()
         self.update_view()
