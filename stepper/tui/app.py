@@ -597,6 +597,8 @@ class StepperApp(App[None]):
 
     def action_toggle_view(self, name: str) -> None:
         shown = self.query_one(TeachingViews).toggle(name)
+        if not shown and self.focused is None:
+            self.query_one(CodeView).focus()  # hiding it took the focus away: ↑/↓ move its cursor again
         key = VIEW_KEYS[name]
         self.say(f"{key} again shows the code." if shown else f"Code panel back ({key} shows the view).")
         self.update_view()

@@ -221,3 +221,15 @@ def test_a_line_breakpoint_set_from_another_thread_stops_a_running_script():
         assert not session.breakpoints.toggle_line(11) and session.breakpoints.lines == set()
     finally:
         session.stop()
+
+
+def test_the_code_panel_takes_the_arrow_keys_again_after_a_teaching_view():
+    async def body(pilot):
+        app = pilot.app
+        code = app.query_one(CodeView)
+        await pilot.press("e", "e", "down")  # the explanation hid the code panel (and took its focus)
+        await pilot.pause()
+        assert app.focused is code and code.cursor_line == 21
+        assert "▸ line 21 · x: breakpoint" in screen_text(app)
+
+    drive(body)
