@@ -15,6 +15,7 @@ PYTHON_STATS = 2048
 # a sparkline, which tells a spread-out tensor from one with a few outliers.
 HIST_BINS = 8
 HIST_CHUNK = 1 << 24  # float32 holds every whole number up to here exactly
+REDUCE_CHUNK = 1 << 18  # CPU tensors are summed in pieces of this many values
 
 
 _SHARED: dict[Any, Any] = {}
@@ -58,13 +59,20 @@ def summarize(tensor: Any) -> TensorStats:
     # Big tensors: reductions on the tensor's own device, then one small copy of the results.
     f = t.float() if not t.is_floating_point() or t.dtype in (torch.float16, torch.bfloat16) else t
     flat = f.reshape(-1)
-    # Usually every value is finite: two reductions (min/max, then std/mean) tell us so, and give
-    # everything else (a NaN or Inf would show in them). Only then is the careful pass needed.
+    # Usually every value is finite, and min/max tell us so (a NaN or Inf would show in them). The
+    # sum and the norm, both accumulated in float64, then give μ and σ (σ² = ‖x‖²/n − μ²): passes
+    # that together cost a fifth of torch.std_mean's one pass on a CPU, which pays for the
+    # histogram. (On a CPU, float64 reductions are several times faster over cache-sized pieces.)
+    # Only a NaN or Inf needs the careful pass below.
     lo, hi = torch.aminmax(flat)
-    std, mean = torch.std_mean(flat, correction=0)
-    mean_v, std_v, lo_v, hi_v = torch.stack([mean, std, lo, hi]).to(torch.float64).tolist()
-    if all(math.isfinite(v) for v in (mean_v, std_v, lo_v, hi_v)):
-        norm_v = math.sqrt(numel * (std_v * std_v + mean_v * mean_v))  # ‖x‖² = n (σ² + μ²)
+    pieces = flat.split(REDUCE_CHUNK) if flat.is_cpu else (flat,)
+    sums = [piece.sum(dtype=torch.float64) for piece in pieces]
+    norms = [torch.linalg.vector_norm(piece, dtype=torch.float64) for piece in pieces]
+    lo_v, hi_v, *parts = torch.stack([lo.double(), hi.double(), *sums, *norms]).tolist()
+    if math.isfinite(lo_v) and math.isfinite(hi_v):
+        mean_v = math.fsum(parts[: len(sums)]) / numel
+        norm_v = math.sqrt(math.fsum(v * v for v in parts[len(sums) :]))
+        std_v = 0.0 if lo_v == hi_v else math.sqrt(max(0.0, norm_v * norm_v / numel - mean_v * mean_v))
         return TensorStats(
             shape, dtype, device, numel, mean_v, std_v, lo_v, hi_v, norm_v,
             zeros=lo_v == 0 and hi_v == 0, values=None, hist=histogram(flat, lo_v, hi_v, numel),

@@ -59,6 +59,14 @@ def test_big_tensor_summary_equals_torch(device, size):
 
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("size", SIZES)
+def test_a_small_spread_around_a_big_mean_keeps_its_std(device, size):
+    # A layer norm's weights: all near 1. σ² = ‖x‖²/n − μ² must not lose σ to the subtraction.
+    torch.manual_seed(size)
+    check(1 + 1e-3 * torch.randn(size, device=device))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("size", SIZES)
 def test_nan_and_inf_are_counted_and_left_out_of_the_statistics(device, size):
     torch.manual_seed(size)
     t = torch.randn(size, device=device)
