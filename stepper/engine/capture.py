@@ -37,7 +37,9 @@ class Capture:
         self.watch = watch
         self.hooks = hooks
         self._optimizer: Any = None  # weak reference to the optimizer shown
-        self._cache: dict[str, tuple[tuple, Any]] = {}
+        self._cache: dict[str, Any] = {}
+        # name -> (weak reference to the tensor, its version, the watch's generation, its summary)
+        self._summaries: dict[str, tuple[Any, int, int, TensorStats]] = {}
         self._was_nonfinite = False
         self._fit: FitView | None = None
         self._graph: GraphNode | None = None
@@ -112,10 +114,12 @@ class Capture:
     def _summary(self, key: str, tensor: Any, generation: int) -> TensorStats:
         """`summarize`, reusing the last summary while the tensor is unchanged."""
         # The key holds a weak reference to the tensor: an id alone could be reused by a new tensor.
-        hit = self._cache.get(key)
-        if hit is None or hit[0][0]() is not tensor or hit[0][1:] != (tensor._version, generation):
-            hit = self._cache[key] = ((weakref.ref(tensor), tensor._version, generation), summarize(tensor))
-        return hit[1]
+        hit = self._summaries.get(key)
+        if hit is not None and hit[0]() is tensor and hit[1] == tensor._version and hit[2] == generation:
+            return hit[3]
+        stats = summarize(tensor)
+        self._summaries[key] = (weakref.ref(tensor), tensor._version, generation, stats)
+        return stats
 
     @property
     def optimizer(self) -> Any:

@@ -21,6 +21,9 @@ REDUCE_CHUNK = 1 << 18  # CPU tensors are summed in pieces of this many values
 _SHARED: dict[Any, Any] = {}
 
 
+_DTYPE_NAMES: dict[Any, str] = {}  # torch.float32 -> "float32"
+
+
 def _shared(value: Any) -> Any:
     return _SHARED.setdefault(value, value)
 
@@ -29,19 +32,22 @@ def summarize(tensor: Any) -> TensorStats:
     """Summarise a torch tensor: statistics always, every value when it is small."""
     import torch
 
-    t = tensor.detach()
     # One shared object per shape, dtype and device name: history keeps millions of summaries.
-    shape = _shared(tuple(t.shape))
-    numel = t.numel()
-    dtype = _shared(str(t.dtype).removeprefix("torch."))
-    device = _shared(str(t.device))
+    # (Looked up cheaply: a loop summarises a few tensors at every pause, most of them tiny.)
+    shape = _shared(tuple(tensor.shape))
+    numel = tensor.numel()
+    dtype = _DTYPE_NAMES.get(tensor.dtype)
+    if dtype is None:
+        dtype = _DTYPE_NAMES[tensor.dtype] = str(tensor.dtype).removeprefix("torch.")
+    device = "cpu" if tensor.is_cpu else _shared(str(tensor.device))
     if numel == 0:
         return TensorStats(shape, dtype, device, 0, None, None, None, None, 0.0, zeros=True, values=())
-    if numel == 1 and t.is_floating_point():
+    if numel == 1 and tensor.is_floating_point():
         # One number (a bias, a loss, a slope): its statistics are itself, no arithmetic needed.
-        v = t.item()
+        v = tensor.item()
         if math.isfinite(v):
             return TensorStats(shape, dtype, device, 1, v, 0.0, v, v, abs(v), 0, 0, v == 0, (v,))
+    t = tensor.detach()
     if t.is_complex():
         t = t.abs()
     if numel <= SMALL_TENSOR or (numel <= PYTHON_STATS and t.device.type == "cpu"):

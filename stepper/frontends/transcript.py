@@ -7,7 +7,7 @@ import math
 import os
 from typing import TextIO
 
-from ..engine import Output, Paused, RunEnd, Session, Snapshot, output
+from ..engine import Output, Paused, RunEnd, Session, Snapshot, TensorStats, output
 from ..format import num, tensor_text
 
 
@@ -83,7 +83,31 @@ class JsonlWriter:
         return hit
 
     def _stats(self, stats) -> str:
-        return "null" if stats is None else self._text(stats, _dumps_to_json)
+        return "null" if stats is None else self._text(stats, self._stats_text)
+
+    def _stats_text(self, stats: TensorStats) -> str:
+        """`json.dumps(stats.to_json())`, written directly: a summary has a fixed form, and its
+        numbers repeat (a one-element tensor's mean, min, max and value are one number), so each
+        distinct float is turned into text once."""
+        texts: dict[float, str] = {}
+
+        def number(value: float | None) -> str:
+            text = texts.get(value)  # (NaN never finds itself; _float_text handles it)
+            if text is None:
+                text = texts[value] = _float_text(value)
+            return text
+
+        shape = ", ".join(map(str, stats.shape))
+        values = "null" if stats.values is None else "[" + ", ".join(map(number, stats.values)) + "]"
+        hist = "null" if stats.hist is None else "[" + ", ".join(map(str, stats.hist)) + "]"
+        return (
+            f'{{"shape": [{shape}], "dtype": {self._string(stats.dtype)}, '
+            f'"device": {self._string(stats.device)}, "numel": {stats.numel}, '
+            f'"mean": {number(stats.mean)}, "std": {number(stats.std)}, "min": {number(stats.min)}, '
+            f'"max": {number(stats.max)}, "norm": {number(stats.norm)}, "nan": {stats.nan}, '
+            f'"inf": {stats.inf}, "zeros": {"true" if stats.zeros else "false"}, '
+            f'"values": {values}, "hist": {hist}}}'
+        )
 
     def _tensors(self, tensors: dict) -> str:
         def make(tensors: dict) -> str:

@@ -15,7 +15,13 @@ from stepper.frontends.transcript import JsonlWriter
     # a plain loop, a run into NaN (non-finite numbers, a warning), several parameter tensors and
     # an lr scheduler (the optimizer's numbers change between pauses), two models
     "name",
-    ["module_optimizer.py", "diverging.py", "accumulation_scheduler.py", "shape_broadcast.py", "two_models.py"],
+    [
+        "module_optimizer.py",
+        "diverging.py",
+        "accumulation_scheduler.py",
+        "shape_broadcast.py",
+        "two_models.py",
+    ],
 )
 def test_each_line_is_the_snapshot_as_json(name):
     session = run_script(name)
