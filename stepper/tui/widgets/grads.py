@@ -3,6 +3,9 @@
 None (no tensor at all) and zeros (a tensor full of 0) are different things in PyTorch, and the
 difference is a lesson: both are spelled out. Backward filling, zero_grad clearing and a second
 backward *adding* onto the old gradient are each named in words, not just colour.
+
+A big model's gradients are a tree of modules (tensor_tree.py) that follows the parameters panel's:
+the same rows folded, selected and filtered, each with what the last phase did to it in a word.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from ..frame import (
     added_values,
     grad_change,
 )
-from .values import CHANGED, LinesPanel, tensor_lines
+from .tensor_tree import Node, TensorTreePanel, compact_shape, detail_words, norm_of, summary_row, wrap_words
+from .values import CHANGED, tensor_lines, value_lines
 
 NOTES = {
     GRAD_FILLED: "↑ filled by backward",
@@ -38,9 +42,17 @@ NOTE_STYLES = {
     GRAD_ZEROED: "bold yellow",
     GRAD_CHANGED: "bold",
 }
+WORDS = {  # the same, in a word, on a row of the tree
+    GRAD_FILLED: "filled",
+    GRAD_ADDED: "ADDED",
+    GRAD_CLEARED: "cleared",
+    GRAD_ZEROED: "zeroed",
+    GRAD_CHANGED: "changed",
+}
+INLINE_VALUES = 4
 
 
-class GradsView(LinesPanel):
+class GradsView(TensorTreePanel):
     DEFAULT_CSS = """
     GradsView { height: auto; max-height: 50%; }
     """
@@ -48,6 +60,60 @@ class GradsView(LinesPanel):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "gradients (.grad)"
+
+    # --- the tree (a big model), following the parameters panel ---------------------------------------
+
+    def _change(self, name: str) -> tuple[TensorStats | None, TensorStats | None, str]:
+        frame = self.frame
+        grad = frame.snapshot.grads.get(name)
+        before = frame.previous.grads.get(name) if frame.previous is not None else grad
+        return grad, before, grad_change(before, grad, frame.snapshot.phases)
+
+    def tensor_row(self, node: Node) -> Text:
+        grad, before, change = self._change(node.key)
+        line = Text(node.label, style="bold")
+        if change != GRAD_SAME:
+            line.append(f" {WORDS[change]}", style=NOTE_STYLES[change])
+        line.append(" ")
+        if grad is None:
+            line.append("None", style="italic")
+            line.append(" (no tensor)", style="dim")
+        elif grad.values is not None and grad.numel <= INLINE_VALUES:
+            line.append(compact_shape(grad.shape), style="dim")
+            line.append_text(value_lines(grad, 10**6, prefix=" ")[0])
+        else:
+            line.append_text(summary_row(grad, self.ascii))
+        return line
+
+    def module_row(self, node: Node) -> Text:
+        changes = [self._change(name) for name in node.tensors]
+        grads = [grad for grad, _, _ in changes]
+        line = Text(node.label, style="bold")
+        kinds = {change for _, _, change in changes if change != GRAD_SAME}
+        if kinds:
+            kind = kinds.pop() if len(kinds) == 1 else GRAD_CHANGED
+            line.append(f" {WORDS[kind]}", style=NOTE_STYLES[kind])
+        if all(grad is None for grad in grads):
+            line.append(" None", style="italic")
+            return line
+        line.append(f" ‖‖={num(norm_of(grads))}", style="dim")
+        if any(grad is not None and grad.nan for grad in grads):
+            line.append(" NaN!", style="bold red")
+        if any(grad is not None and grad.inf for grad in grads):
+            line.append(" Inf!", style="bold red")
+        return line
+
+    def detail(self, node: Node, width: int, indent: str) -> list[Text]:
+        grad, before, change = self._change(node.key)
+        if grad is None:
+            lines = [Text(f"{indent}None: .grad holds no tensor", style="dim")]
+        else:
+            lines = wrap_words(detail_words(grad), width, indent, style="dim")
+        if change != GRAD_SAME:
+            lines = lines[:2] + [Text(indent + NOTES[change].removeprefix("↑ "), style=NOTE_STYLES[change])]
+        return lines
+
+    # --- flat (a small model) -------------------------------------------------------------------------
 
     def build(self, frame: Frame | None, width: int) -> list[Text]:
         snapshot = frame.snapshot if frame is not None else None

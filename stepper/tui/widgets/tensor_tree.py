@@ -1,0 +1,519 @@
+"""Parameters and gradients as a tree of modules, for models too big to list value by value.
+
+A small model (a handful of tensors, each of at most SMALL_TENSOR values) keeps the flat panels: every
+value, old → new. Past that, the names are grouped by their dotted prefix into modules
+(`model.0.weight` sits in `model.0`) and each tensor takes one line: shape, flags, a sparkline of its
+histogram and its lovely-tensors style statistics. The selected tensor shows its full summary under
+it. The parameters panel takes the keys (focus it with `t` or tab); the gradients panel mirrors its
+folding, selection and filter, so a parameter and its gradient are always found in the same place.
+
+The state (what is folded, what is selected, the filter) lives in a `TreeState` and outlives pauses:
+each pause only redraws the lines in view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+
+from ...engine import Snapshot, TensorStats
+from ...engine.stats import HIST_BINS
+from ...format import flags_text, num
+from .values import LinesPanel, cropped
+
+# More tensors than this, or any tensor too big to keep every value, and the panels become a tree.
+FLAT_TENSORS = 8
+# Models with more tensors than this start with every module folded (the top modules in view).
+FOLDED_FROM = 32
+DETAIL_LINES = 3  # the selected tensor's full summary, always this tall so the panel keeps its height
+SPARKS = " ▁▂▃▄▅▆▇█"  # an empty bin is blank: a lone outlier still shows as ▁
+ASCII_SPARKS = " .:-=+*#@"
+
+
+def use_tree(snapshot: Snapshot | None) -> bool:
+    if snapshot is None:
+        return False
+    params = snapshot.params
+    return len(params) > FLAT_TENSORS or any(stats.values is None for stats in params.values())
+
+
+# --- the tree of modules -------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Node:
+    key: str  # a module's dotted path, or a tensor's full name
+    label: str  # what the row shows: the key relative to the parent row
+    leaf: bool
+    children: list[Node] = field(default_factory=list)
+    tensors: list[str] = field(default_factory=list)  # every tensor name at or under this node
+
+
+def module_tree(names: Iterable[str]) -> list[Node]:
+    """The top rows for these tensor names, in their order. A module whose only child is another
+    module merges with it (`model.encoder`), and a lone top module gives its place to its children
+    (`model.0`, `model.2` rather than one `model` row holding everything)."""
+    root = Node("", "", leaf=False)
+    modules: dict[str, Node] = {"": root}
+    for name in names:
+        parts = name.split(".")
+        parent = root
+        for depth in range(1, len(parts)):
+            key = ".".join(parts[:depth])
+            node = modules.get(key)
+            if node is None:
+                node = modules[key] = Node(key, parts[depth - 1], leaf=False)
+                parent.children.append(node)
+            node.tensors.append(name)
+            parent = node
+        parent.children.append(Node(name, parts[-1], leaf=True, tensors=[name]))
+    for node in modules.values():
+        _merge_chains(node)
+    tops = root.children
+    if len(tops) == 1 and not tops[0].leaf:
+        tops = tops[0].children
+        for node in tops:
+            node.label = node.key
+    return tops
+
+
+def _merge_chains(node: Node) -> None:
+    for i, child in enumerate(node.children):
+        while not child.leaf and len(child.children) == 1 and not child.children[0].leaf:
+            only = child.children[0]
+            only.label = f"{child.label}.{only.label}"
+            child = only
+        node.children[i] = child
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    node: Node
+    depth: int
+
+
+class TreeState:
+    """What is folded, which row is selected and the name filter: kept from pause to pause."""
+
+    def __init__(self) -> None:
+        self.folded: set[str] = set()
+        self.seen: set[str] = set()  # modules met so far (new ones start folded in a big model)
+        self.selected: str | None = None
+        self.filter = ""
+        self.editing = False  # the filter is being typed
+        self._names: tuple[str, ...] = ()
+        self._tops: list[Node] = []
+        self._rows: list[Row] = []
+        self._rows_key: tuple | None = None
+
+    def tops(self, names: Sequence[str]) -> list[Node]:
+        names = tuple(names)
+        if names != self._names:
+            self._names, self._tops = names, module_tree(names)
+            fold = len(names) > FOLDED_FROM
+            for node in walk(self._tops):
+                if not node.leaf and node.key not in self.seen:
+                    self.seen.add(node.key)
+                    if fold:
+                        self.folded.add(node.key)
+        return self._tops
+
+    def rows(self, names: Sequence[str]) -> list[Row]:
+        """The rows in view: unfolded modules' children, or with a filter every tensor whose name
+        contains it (any case) with the modules above it."""
+        tops = self.tops(names)
+        key = (self._names, frozenset(self.folded), self.filter.lower())
+        if key != self._rows_key:
+            self._rows_key = key
+            self._rows = list(self._visible(tops, 0, self.filter.lower()))
+            if self._rows and self.selected not in {row.node.key for row in self._rows}:
+                self.selected = self._replacement()
+        return self._rows
+
+    def _visible(self, nodes: list[Node], depth: int, needle: str):
+        for node in nodes:
+            if needle and not any(needle in name.lower() for name in node.tensors):
+                continue
+            yield Row(node, depth)
+            if not node.leaf and (needle or node.key not in self.folded):
+                yield from self._visible(node.children, depth + 1, needle)
+
+    def _replacement(self) -> str:
+        """A selection gone from view: the module it was folded into, else (filtered out) the first
+        tensor in view."""
+        keys = [row.node.key for row in self._rows]
+        selected = self.selected or ""
+        for key in reversed(keys):
+            if selected.startswith(key + ".") and key in self.folded and not self.filter:
+                return key
+        return next((row.node.key for row in self._rows if row.node.leaf), keys[0])
+
+    def index(self) -> int:
+        keys = [row.node.key for row in self._rows]
+        return keys.index(self.selected) if self.selected in keys else 0
+
+    def move(self, delta: int) -> None:
+        if self._rows:
+            index = max(0, min(len(self._rows) - 1, self.index() + delta))
+            self.selected = self._rows[index].node.key
+
+    def fold(self) -> None:
+        """Fold or unfold the selected module; on a tensor, fold its module and select that."""
+        if not self._rows:
+            return
+        row = self._rows[self.index()]
+        if not row.node.leaf:
+            self.folded.symmetric_difference_update({row.node.key})
+            return
+        parent = next((r for r in reversed(self._rows[: self.index()]) if r.depth < row.depth), None)
+        if parent is not None:
+            self.folded.add(parent.node.key)
+            self.selected = parent.node.key
+
+
+def walk(nodes: list[Node]):
+    for node in nodes:
+        yield node
+        yield from walk(node.children)
+
+
+# --- text ----------------------------------------------------------------------------------------------
+
+
+def sparkline(counts: Sequence[int] | None, ascii: bool = False) -> str:
+    """One character per bin, the tallest bin full height; an empty bin blank."""
+    if not counts:
+        return ""
+    marks = ASCII_SPARKS if ascii else SPARKS
+    top = max(counts)
+    levels = len(marks) - 1
+    return "".join(marks[0] if c == 0 else marks[max(1, -(-c * levels // top))] for c in counts)
+
+
+def counts_of(stats: TensorStats) -> tuple[int, ...] | None:
+    """The engine's histogram, or one worked out here from the kept values of a small tensor."""
+    if stats.hist is not None or stats.values is None or stats.min is None or stats.min != stats.min:
+        return stats.hist
+    lo, hi = stats.min, stats.max
+    counts = [0] * HIST_BINS
+    for value in stats.values:
+        if lo <= value <= hi:
+            counts[
+                HIST_BINS // 2 if hi == lo else min(HIST_BINS - 1, int((value - lo) / (hi - lo) * HIST_BINS))
+            ] += 1
+    return tuple(counts)
+
+
+def compact_shape(shape: tuple[int, ...]) -> str:
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def short_flags(stats: TensorStats) -> Text:
+    text = Text()
+    if stats.nan:
+        text.append(" NaN!", style="bold red")
+    if stats.inf:
+        text.append(" Inf!", style="bold red")
+    if stats.zeros and stats.numel:
+        text.append(" all zeros", style="yellow")
+    return text
+
+
+def summary_row(stats: TensorStats, ascii: bool, style: str = "") -> Text:
+    """`[1024,784] ▁▂▅█▅▂▁ x∈[-0.036, 0.036] μ=1.2e-05 σ=0.021 ‖‖=23.1 n=802816` and flags."""
+    text = Text(compact_shape(stats.shape), style="dim")
+    text.append_text(short_flags(stats))
+    spark = sparkline(counts_of(stats), ascii)
+    if spark and not stats.zeros:
+        text.append(f" {spark}", style="cyan")
+    rest = (
+        f" x∈[{num(stats.min)}, {num(stats.max)}] μ={num(stats.mean)} σ={num(stats.std)} ‖‖={num(stats.norm)}"
+    )
+    text.append(rest + f" n={stats.numel}", style=style)
+    if stats.dtype != "float32":
+        text.append(f" {stats.dtype}", style=style)
+    if stats.device != "cpu":
+        text.append(f" {stats.device}", style=style)
+    return text
+
+
+def detail_words(stats: TensorStats) -> list[str]:
+    """The full summary as words to wrap: flags, the statistics, then n, dtype and device."""
+    flags = flags_text(stats)
+    words = flags.split(" ") if flags else []
+    words += [f"x∈[{num(stats.min)}, {num(stats.max)}]", f"μ={num(stats.mean)}", f"σ={num(stats.std)}"]
+    words += [f"‖‖={num(stats.norm)}", f"n={stats.numel}", stats.dtype, stats.device]
+    return words
+
+
+def wrap_words(words: Iterable[str], width: int, indent: str, style: str = "") -> list[Text]:
+    lines: list[Text] = []
+    line = ""
+    for word in words:
+        if line and len(indent) + len(line) + 1 + len(word) > width:
+            lines.append(Text(indent + line, style=style))
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(Text(indent + line, style=style))
+    return lines
+
+
+def norm_of(stats: Iterable[TensorStats | None]) -> float:
+    """The L2 norm of several tensors taken together."""
+    total = 0.0
+    for s in stats:
+        if s is not None and s.norm is not None:
+            total += s.norm * s.norm
+    return total**0.5
+
+
+# --- the panel -----------------------------------------------------------------------------------------
+
+
+class TensorTreePanel(LinesPanel):
+    """A LinesPanel that turns into a module tree for big models. Subclasses draw a tensor's row
+    (`tensor_row`), a module's (`module_row`) and the selected tensor's summary (`detail`).
+
+    One panel leads (`LEADS`): it takes the keys while it draws a tree, and owns the `TreeState`
+    that the others on the screen follow."""
+
+    LEADS = False
+    BINDINGS = [
+        Binding("down,j", "tree_move(1)", "down", show=False),
+        Binding("up,k", "tree_move(-1)", "up", show=False),
+        Binding("pagedown", "tree_page(1)", "page down", show=False),
+        Binding("pageup", "tree_page(-1)", "page up", show=False),
+        Binding("home", "tree_move(-1000000)", "first", show=False),
+        Binding("end", "tree_move(1000000)", "last", show=False),
+        Binding("h", "tree_fold", "fold", show=False),
+        Binding("slash", "tree_filter", "filter", show=False),
+        Binding("escape", "tree_clear", "clear filter", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.treeing = False  # drawing the tree (else the flat lines of LinesPanel)
+        self._total = 0  # lines the tree would take, all shown
+        self._top = 0  # first line in view, kept while the selection stays in view
+        self._state: TreeState | None = None
+
+    @property
+    def tree(self) -> TreeState:
+        if self._state is None:
+            leader = None if self.LEADS else self.leader()
+            self._state = leader.tree if leader is not None else TreeState()
+        return self._state
+
+    def leader(self) -> TensorTreePanel | None:
+        if not self.is_attached:
+            return None
+        return next((panel for panel in self.screen.query(TensorTreePanel) if panel.LEADS), None)
+
+    @property
+    def ascii(self) -> bool:
+        options = getattr(self.app, "options", None)
+        return bool(options is not None and options.ascii)
+
+    @property
+    def highlighted(self) -> bool:
+        """Whether the selected row is drawn reversed: while the leading panel has the keys."""
+        leader = self if self.LEADS else self.leader()
+        return leader is not None and leader.has_focus
+
+    def _rebuild(self) -> None:
+        frame = self.frame
+        snapshot = frame.snapshot if frame is not None else None
+        self.treeing = use_tree(snapshot)
+        if self.LEADS:
+            self.take_keys(self.treeing)
+        if not self.treeing:
+            super()._rebuild()
+            return
+        rows = self.tree.rows(list(snapshot.params))
+        total = (1 if self.tree.filter or self.tree.editing else 0) + max(1, len(rows)) + DETAIL_LINES
+        taller = total != self._total
+        self._total = total
+        self._lines = []
+        self.refresh(layout=taller)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return self._total if self.treeing else super().get_content_height(container, viewport, width)
+
+    def render(self) -> Text:
+        if not self.treeing:
+            return super().render()
+        width = self.size.width or self.FALLBACK_WIDTH
+        height = self.size.height or self._total
+        state, frame = self.tree, self.frame
+        lines: list[Text] = []
+        if state.filter or state.editing:
+            lines.append(self.filter_line())
+        rows = state.rows(list(frame.snapshot.params))
+        room = max(1, height - len(lines))
+        if not rows:
+            lines.append(Text(f"no name contains {state.filter!r}", style="dim italic"))
+            return self._join(lines, width)
+        selected = state.index()
+        count = len(rows) + DETAIL_LINES  # the detail sits right under the selected row
+        first, last = selected, selected + DETAIL_LINES
+        self._top = top = window(count, room, first, last, self._top)
+        bottom = min(count, top + room)
+        for item in range(top, bottom):
+            if (item == top and top > 0) or (item == bottom - 1 and bottom < count):
+                hidden = top if item == top else count - bottom
+                arrow = "↑" if item == top else "↓"
+                more = "1 more line" if hidden == 1 else f"{hidden} more lines"
+                lines.append(Text(f"{arrow} {more}", style="dim italic"))
+            elif selected < item <= selected + DETAIL_LINES:
+                detail = self._detail(rows[selected], width)
+                lines.append(detail[item - selected - 1])
+            else:
+                row = rows[item if item <= selected else item - DETAIL_LINES]
+                lines.append(self._row(row, row.node.key == state.selected))
+        return self._join(lines, width)
+
+    def _join(self, lines: list[Text], width: int) -> Text:
+        lines = [line if line.cell_len <= width else cropped(line, width) for line in lines]
+        text = Text("\n").join(lines)
+        text.no_wrap = True
+        return text
+
+    def filter_line(self) -> Text:
+        state = self.tree
+        line = Text("/", style="bold")
+        line.append(state.filter)
+        if state.editing:
+            line.append(" ", style="reverse")
+            line.append("  enter keeps · esc clears", style="dim")
+        else:
+            line.append("  esc clears", style="dim")
+        return line
+
+    def _row(self, row: Row, selected: bool) -> Text:
+        node = row.node
+        indent = "  " * row.depth
+        if node.leaf:
+            line = Text(indent)
+            line.append_text(self.tensor_row(node))
+        else:
+            marker = ("+" if node.key in self.tree.folded else "-") if self.ascii else None
+            if marker is None:
+                marker = "▸" if node.key in self.tree.folded else "▾"
+            line = Text(f"{indent}{marker} ")
+            line.append_text(self.module_row(node))
+        if selected and self.highlighted:
+            line.stylize("reverse")
+        return line
+
+    def _detail(self, row: Row, width: int) -> list[Text]:
+        indent = "  " * (row.depth + 1)  # under the row's name
+        node = row.node
+        lines = self.detail(node, width, indent) if node.leaf else self.module_detail(node, width, indent)
+        if len(lines) > DETAIL_LINES:
+            lines = lines[:DETAIL_LINES]
+            lines[-1] = cropped(lines[-1], max(1, min(width, lines[-1].cell_len))) + Text("…")
+        return lines + [Text("")] * (DETAIL_LINES - len(lines))
+
+    # --- keys (on the leading panel) -----------------------------------------------------------------
+
+    def take_keys(self, tree: bool) -> None:
+        """Focusable while it draws a tree, and focused then if nothing else is; never when flat."""
+        self.can_focus = tree
+        if tree and self.is_attached and self.screen.focused is None:
+            self.focus()
+        elif not tree and self.has_focus:
+            self.blur()
+
+    def redraw_all(self) -> None:
+        for panel in self.screen.query(TensorTreePanel):
+            panel._rebuild()
+
+    def on_focus(self) -> None:
+        self.call_later(self.redraw_all)  # once Textual's own handler has set has_focus
+
+    def on_blur(self) -> None:
+        self.tree.editing = False
+        self.call_later(self.redraw_all)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Only while a tree is drawn: otherwise the key goes on to the app's own binding, if any.
+        return self.treeing if action.startswith("tree_") else True
+
+    def action_tree_move(self, delta: int) -> None:
+        self.tree.move(delta)
+        self.redraw_all()
+
+    def action_tree_page(self, direction: int) -> None:
+        self.tree.move(direction * max(1, self.size.height - DETAIL_LINES - 2))
+        self.redraw_all()
+
+    def action_tree_fold(self) -> None:
+        self.tree.fold()
+        self.redraw_all()
+
+    def action_tree_filter(self) -> None:
+        self.tree.editing = True
+        self.redraw_all()
+
+    def action_tree_clear(self) -> None:
+        self.tree.filter = ""
+        self.redraw_all()
+
+    def on_key(self, event: events.Key) -> None:
+        """While the filter is typed, every key edits it (none steps the script)."""
+        state = self.tree
+        if not state.editing:
+            return
+        event.stop()
+        event.prevent_default()
+        if event.key == "enter":
+            state.editing = False
+        elif event.key == "escape":
+            state.editing = False
+            state.filter = ""
+        elif event.key == "backspace":
+            state.filter = state.filter[:-1]
+        elif event.is_printable and event.character:
+            state.filter += event.character
+        self.redraw_all()
+
+    # --- what subclasses draw ---------------------------------------------------------------------------
+
+    def tensor_row(self, node: Node) -> Text:
+        raise NotImplementedError
+
+    def module_row(self, node: Node) -> Text:
+        raise NotImplementedError
+
+    def detail(self, node: Node, width: int, indent: str) -> list[Text]:
+        raise NotImplementedError
+
+    def module_detail(self, node: Node, width: int, indent: str) -> list[Text]:
+        count = len(node.tensors)
+        word = "tensor" if count == 1 else "tensors"
+        hint = "h unfolds" if node.key in self.tree.folded else "h folds"
+        return wrap_words([f"{node.key}:", f"{count} {word};", hint], width, indent, style="dim")
+
+
+def window(count: int, room: int, first: int, last: int, top: int) -> int:
+    """The first item in view of `count`, `room` at a time, keeping items first..last in view (the
+    first of them if not all fit) and moving as little as possible from `top`. An item at either
+    edge gives way to a "more lines" marker when there is more beyond it."""
+    if count <= room:
+        return 0
+    top = max(0, min(top, count - room))
+    for _ in range(3):
+        low = top + (1 if top > 0 else 0)
+        high = top + room - 1 - (1 if top + room < count else 0)
+        if last > high:
+            top += last - high
+        if first < low:
+            top -= low - first
+        top = max(0, min(top, count - room))
+    return top
