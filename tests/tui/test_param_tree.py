@@ -11,6 +11,7 @@ from stepper.format import num
 from stepper.tui import StepperApp
 from stepper.tui.terminal import TerminalOptions
 from stepper.tui.widgets import GradsView, ParamsView
+from stepper.tui.widgets.module_tree import TreeState, module_tree
 
 BIG = (120, 40)  # room for every row of the tree at once
 # Every tensor of the script, and its number of values (each one different, to tell rows apart).
@@ -61,6 +62,30 @@ def selected(app) -> str:
 
 ALL_ROWS = ["▾ model.encoder", "▾ 0", "weight", "bias", "▾ 2", "weight", "bias"]
 ALL_ROWS += ["▾ model.head", "weight", "bias"]
+
+
+def labels(names: list[str], state: TreeState | None = None) -> list[str]:
+    rows = (state or TreeState()).rows(names)
+    return ["  " * row.depth + row.node.label for row in rows]
+
+
+def test_dotted_names_group_into_modules():
+    names = ["w", "model.0.weight", "model.0.bias", "model.2.weight", "enc.layers.0.w", "enc.layers.1.w"]
+    # `enc` holds nothing but `layers`: one row for both.
+    assert labels(names) == [
+        "w", "model", "  0", "    weight", "    bias", "  2", "    weight",
+        "enc.layers", "  0", "    w", "  1", "    w",
+    ]  # fmt: skip
+    # One module holding everything gives its place to its children, named in full.
+    assert labels(["model.0.weight", "model.0.bias", "model.2.weight"]) == [
+        "model.0", "  weight", "  bias", "model.2", "  weight",
+    ]  # fmt: skip
+    assert [node.tensors for node in module_tree(["a.x", "a.y", "b.z"])] == [["a.x", "a.y"], ["b.z"]]
+
+
+def test_a_model_with_many_tensors_starts_folded():
+    names = [f"model.{i}.{p}" for i in range(20) for p in ("weight", "bias")]
+    assert labels(names) == [f"model.{i}" for i in range(20)]
 
 
 def test_a_big_model_is_a_tree_of_modules_with_one_line_summaries():
