@@ -7,11 +7,13 @@ import asyncio
 
 from tui_helpers import drive, press, screen_text, script_session, settle
 
+from stepper.engine import TensorStats
 from stepper.format import num
 from stepper.tui import StepperApp
 from stepper.tui.terminal import TerminalOptions
 from stepper.tui.widgets import GradsView, ParamsView
 from stepper.tui.widgets.module_tree import TreeState, module_tree
+from stepper.tui.widgets.tensor_tree import sparkline, summary_row
 
 BIG = (120, 40)  # room for every row of the tree at once
 # Every tensor of the script, and its number of values (each one different, to tell rows apart).
@@ -86,6 +88,20 @@ def test_dotted_names_group_into_modules():
 def test_a_model_with_many_tensors_starts_folded():
     names = [f"model.{i}.{p}" for i in range(20) for p in ("weight", "bias")]
     assert labels(names) == [f"model.{i}" for i in range(20)]
+
+
+def test_sparkline_and_flags():
+    # The tallest bin is full height; an empty bin is blank, one value is never invisible.
+    assert sparkline((0, 1, 8, 4)) == " ▁█▄"
+    assert sparkline((0, 1, 8, 4), ascii=True) == " .@="
+    bad = TensorStats((100, 10), "float16", "cuda:0", 1000, 0.1, 1.0, -2.0, 3.0, 5.0, nan=3, inf=1)
+    row = summary_row(bad._replace(hist=(1, 0, 0, 0, 0, 0, 0, 995)), ascii=False).plain
+    assert row.startswith("[100,10] NaN! Inf! ▁      █ x∈[-2, 3] μ=0.1 σ=1 ‖‖=5 n=1000")
+    assert row.endswith("float16 cuda:0")  # dtype and device when not float32 on the cpu
+    zeros = TensorStats(
+        (100,), "float32", "cpu", 100, 0.0, 0.0, 0.0, 0.0, 0.0, zeros=True, hist=(0,) * 4 + (100,) + (0,) * 3
+    )
+    assert summary_row(zeros, ascii=False).plain.startswith("[100] all zeros x∈[0, 0]")
 
 
 def test_a_big_model_is_a_tree_of_modules_with_one_line_summaries():
