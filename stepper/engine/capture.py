@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections import deque
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -43,6 +44,7 @@ class Capture:
         self._was_nonfinite = False
         self._fit: FitView | None = None
         self._graph: GraphNode | None = None
+        self._recent_graphs: deque[GraphNode] = deque(maxlen=4)
         self._optimizers_added: set[int] = set()
         self._phases: dict[tuple[str, ...], tuple[str, ...]] = {}
 
@@ -210,8 +212,13 @@ class Capture:
         root = tracer.loss_tensor if tracer.loss_tensor is not None else prediction
         names = {id(tensor): name for name, tensor in self.watch.items()}
         graph = graph_tree(getattr(root, "grad_fn", None), names)
-        if graph is not None and graph == self._graph:
-            graph = self._graph  # the same graph as last iteration: share it
+        if graph is not None:
+            # A loop draws the same few graphs (the forward's, the loss's) every iteration: share one
+            # object for each, so history keeps each graph once.
+            for known in self._recent_graphs:
+                if known == graph:
+                    return hit[1], known
+            self._recent_graphs.append(graph)
         return hit[1], graph
 
 
