@@ -64,7 +64,6 @@ class StepperApp(App[None]):
         Binding("r", "restart", "restart", id="restart"),
         Binding("o", "output", "output", show=False, id="output"),
         Binding("l", "toggle_log", "log", show=False, id="toggle_log"),
-        Binding("t", "focus('params')", "tree", show=False, id="focus_tree"),  # a big model's tree
         Binding("e", "toggle_view('explain')", "explain", show=False, id="view_explain"),
         Binding("d", "toggle_view('fit')", "data & fit", show=False, id="view_fit"),
         Binding("a", "toggle_view('graph')", "autograd graph", show=False, id="view_graph"),
@@ -370,9 +369,8 @@ class StepperApp(App[None]):
             self.update_view()
 
     def action_continue_run(self) -> None:
-        if self.continuing:
-            self.stop_running()
-            self.update_view()
+        if self.continuing:  # (a key pauses before it gets here; the footer's `c` comes here)
+            self.action_pause()
             return
         if self.return_to_live() or self.session.finished:
             return
@@ -414,7 +412,7 @@ class StepperApp(App[None]):
             self.update_view()
             return
         text = self.session.source.line_text(line)
-        if not text or text.startswith("#"):
+        if line not in self.session.breakpoints.lines and (not text or text.startswith("#")):
             self.say(f"Line {line} has no code: ↑/↓ move the cursor to a line that runs.")
         elif self.session.breakpoints.toggle_line(line):
             # A run stops only at a pause, so a line where none happens would never stop it: say so.

@@ -233,3 +233,15 @@ def test_the_code_panel_takes_the_arrow_keys_again_after_a_teaching_view():
         assert "▸ line 21 · x: breakpoint" in screen_text(app)
 
     drive(body)
+
+
+def test_x_removes_a_command_line_breakpoint_even_on_a_line_with_no_code():
+    async def body(pilot):
+        app = pilot.app
+        assert code_line(app, 18).startswith("●18")  # `--break 18`: drawn like any other
+        await pilot.press("up", "up", "x")
+        await pilot.pause()
+        assert app.session.breakpoints.lines == set() and "line 18 removed" in screen_text(app)
+        assert code_line(app, 18).startswith(" 18")
+
+    drive(body, session=lesson_session(breakpoints=Breakpoints(lines={18})))
