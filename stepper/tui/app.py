@@ -64,6 +64,7 @@ class StepperApp(App[None]):
         Binding("r", "restart", "restart", id="restart"),
         Binding("o", "output", "output", show=False, id="output"),
         Binding("l", "toggle_log", "log", show=False, id="toggle_log"),
+        Binding("t", "focus('params')", "tree", show=False, id="focus_tree"),  # a big model's tree
         Binding("e", "toggle_view('explain')", "explain", show=False, id="view_explain"),
         Binding("d", "toggle_view('fit')", "data & fit", show=False, id="view_fit"),
         Binding("a", "toggle_view('graph')", "autograd graph", show=False, id="view_graph"),
