@@ -115,6 +115,9 @@ class Session:
         self._capture: Capture | None = None
         # An interactive front end turns this on: continue/step modes then stop at the first NaN/Inf.
         self.pause_on_nonfinite = pause_on_nonfinite
+        # A screen turns this on: pauses a continue run passes without stopping skip the views (see
+        # `_skips_views`); off, every pause has them (what tests and exports of a whole run expect).
+        self.skip_unseen_views = False
         # Snapshots carry the data-and-fit view and the autograd graph (the TUI's views); transcripts,
         # which never show them, turn this off to run faster.
         self.views = views
@@ -456,7 +459,9 @@ class Session:
     def _skips_views(self, phases: list[str], line: int, step: int, loss: float | None, bad: bool) -> bool:
         """Whether a pause can leave out the screen's views: a run going on at full speed (continue)
         passes it, as nothing asks it to wait there (a breakpoint, a NaN/Inf, a pause request)."""
-        if self._mode != "continue" or self._pause_requested or self._queued or self._stop_requested:
+        if not self.skip_unseen_views or self._mode != "continue":
+            return False
+        if self._pause_requested or self._queued or self._stop_requested:
             return False
         if bad and self.pause_on_nonfinite:
             return False

@@ -146,6 +146,7 @@ class StepperApp(App[None]):
 
         self.session.listener = listener
         self.session.pause_on_nonfinite = True  # running, playing or `s` stops at the first NaN/Inf
+        self.session.skip_unseen_views = True  # a run at full speed takes the views only where it stops
         if self.session.mode == "continue":
             self.start_continuing()  # `--until-step` and friends: run to the first breakpoint
         self.session.start()
