@@ -66,19 +66,22 @@ def summarize(tensor: Any) -> TensorStats:
     f = t.float() if not t.is_floating_point() or t.dtype in (torch.float16, torch.bfloat16) else t
     flat = f.reshape(-1)
     # Usually every value is finite, and min/max tell us so (a NaN or Inf would show in them). Then
-    # three more passes give the rest: the sum (μ), the norm of the values less μ (σ, with no
-    # cancellation when μ is big against σ: a layer norm's weights near 1), and the histogram of a
-    # sample. ‖x‖ follows from ‖x‖² = n(σ² + μ²), a sum of two positive terms. μ stays on the device,
-    # so the whole summary waits for the device once. Only a NaN or Inf needs the careful pass below.
+    # the sum and the norm give μ and σ (σ² = ‖x‖²/n − μ²), and a sample gives the histogram: three
+    # reads of the tensor, no copy of it, and one wait for the device. When μ is big against σ (a
+    # layer norm's weights, all near 1) the subtraction would lose σ's digits: σ then comes from one
+    # more pass over the values less μ. Only a NaN or Inf needs the careful pass further down.
     lo, hi = torch.aminmax(flat)
-    mean = flat.sum() / numel
-    deviation = torch.linalg.vector_norm(flat - mean)
-    lo_v, hi_v, mean_v, deviation_v = torch.stack([lo, hi, mean, deviation]).double().tolist()
+    packed = torch.stack([lo, hi, flat.sum(), torch.linalg.vector_norm(flat)]).double()
+    lo_v, hi_v, sum_v, norm_v = packed.tolist()
     if math.isfinite(lo_v) and math.isfinite(hi_v):
-        std_v = 0.0 if lo_v == hi_v else deviation_v / math.sqrt(numel)
-        norm_v = math.sqrt(numel * (std_v * std_v + mean_v * mean_v))
+        mean_v = sum_v / numel
+        var = norm_v * norm_v / numel - mean_v * mean_v
+        if lo_v == hi_v:
+            var = 0.0
+        elif var < 1e-2 * mean_v * mean_v:
+            var = torch.linalg.vector_norm(flat - mean_v).item() ** 2 / numel
         return TensorStats(
-            shape, dtype, device, numel, mean_v, std_v, lo_v, hi_v, norm_v,
+            shape, dtype, device, numel, mean_v, math.sqrt(max(0.0, var)), lo_v, hi_v, norm_v,
             zeros=lo_v == 0 and hi_v == 0, values=None, hist=histogram(flat, lo_v, hi_v, numel),
         )  # fmt: skip
     finite = torch.isfinite(flat)
