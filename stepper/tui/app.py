@@ -39,6 +39,9 @@ RUNNING_FPS = 15
 # share of the time, so after a costly frame the next one waits longer than 1/RUNNING_FPS.
 RUNNING_DRAW_SHARE = 0.1
 DEFAULT_SPEED = 2  # index into SPEEDS: 4 phases a second
+# A single phase or step (space, s) usually pauses again within milliseconds: the status bar says
+# "running…" only once the script has run this long, so a quick step does not send it twice.
+QUIET_RUN = 0.1
 # While running (c), playing (>) or running to a step (g), these keys keep it going; any other key pauses.
 KEEP_PLAYING = {"plus", "equals_sign", "minus", "ctrl+c", "q"}
 # The teaching views and live knobs too: turning the lr up while playing is how a run is made to explode.
@@ -107,6 +110,7 @@ class StepperApp(App[None]):
         self._gc_frozen = False
         self._nonfinite_stop: tuple[int, int] | None = None  # (generation, pause) a run stopped at
         self._played_from = (-1, 0)  # (generation, pause) where the last play began
+        self._stepped_at = 0.0  # clock when the last single phase or step (space, s) began
 
     # --- layout ----------------------------------------------------------------------------------------
 
@@ -231,7 +235,10 @@ class StepperApp(App[None]):
         live = self.live or frame.index == count - 1
         knobs = self.session.knobs if live else frame.snapshot.knobs
         info = StatusInfo(state, label, frame.snapshot, frame.index, count, live, knobs)
-        self.query_one(StatusBar).show(info)
+        if state == "running" and not self.running and time.monotonic() - self._stepped_at < QUIET_RUN:
+            self.set_timer(QUIET_RUN, self.update_view)  # still running by then: say so
+        else:
+            self.query_one(StatusBar).show(info)
         self.query_one(Notice).say(self._notice)
         # The footer rebuilds itself on refresh_bindings (costly): only when a key's state changed.
         keys = tuple(self.check_action(binding.action, ()) for binding in self.BINDINGS)
@@ -359,6 +366,7 @@ class StepperApp(App[None]):
             return
         if self.session.state == "paused":
             self.say("")
+            self._stepped_at = time.monotonic()
             self.session.next_phase()
             self.update_view()
 
@@ -367,6 +375,7 @@ class StepperApp(App[None]):
             return
         if self.session.state == "paused":
             self.say("")
+            self._stepped_at = time.monotonic()
             self.session.next_step()
             self.update_view()
 

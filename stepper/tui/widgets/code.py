@@ -17,6 +17,7 @@ from textual.widget import Widget
 
 from ...engine import ScriptSource
 from ..frame import Frame
+from .repaint import refresh_rows, set_border_titles
 
 # Reverse video keeps the highlighted line visible without colour (NO_COLOR, 16 colours).
 CURRENT = Style(bold=True, reverse=True)
@@ -45,7 +46,7 @@ class CodeView(Widget, can_focus=True):
         super().__init__(id=id)
         self.source = source
         self.frame: Frame | None = None
-        self.border_title = source.display_name
+        set_border_titles(self, title=source.display_name)
         self.cursor_line: int | None = None  # where `x` sets a breakpoint; follows the line just run
         self.breakpoints: frozenset[int] = frozenset()
         self._top: int | None = None  # first line drawn; None: placed afresh at the next draw
@@ -55,24 +56,30 @@ class CodeView(Widget, can_focus=True):
         self._strips_base: Style | None = None  # the colours the cached strips were drawn with
 
     def show(self, frame: Frame) -> None:
-        if frame.source is not self.source:
+        new_source = frame.source is not self.source
+        if new_source:
             self._strips.clear()
-        moved_on = self.frame is None or frame.line != self.frame.line or frame.source is not self.source
+        moved_on = self.frame is None or frame.line != self.frame.line or new_source
+        marked, top = self._marked_lines(), self._placed_top()
         self.source = frame.source
         self.frame = frame
-        self.border_title = frame.source.display_name
+        set_border_titles(self, title=frame.source.display_name)
         self._base = None  # looked up again on the next draw (it changes with the theme)
         if moved_on and frame.line is not None:
             # A new pause: the cursor comes back to the line just run, drawn in the usual place.
             self.cursor_line = frame.line
             self._top = None
             self._say_where()
-        self.refresh()
+        if new_source:
+            self.refresh()
+        else:
+            self._repaint_lines(marked | self._marked_lines(), top)
 
     def show_breakpoints(self, lines: frozenset[int]) -> None:
         if lines != self.breakpoints:
+            changed = lines ^ self.breakpoints
             self.breakpoints = frozenset(lines)
-            self.refresh()
+            self._repaint_lines(changed, self._placed_top())
 
     # --- the cursor --------------------------------------------------------------------------------------
 
@@ -86,13 +93,14 @@ class CodeView(Widget, can_focus=True):
     def move_cursor(self, line: int) -> None:
         """Put the cursor on `line`, scrolling only as far as it takes to keep it in view."""
         top, height = self.top_line(), max(1, self.size.height)
+        marked = self._marked_lines()
         self.cursor_line = line
         if line < top:
             self._top = line
         elif line >= top + height:
             self._top = line - height + 1
         self._say_where()
-        self.refresh()
+        self._repaint_lines(marked | self._marked_lines(), top)
 
     def top_line(self) -> int:
         """The first line drawn: placed so the cursor sits a third of the way down whenever the panel
@@ -111,7 +119,30 @@ class CodeView(Widget, can_focus=True):
 
     def _say_where(self) -> None:
         away = self.cursor_line is not None and self.frame is not None and self.cursor_line != self.frame.line
-        self.border_subtitle = f"{CURSOR_MARK} line {self.cursor_line} · x: breakpoint" if away else ""
+        set_border_titles(
+            self, subtitle=f"{CURSOR_MARK} line {self.cursor_line} · x: breakpoint" if away else ""
+        )
+
+    # --- repainting only what changed ----------------------------------------------------------------------
+
+    def _marked_lines(self) -> set[int]:
+        """The lines drawn differently from plain code: the line just run (with its label) and the cursor."""
+        lines = {self.cursor_line} if self.cursor_line is not None else set()
+        if self.frame is not None and self.frame.line is not None:
+            lines.add(self.frame.line)
+        return lines
+
+    def _placed_top(self) -> int | None:
+        """The first line on screen now, or None if the window is yet to be placed."""
+        return self._top if self._top is not None and self._top_height == self.size.height else None
+
+    def _repaint_lines(self, lines: set[int], top: int | None) -> None:
+        """Repaint these source lines, or the whole panel if the window scrolled since `top` was drawn
+        (a step from one line to the next repaints two rows, not the panel and its border)."""
+        if top is None or not self.size.height or self.top_line() != top:
+            self.refresh()
+        else:
+            refresh_rows(self, (line - top for line in lines))
 
     # --- drawing -----------------------------------------------------------------------------------------
 

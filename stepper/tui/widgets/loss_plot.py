@@ -20,6 +20,7 @@ from textual.widget import Widget
 
 from ...format import num
 from ..frame import Frame
+from .repaint import set_border_titles
 
 
 def downsample(values: Sequence[float], limit: int) -> list[tuple[int, float]]:
@@ -81,7 +82,7 @@ class LossPlot(Widget):
         self.losses: tuple[float, ...] = ()
         self.log_scale = False
         self.canvas: Widget | None = None
-        self.border_title = "loss per step"
+        set_border_titles(self, title="loss per step")
 
     def show(self, frame: Frame, log_scale: bool) -> None:
         snapshot = frame.snapshot
@@ -90,8 +91,9 @@ class LossPlot(Widget):
             return
         self.losses = losses
         self.log_scale = log_scale
-        self.border_title = "loss per step · log" if log_scale else "loss per step"
-        self.border_subtitle = subtitle(losses, log_scale)
+        # Only what changed is repainted: the titles (the border) and the plot (the canvas), once each.
+        title = "loss per step · log" if log_scale else "loss per step"
+        set_border_titles(self, title=title, subtitle=subtitle(losses, log_scale))
         if self.canvas is None and losses:
             from .loss_canvas import LossCanvas
 
@@ -99,7 +101,6 @@ class LossPlot(Widget):
             self.mount(self.canvas)
         if self.canvas is not None:
             self.canvas.plot_losses(losses, log_scale)
-        self.refresh()
 
     def render(self) -> Text:
         return Text("the loss appears here after the first step", style="dim")

@@ -10,6 +10,7 @@ from rich.text import Text
 from ...engine import TensorStats
 from ...format import num
 from ..frame import Frame, changed_elements, tensor_changed
+from .repaint import set_border_titles
 from .tensor_tree import (
     Node,
     TensorTreePanel,
@@ -38,7 +39,7 @@ class ParamsView(TensorTreePanel):
     def _rebuild(self) -> None:
         super()._rebuild()
         keys = "j/k move · h fold · / filter" if self.has_focus else "t: tree keys"
-        self.border_subtitle = keys if self.treeing else ""
+        set_border_titles(self, subtitle=keys if self.treeing else "")
 
     # --- the tree (a big model) --------------------------------------------------------------------------
 

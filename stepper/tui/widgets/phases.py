@@ -7,6 +7,7 @@ from textual.widget import Widget
 
 from ...engine import PHASES
 from ..frame import Frame
+from .repaint import refresh_changed_cells
 
 
 class PhaseStrip(Widget):
@@ -17,12 +18,18 @@ class PhaseStrip(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.frame: Frame | None = None
+        self._drawn: Text | None = None
 
     def show(self, frame: Frame) -> None:
         self.frame = frame
-        self.refresh()
+        # Only the cells that changed: mostly the phase just done and the one before it.
+        refresh_changed_cells(self, self._drawn, self.line())
 
     def render(self) -> Text:
+        self._drawn = self.line()
+        return self._drawn
+
+    def line(self) -> Text:
         snapshot = self.frame.snapshot if self.frame is not None else None
         text = Text(no_wrap=True, overflow="crop")
         step = "-" if snapshot is None else str(snapshot.step)

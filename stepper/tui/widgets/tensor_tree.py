@@ -198,14 +198,14 @@ class TensorTreePanel(LinesPanel):
         taller = total != self._total
         self._total = total
         self._lines = []
-        self.refresh(layout=taller)
+        self.repaint(taller)
 
     def get_content_height(self, container, viewport, width: int) -> int:
         return self._total if self.treeing else super().get_content_height(container, viewport, width)
 
-    def render(self) -> Text:
+    def rows(self) -> list[Text]:
         if not self.treeing:
-            return super().render()
+            return super().rows()
         width = self.size.width or self.FALLBACK_WIDTH
         height = self.size.height or self._total
         state, frame = self.tree, self.frame
@@ -216,7 +216,7 @@ class TensorTreePanel(LinesPanel):
         room = max(1, height - len(lines))
         if not rows:
             lines.append(Text(f"no name contains {state.filter!r}", style="dim italic"))
-            return self._join(lines, width)
+            return self._cropped(lines, width)
         selected = state.index()
         count = len(rows) + DETAIL_LINES  # the detail sits right under the selected row
         first, last = selected, selected + DETAIL_LINES
@@ -234,13 +234,10 @@ class TensorTreePanel(LinesPanel):
             else:
                 row = rows[item if item <= selected else item - DETAIL_LINES]
                 lines.append(self._row(row, row.node.key == state.selected))
-        return self._join(lines, width)
+        return self._cropped(lines, width)
 
-    def _join(self, lines: list[Text], width: int) -> Text:
-        lines = [line if line.cell_len <= width else cropped(line, width) for line in lines]
-        text = Text("\n").join(lines)
-        text.no_wrap = True
-        return text
+    def _cropped(self, lines: list[Text], width: int) -> list[Text]:
+        return [line if line.cell_len <= width else cropped(line, width) for line in lines]
 
     def filter_line(self) -> Text:
         state = self.tree

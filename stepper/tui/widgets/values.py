@@ -14,6 +14,7 @@ from textual.widget import Widget
 from ...engine import TensorStats
 from ...format import num, shape_text, summary_text
 from ..frame import Frame
+from .repaint import changed_rows, refresh_rows
 
 CHANGED = "bold underline"  # underline survives monochrome terminals
 VALUE_CELLS = 9  # a typical value with its separator: "-0.2489, "
@@ -28,6 +29,7 @@ class LinesPanel(Widget):
         super().__init__(id=id)
         self.frame: Frame | None = None
         self._lines: list[Text] = []
+        self._drawn: list[Text] | None = None  # the rows last drawn, to repaint only those that change
 
     def show(self, frame: Frame) -> None:
         self.frame = frame
@@ -40,7 +42,17 @@ class LinesPanel(Widget):
         lines = self.build(self.frame, self.size.width or self.FALLBACK_WIDTH)
         taller = len(lines) != len(self._lines)
         self._lines = lines
-        self.refresh(layout=taller)
+        self.repaint(taller)
+
+    def repaint(self, taller: bool) -> None:
+        """Repaint the rows whose text changed (none if nothing did); everything after a change of
+        height, which needs a new layout anyway."""
+        rows = None if taller or not self.size.height else changed_rows(self._drawn, self.rows())
+        if rows is None:
+            self._drawn = None
+            self.refresh(layout=taller)
+        elif rows:
+            refresh_rows(self, rows)
 
     def build(self, frame: Frame | None, width: int) -> list[Text]:
         raise NotImplementedError
@@ -49,6 +61,14 @@ class LinesPanel(Widget):
         return max(1, len(self._lines))
 
     def render(self) -> Text:
+        self._drawn = self.rows()
+        text = Text("\n").join(self._drawn)
+        text.no_wrap = True  # lines are wrapped already; one more wrap would change the height
+        text.overflow = "ellipsis"
+        return text
+
+    def rows(self) -> list[Text]:
+        """The panel's rows as drawn at its present size."""
         lines = self._lines
         height = self.size.height
         if height and len(lines) > height:
@@ -60,10 +80,7 @@ class LinesPanel(Widget):
             # A line wider than the panel would wrap onto the next and push the last lines out of
             # sight, whatever no_wrap says: crop it here, with an ellipsis.
             lines = [line if line.cell_len <= width else cropped(line, width) for line in lines]
-        text = Text("\n").join(lines)
-        text.no_wrap = True  # lines are wrapped already; one more wrap would change the height
-        text.overflow = "ellipsis"
-        return text
+        return lines
 
 
 def cropped(line: Text, width: int) -> Text:
