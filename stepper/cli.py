@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
         "summaries (statistics, not every value)",
     )
     run.add_argument(
+        "--exact-stats",
+        action="store_true",
+        help="summarise every tensor from all its values, however long it takes (by default a pause "
+        "spends at most a fifth of its phase's compute on summaries, and past that a big tensor is "
+        "summarised from a sample, marked ≈)",
+    )
+    run.add_argument(
         "--export",
         metavar="DIR",
         help="on exit, write the session to DIR: markdown transcript, loss CSV, JSONL trace, output "
@@ -146,6 +153,7 @@ class _UsageError(Exception):
 
 def _run(args: argparse.Namespace, script_args: list[str]) -> int:
     from .engine import ScriptLoadError, Session
+    from .engine.session import STATS_BUDGET
 
     try:
         source = _load(args)
@@ -167,6 +175,7 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
     session = Session(
         source, seed=args.seed, max_steps=args.steps, argv=script_args, views=kind == "tui",
         breakpoints=breakpoints, history_mb=args.history_mb,
+        stats_budget=None if args.exact_stats else STATS_BUDGET,
         # The screen waits at the first pause unless breakpoints say run; transcripts never wait.
         mode="continue" if kind != "tui" or breakpoints.describe() else "phase",
     )  # fmt: skip

@@ -63,6 +63,8 @@ def summary_text(stats: TensorStats) -> str:
     flags = flags_text(stats)
     if flags:
         parts.append(flags)
+    if stats.approx:
+        parts.append("(≈ from a sample of the values)")
     return " ".join(parts)
 
 

@@ -9,6 +9,7 @@ no counter sees — and copied again only when that key moved.
 from __future__ import annotations
 
 import math
+import time
 import weakref
 from collections import deque
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from .graph import graph_tree
 from .hooks import TorchHooks
 from .snapshot import FitView, GraphNode, LossCurve, OptimizerInfo, Snapshot, TensorStats
 from .source import ScriptSource
-from .stats import summarize
+from .stats import PYTHON_STATS, summarize, summarize_sample
 from .watch import ParamWatch, find_optimizer, optimizer_info
 
 
@@ -41,6 +42,8 @@ class Capture:
         self._cache: dict[str, Any] = {}
         # name -> (weak reference to the tensor, its version, the watch's generation, its summary)
         self._summaries: dict[str, tuple[Any, int, int, TensorStats]] = {}
+        self._budget: float | None = None  # seconds this pause may still spend on big summaries
+        self._seconds_per_value: dict[str, float] = {}  # device type -> cost of an exact summary
         self._was_nonfinite = False
         self._fit: FitView | None = None
         self._graph: GraphNode | None = None
@@ -59,7 +62,10 @@ class Capture:
         step: int,
         knobs: tuple[str, ...],
         loss_history: LossCurve,
+        budget: float | None = None,
     ) -> Snapshot:
+        """`budget`: the seconds this pause may spend summarising big tensors (None: no limit)."""
+        self._budget = budget
         watch = self.watch
         watch.ensure_names(frame, self.source.path)
         optimizer = self._find_optimizer(frame)
@@ -118,9 +124,40 @@ class Capture:
         # The key holds a weak reference to the tensor: an id alone could be reused by a new tensor.
         hit = self._summaries.get(key)
         if hit is not None and hit[0]() is tensor and hit[1] == tensor._version and hit[2] == generation:
-            return hit[3]
-        stats = summarize(tensor)
+            stats = hit[3]
+            if not stats.approx or not self._affordable(tensor):
+                return stats
+            # A summary taken from a sample, and this pause has the time to read the whole tensor.
+        stats = self._summarize_within_budget(tensor)
         self._summaries[key] = (weakref.ref(tensor), tensor._version, generation, stats)
+        return stats
+
+    def _affordable(self, tensor: Any) -> bool:
+        """Can this pause read the whole tensor within what is left of its budget? (Unknown yet:
+        yes, and the time it takes teaches us.)"""
+        if self._budget is None or tensor.numel() <= PYTHON_STATS:
+            return True
+        rate = self._seconds_per_value.get(tensor.device.type)
+        return rate is None or rate * tensor.numel() <= self._budget
+
+    def _summarize_within_budget(self, tensor: Any) -> TensorStats:
+        """Every value when the pause can afford to read them all, else a sample (marked approx).
+
+        A pause may take `budget` seconds (a share of the compute of the phase it follows, see
+        `Session.stats_budget`). Reading a big tensor costs about the same per value each time, so the
+        cost is foreseen from the last exact summaries on the same kind of device."""
+        if not self._affordable(tensor):
+            return summarize_sample(tensor)
+        big = self._budget is not None and tensor.numel() > PYTHON_STATS
+        started = time.perf_counter() if big else 0.0
+        stats = summarize(tensor)
+        if big:
+            spent = time.perf_counter() - started
+            self._budget -= spent
+            kind = tensor.device.type
+            rate = spent / tensor.numel()
+            last = self._seconds_per_value.get(kind)
+            self._seconds_per_value[kind] = rate if last is None else 0.5 * (last + rate)
         return stats
 
     @property

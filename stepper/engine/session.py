@@ -16,6 +16,7 @@ import os
 import random
 import sys
 import threading
+import time
 import traceback
 import types
 from collections import deque
@@ -36,6 +37,8 @@ from .watch import ParamWatch
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _PASS_THROUGH = {"backward", "zero_grad", "set_grad", "get_grad", "del_grad"}
+# The share of a phase's compute time a pause may spend summarising big tensors (the aim: 20%).
+STATS_BUDGET = 0.2
 
 
 # --- what the session tells its listener -----------------------------------------------------------
@@ -88,6 +91,7 @@ class Session:
         views: bool = True,
         breakpoints: Breakpoints | None = None,
         history_mb: float = DEFAULT_MB,
+        stats_budget: float | None = STATS_BUDGET,
     ):
         self.source = source
         # Without a seed we pick one and keep it, so a restart replays exactly the same run.
@@ -118,6 +122,11 @@ class Session:
         # A screen turns this on: pauses a continue run passes without stopping skip the views (see
         # `_skips_views`); off, every pause has them (what tests and exports of a whole run expect).
         self.skip_unseen_views = False
+        # A pause may spend this share of the compute time of the phase it follows summarising big
+        # tensors; past it, a tensor is summarised from a sample (its stats marked approx). None: every
+        # summary reads every value, however long it takes.
+        self.stats_budget = stats_budget
+        self._resumed_at: float | None = None  # when the script last went on from a pause
         # Snapshots carry the data-and-fit view and the autograd graph (the TUI's views); transcripts,
         # which never show them, turn this off to run faster.
         self.views = views
@@ -394,10 +403,13 @@ class Session:
             self._step += 1
             if self._tracer is not None and self._tracer.loss_value is not None:
                 self._loss_history.append(self._tracer.loss_value)
+        budget = None
+        if self.stats_budget is not None and self._resumed_at is not None:
+            budget = self.stats_budget * (time.perf_counter() - self._resumed_at)
         return self._capture.snapshot(
             self._tracer, phases, frame, line,
             index=len(self.history), step=self._step, knobs=self.knobs,
-            loss_history=LossCurve(self._loss_history, len(self._loss_history)),
+            loss_history=LossCurve(self._loss_history, len(self._loss_history)), budget=budget,
         )  # fmt: skip
 
     def _deliver(self, snapshot: Snapshot) -> None:
@@ -433,6 +445,7 @@ class Session:
                     self.state = "running"
         if self._stop_requested:
             raise StopScript
+        self._resumed_at = time.perf_counter()  # the next phase's compute starts now
 
     def _should_wait(self, snapshot: Snapshot) -> bool:
         self._reason = None

@@ -39,6 +39,9 @@ class TensorStats(NamedTuple):
     # Bigger tensors: how many finite values fall in each of HIST_BINS equal bins over [min, max]
     # (torch.histc's binning). None for small tensors and when no value is finite.
     hist: tuple[int, ...] | None = None
+    # The statistics come from an evenly strided sample, not every value: summarising every value
+    # would have cost more than the pause's time budget (see `Session.stats_budget`).
+    approx: bool = False
 
     @property
     def nonfinite(self) -> bool:
@@ -61,6 +64,7 @@ class TensorStats(NamedTuple):
             "zeros": self.zeros,
             "values": None if self.values is None else [f(v) for v in self.values],
             "hist": None if self.hist is None else list(self.hist),
+            "approx": self.approx,
         }
 
 

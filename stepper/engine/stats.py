@@ -16,6 +16,9 @@ PYTHON_STATS = 2048
 HIST_BINS = 8
 # Tensors bigger than this get their histogram from an evenly strided sample of this many values.
 HIST_SAMPLE = 1 << 14
+# A tensor summarised from a sample (when reading all of it would cost more than a pause may) is
+# summarised from this many evenly strided values.
+STATS_SAMPLE = 1 << 15
 
 
 _SHARED: dict[Any, Any] = {}
@@ -111,6 +114,22 @@ def summarize(tensor: Any) -> TensorStats:
     return TensorStats(
         shape, dtype, device, numel, mean_v, std_v, lo_v, hi_v, norm_v,
         nan=nan_count, inf=inf_count, zeros=int(nonzero_v) == 0, values=None, hist=hist,
+    )  # fmt: skip
+
+
+def summarize_sample(tensor: Any, size: int = STATS_SAMPLE) -> TensorStats:
+    """Like `summarize`, from an evenly strided sample of about `size` values (marked `approx`):
+    min/max, μ, σ and the histogram are the sample's, ‖x‖ and the NaN/Inf counts are scaled up to the
+    whole tensor. For a tensor too big to read whole within a pause's budget."""
+    numel = tensor.numel()
+    flat = tensor.detach().reshape(-1)
+    sample = flat[:: max(1, -(-numel // size))].contiguous()  # (one gather: faster reductions after)
+    stats = summarize(sample)
+    scale = numel / sample.numel()
+    return stats._replace(
+        shape=_shared(tuple(tensor.shape)), numel=numel, values=None, approx=True,
+        norm=None if stats.norm is None else stats.norm * math.sqrt(scale),
+        nan=round(stats.nan * scale), inf=round(stats.inf * scale),
     )  # fmt: skip
 
 

@@ -106,7 +106,7 @@ class JsonlWriter:
             f'"mean": {number(stats.mean)}, "std": {number(stats.std)}, "min": {number(stats.min)}, '
             f'"max": {number(stats.max)}, "norm": {number(stats.norm)}, "nan": {stats.nan}, '
             f'"inf": {stats.inf}, "zeros": {"true" if stats.zeros else "false"}, '
-            f'"values": {values}, "hist": {hist}}}'
+            f'"values": {values}, "hist": {hist}, "approx": {"true" if stats.approx else "false"}}}'
         )
 
     def _tensors(self, tensors: dict) -> str:

@@ -580,7 +580,7 @@ class StepperApp(App[None]):
         breakpoints = old.breakpoints.fresh()  # the same breakpoints, as at the first start
         self.session = Session(
             old.source, seed=old.seed, max_steps=old.max_steps, argv=old.argv, views=old.views,
-            history_mb=old.history_mb,
+            history_mb=old.history_mb, stats_budget=old.stats_budget,
             breakpoints=breakpoints, mode="continue" if breakpoints.describe() else "phase",
         )  # fmt: skip
         self.generation += 1

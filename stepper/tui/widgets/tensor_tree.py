@@ -91,6 +91,8 @@ def summary_row(stats: TensorStats, ascii: bool, style: str = "") -> Text:
     rest = (
         f" x∈[{num(stats.min)}, {num(stats.max)}] μ={num(stats.mean)} σ={num(stats.std)} ‖‖={num(stats.norm)}"
     )
+    if stats.approx:  # from a sample: the pause had no time to read every value
+        rest = " ≈" + rest
     text.append(rest + f" n={stats.numel}", style=style)
     if stats.dtype != "float32":
         text.append(f" {stats.dtype}", style=style)
@@ -105,6 +107,8 @@ def detail_words(stats: TensorStats) -> list[str]:
     words = flags.split(" ") if flags else []
     words += [f"x∈[{num(stats.min)}, {num(stats.max)}]", f"μ={num(stats.mean)}", f"σ={num(stats.std)}"]
     words += [f"‖‖={num(stats.norm)}", f"n={stats.numel}", stats.dtype, stats.device]
+    if stats.approx:
+        words += ["(≈", "from", "a", "sample", "of", "the", "values)"]
     return words
 
 
