@@ -22,8 +22,12 @@ from .graph import graph_tree
 from .hooks import TorchHooks
 from .snapshot import FitView, GraphNode, LossCurve, OptimizerInfo, Snapshot, TensorStats
 from .source import ScriptSource
-from .stats import PYTHON_STATS, summarize, summarize_sample
+from .stats import summarize, summarize_sample
 from .watch import ParamWatch, find_optimizer, optimizer_info
+
+# Tensors smaller than this are always read whole: under a millisecond, and their summaries then do
+# not depend on timing (a transcript of a small or mid-size model is the same from run to run).
+SAMPLE_FROM = 1 << 20
 
 
 class Capture:
@@ -135,7 +139,7 @@ class Capture:
     def _affordable(self, tensor: Any) -> bool:
         """Can this pause read the whole tensor within what is left of its budget? (Unknown yet:
         yes, and the time it takes teaches us.)"""
-        if self._budget is None or tensor.numel() <= PYTHON_STATS:
+        if self._budget is None or tensor.numel() < SAMPLE_FROM:
             return True
         rate = self._seconds_per_value.get(tensor.device.type)
         return rate is None or rate * tensor.numel() <= self._budget
@@ -148,7 +152,7 @@ class Capture:
         cost is foreseen from the last exact summaries on the same kind of device."""
         if not self._affordable(tensor):
             return summarize_sample(tensor)
-        big = self._budget is not None and tensor.numel() > PYTHON_STATS
+        big = self._budget is not None and tensor.numel() >= SAMPLE_FROM
         started = time.perf_counter() if big else 0.0
         stats = summarize(tensor)
         if big:
