@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         "--exact-stats",
         action="store_true",
         help="summarise every tensor from all its values, however long it takes (by default a pause "
-        "spends at most a fifth of its phase's compute on summaries, and past that a big tensor is "
+        "spends at most 15%% of its phase's compute on big summaries, and past that a big tensor is "
         "summarised from a sample, marked ≈)",
     )
     run.add_argument(

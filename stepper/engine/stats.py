@@ -18,7 +18,7 @@ HIST_BINS = 8
 HIST_SAMPLE = 1 << 14
 # A tensor summarised from a sample (when reading all of it would cost more than a pause may) is
 # summarised from this many evenly strided values.
-STATS_SAMPLE = 1 << 15
+STATS_SAMPLE = 1 << 13
 
 
 _SHARED: dict[Any, Any] = {}
