@@ -91,12 +91,12 @@ class Capture:
             tracer.notices.append(detect.nonfinite_notice(loss, bad))
         self._was_nonfinite = nonfinite
         warnings, tracer.notices = tuple(tracer.notices), []
-        preds = None
-        if self.views and tracer.prediction is not None:  # only the screen's views show predictions
-            preds = self._summary("(predictions)", tracer.prediction, 0)
         skipping = self.skip_views
         skip = self.views and skipping is not None and skipping(phases, line, step, loss, nonfinite)
         views = self.views and not skip
+        preds = None
+        if views and tracer.prediction is not None:  # only the screen's views show predictions
+            preds = self._summary("(predictions)", tracer.prediction, 0)
         if views and (self._views_behind or "forward" in phases or "loss" in phases):
             self._fit, self._graph = self._fit_and_graph(tracer)
         self._views_behind = skip
