@@ -35,9 +35,10 @@ SPEEDS = (1, 2, 4, 8, 16, 32, 64)  # phases per second while playing
 # While running at full speed (c) the screen is redrawn from the latest pause at most this often: the
 # script never waits for the screen, and drawing every pause would cost more than the pauses.
 RUNNING_FPS = 15
-# Drawing holds the interpreter lock the script needs: while running, the screen may take at most this
-# share of the time, so after a costly frame the next one waits longer than 1/RUNNING_FPS.
-RUNNING_DRAW_SHARE = 0.1
+# Drawing holds the interpreter lock the script needs, and a core torch's threads want: while running,
+# the screen may take at most this share of the time, so after a costly frame the next one waits
+# longer than 1/RUNNING_FPS (a 1M-parameter MLP's run: 1.73x plain at a 10% share, 1.37x at 3%).
+RUNNING_DRAW_SHARE = 0.03
 DEFAULT_SPEED = 2  # index into SPEEDS: 4 phases a second
 # A single phase or step (space, s) usually pauses again within milliseconds: the status bar says
 # "running…" only once the script has run this long, so a quick step does not send it twice.
