@@ -65,6 +65,9 @@ class TorchHooks:
         self._untraced = 0  # how many torch calls we are inside that run untraced
         self._module_untraced = False  # the outermost module call switched tracing off
         self._step_untraced = False  # an optimizer step switched it off (its post hook switches it on)
+        # Called when tracing comes back after lines ran untraced (see `untrace`): the tracer then
+        # learns which line each of the script's frames is on now.
+        self.on_resync: Any = None
 
     def quiet(self, on: bool) -> None:
         """While on, what the script's modules do is not an event (stepper's own forward calls)."""
@@ -80,9 +83,12 @@ class TorchHooks:
         stepper's own calls from inside a trace callback are marked: switching tracing from there would
         leave it off when the callback returns)."""
         if self._step_untraced:
-            # An optimizer step raised (its post hook never ran) and the script went on: undo its part.
+            # An optimizer step raised (its post hook never ran) and the script went on: undo its part,
+            # and tell the tracer where the script is now (the lines since ran untraced).
             self._step_untraced = False
             self.retrace()
+            if self.on_resync is not None:
+                self.on_resync()
         if self._untraced == 0 and self.trace_function is not None:
             sys.settrace(None)
         self._untraced += 1
@@ -233,8 +239,8 @@ class TorchHooks:
 
     def _before_step(self, optimizer, args, kwargs) -> None:
         # A step given a closure (LBFGS) runs the script's forward and backward inside it: keep
-        # tracing those lines.
-        if self._ours() and not self._quiet and not args and not kwargs and not self._step_untraced:
+        # tracing those lines. (`args` are the step's own: the optimizer first, then any closure.)
+        if self._ours() and not self._quiet and len(args) <= 1 and not kwargs and not self._step_untraced:
             self.untrace()
             self._step_untraced = True
 

@@ -419,10 +419,28 @@ class PhaseTracer:
 
     # --- running -------------------------------------------------------------------------------------------
 
+    def resync(self) -> None:
+        """Lines ran untraced (an optimizer step raised with tracing off, and the script caught it):
+        each of the script's frames still running is on the line it is on now, with nothing pending
+        from before, and frames that ended meanwhile are forgotten."""
+        live = set()
+        frame = sys._getframe(1)
+        while frame is not None:
+            state = self._frames.get(frame)
+            if state is not None:
+                live.add(frame)
+                state.line, state.unwinding = frame.f_lineno, False
+                state.group, state.chain, state.before = None, None, None
+            frame = frame.f_back
+        for frame in [f for f in self._frames if f not in live]:
+            del self._frames[frame]
+
     def install(self) -> None:
+        self.hooks.on_resync = self.resync
         self.hooks.trace_function = self.global_trace
         sys.settrace(self.global_trace)
 
     def uninstall(self) -> None:
+        self.hooks.on_resync = None
         self.hooks.trace_function = None
         sys.settrace(None)
