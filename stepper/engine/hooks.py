@@ -140,9 +140,6 @@ class TorchHooks:
             if not hooks._ours():
                 return None
             hooks.module_depth -= 1
-            if hooks.module_depth == 0 and hooks._module_untraced:
-                hooks._module_untraced = False
-                hooks.retrace()
             if hooks.module_depth == 0 and not hooks._quiet:
                 out = first_tensor(output)
                 if out is not None:
@@ -151,6 +148,9 @@ class TorchHooks:
                     elif out.dim() > 0 or out.grad_fn is not None:
                         # (A scalar without gradient is a loss measured for evaluation: no phase.)
                         hooks.events.append(Event("forward", out, module, args))
+            if hooks.module_depth == 0 and hooks._module_untraced:
+                hooks._module_untraced = False
+                hooks.retrace()  # last: what runs after tracing is back costs a trace call per call
             return None
 
         handles = [
@@ -170,11 +170,10 @@ class TorchHooks:
             hooks._quiet += 1
             try:
                 result = original_backward(tensors, *args, **kwargs)
+                hooks.events.append(Event("backward", first_tensor(tensors)))
             finally:
                 hooks._quiet -= 1
                 hooks.retrace()
-            root = first_tensor(tensors)
-            hooks.events.append(Event("backward", root))
             return result
 
         self._patch(torch.autograd, "backward", backward)
@@ -188,12 +187,12 @@ class TorchHooks:
                 try:
                     if not hooks.skip_zero_grad:
                         original(self, *args, **kwargs)
+                    if isinstance(self, torch.optim.Optimizer):
+                        hooks._saw_optimizer(self)
+                    hooks.events.append(Event("zero_grad", owner=self))
                 finally:
                     hooks._quiet -= 1
                     hooks.retrace()
-                if isinstance(self, torch.optim.Optimizer):
-                    hooks._saw_optimizer(self)
-                hooks.events.append(Event("zero_grad", owner=self))
 
             zero_grad.__wrapped__ = original
             return zero_grad
@@ -245,12 +244,14 @@ class TorchHooks:
             self._step_untraced = True
 
     def _after_step(self, optimizer, args, kwargs) -> None:
-        if self._step_untraced and self._ours():
-            self._step_untraced = False
-            self.retrace()
-        if self._ours() and not self._quiet:
+        if not self._ours():
+            return
+        if not self._quiet:
             self._saw_optimizer(optimizer)
             self.events.append(Event("step", owner=optimizer))
+        if self._step_untraced:
+            self._step_untraced = False
+            self.retrace()
 
     def drain(self) -> list[Event]:
         events, self.events = self.events, []
