@@ -218,6 +218,8 @@ class StepperApp(App[None]):
         return "paused", "paused"
 
     def update_view(self) -> None:
+        if not self.query(PhaseStrip):
+            return  # a timer fired as the app closes (its panels are gone): nothing to draw
         frame = self.current_frame()
         key = (self.generation, frame.index, frame.error, self.log_scale)
         if key != self._shown:
