@@ -68,7 +68,7 @@ class StepperApp(App[None]):
         Binding("r", "restart", "restart", id="restart"),
         Binding("o", "output", "output", show=False, id="output"),
         Binding("l", "toggle_log", "log", show=False, id="toggle_log"),
-        Binding("t", "focus('params')", "tree", show=False, id="focus_tree"),  # a big model's tree
+        Binding("t", "focus_tree", "tree", show=False, id="focus_tree"),  # a big model's tree
         Binding("e", "toggle_view('explain')", "explain", show=False, id="view_explain"),
         Binding("d", "toggle_view('fit')", "data & fit", show=False, id="view_fit"),
         Binding("a", "toggle_view('graph')", "autograd graph", show=False, id="view_graph"),
@@ -651,6 +651,15 @@ class StepperApp(App[None]):
         from .screens.output import OutputScreen
 
         self.push_screen(OutputScreen(self.session.output))
+
+    def action_focus_tree(self) -> None:
+        params = self.query_one(ParamsView)
+        if params.can_focus:
+            params.focus()
+            return
+        # A small model's parameters are all on screen already: say so rather than do nothing.
+        self.say("Every parameter fits on screen: the tree (t) is for big models' many tensors.")
+        self.update_view()
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

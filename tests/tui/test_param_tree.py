@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tui_helpers import drive, press, screen_text, script_session, settle
+from tui_helpers import drive, lesson_session, press, screen_text, script_session, settle
 
 from stepper.engine import TensorStats
 from stepper.engine.stats import HIST_SAMPLE
@@ -270,3 +270,13 @@ def test_tree_snapshot_80x24(snap_compare):
 
     app = StepperApp(mlp())
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_t_on_a_small_model_says_why_there_is_no_tree():
+    async def body(pilot):
+        await pilot.press("t")
+        await pilot.pause()
+        assert "Every parameter fits on screen" in screen_text(pilot.app)
+        assert pilot.app.focused is not pilot.app.query_one(ParamsView)
+
+    drive(body, session=lesson_session())
