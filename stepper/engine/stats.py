@@ -20,8 +20,6 @@ STATS_SAMPLE = 1 << 13
 
 
 _SHARED: dict[Any, Any] = {}
-
-
 _DTYPE_NAMES: dict[Any, str] = {}  # torch.float32 -> "float32"
 
 
@@ -114,8 +112,7 @@ def summarize_sample(tensor: Any, size: int = STATS_SAMPLE) -> TensorStats:
     min/max, μ, σ and the histogram are the sample's, ‖x‖ and the NaN/Inf counts are scaled up to the
     whole tensor. For a tensor too big to read whole within a pause's budget."""
     numel = tensor.numel()
-    flat = tensor.detach().reshape(-1)
-    sample = flat[:: max(1, -(-numel // size))].contiguous()  # (one gather: faster reductions after)
+    sample = strided_sample(tensor.detach().reshape(-1), size).contiguous()  # (faster reductions after)
     stats = summarize(sample)
     scale = numel / sample.numel()
     return stats._replace(
@@ -123,6 +120,12 @@ def summarize_sample(tensor: Any, size: int = STATS_SAMPLE) -> TensorStats:
         norm=None if stats.norm is None else stats.norm * math.sqrt(scale),
         nan=round(stats.nan * scale), inf=round(stats.inf * scale),
     )  # fmt: skip
+
+
+def strided_sample(flat: Any, size: int) -> Any:
+    """Every k-th value of a flat tensor, from the first, k rounded up so at most `size` remain
+    (a view: nothing is copied)."""
+    return flat[:: max(1, -(-flat.numel() // size))]
 
 
 def histogram(flat: Any, lo: float, hi: float, finite: int) -> tuple[int, ...] | None:
@@ -137,9 +140,8 @@ def histogram(flat: Any, lo: float, hi: float, finite: int) -> tuple[int, ...] |
     """
     if finite == 0 or not (math.isfinite(lo) and math.isfinite(hi)):
         return None
-    numel = flat.numel()
-    if numel > HIST_SAMPLE:
-        flat = flat[:: -(-numel // HIST_SAMPLE)]  # every k-th value, k rounded up
+    if flat.numel() > HIST_SAMPLE:
+        flat = strided_sample(flat, HIST_SAMPLE)
         if lo == hi:
             finite = int(flat.isfinite().sum())
     if lo == hi:
