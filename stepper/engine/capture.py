@@ -161,7 +161,9 @@ class Capture:
             kind = tensor.device.type
             rate = spent / tensor.numel()
             last = self._seconds_per_value.get(kind)
-            self._seconds_per_value[kind] = rate if last is None else 0.5 * (last + rate)
+            # Foresee the slow case: a slower read is believed at once, a faster one only halfway
+            # (the same read costs more when the tensor is out of the caches).
+            self._seconds_per_value[kind] = rate if last is None or rate > last else 0.5 * (last + rate)
         return stats
 
     @property
