@@ -9,7 +9,7 @@ from tui_helpers import drive, lesson_session, press, screen_text, script_sessio
 
 from stepper.engine import TensorStats
 from stepper.engine.stats import HIST_SAMPLE
-from stepper.format import num
+from stepper.format import num, summary_text
 from stepper.tui import StepperApp
 from stepper.tui.terminal import TerminalOptions
 from stepper.tui.widgets import GradsView, ParamsView
@@ -280,3 +280,11 @@ def test_t_on_a_small_model_says_why_there_is_no_tree():
         assert pilot.app.focused is not pilot.app.query_one(ParamsView)
 
     drive(body, session=lesson_session())
+
+
+def test_a_summary_from_a_sample_is_marked_on_its_row_and_in_the_transcript():
+    exact = TensorStats((4, 4), "float32", "cpu", 16, 0.5, 0.1, 0.0, 1.0, 2.0)
+    sampled = exact._replace(approx=True)
+    assert "≈" not in summary_row(exact, ascii=False).plain
+    assert " ≈ x∈[" in summary_row(sampled, ascii=False).plain
+    assert "≈ from a sample" in summary_text(sampled) and "≈" not in summary_text(exact)
