@@ -84,6 +84,13 @@ def test_nan_and_inf_are_counted_and_left_out_of_the_statistics(device, size):
 
 
 @pytest.mark.parametrize("device", DEVICES)
+def test_values_whose_squares_overflow_float32_keep_their_norm(device):
+    # x·x of values near 1e20 is past float32's 3.4e38: the norm is then read again in float64.
+    torch.manual_seed(2)
+    check(torch.randn(1000, device=device) * 1e20)
+
+
+@pytest.mark.parametrize("device", DEVICES)
 def test_a_tensor_of_only_nan_has_no_histogram(device):
     summary = summarize(torch.full((1000,), math.nan, device=device))
     assert summary.nan == 1000 and summary.hist is None and math.isnan(summary.mean)
@@ -94,10 +101,12 @@ def test_a_tensor_of_only_nan_has_no_histogram(device):
 def test_all_zeros_and_constant_tensors(device, size):
     zeros = summarize(torch.zeros(size, device=device))
     assert zeros.zeros and zeros.min == zeros.max == zeros.norm == 0
-    # torch.histc puts a constant tensor's values all in the middle bin; so does the summary.
-    assert list(zeros.hist) == torch.histc(torch.zeros(size), bins=HIST_BINS, min=0, max=0).int().tolist()
+    # torch.histc puts a constant tensor's values all in the middle bin; so does the summary (over
+    # the strided sample past HIST_SAMPLE values).
+    counted = len(range(0, size, -(-size // HIST_SAMPLE)))
+    assert list(zeros.hist) == torch.histc(torch.zeros(counted), bins=HIST_BINS, min=0, max=0).int().tolist()
     ones = summarize(torch.ones(size, device=device))
-    assert not ones.zeros and close(ones.norm, math.sqrt(size)) and sum(ones.hist) == size
+    assert not ones.zeros and close(ones.norm, math.sqrt(size)) and sum(ones.hist) == counted
 
 
 def test_small_tensors_keep_every_value_and_no_histogram():
@@ -118,7 +127,8 @@ def test_other_dtypes_are_summarised_as_floats(dtype):
 
 
 def test_a_big_tensors_histogram_has_the_shape_of_the_whole_one():
-    # Counted over a strided sample, the share of values in each bin is the whole tensor's, closely.
+    # Counted over a strided sample, the share of values in each bin is the whole tensor's, closely
+    # (within three standard deviations of a random sample's share: 3·√(¼/HIST_SAMPLE) < 0.035).
     torch.manual_seed(1)
     t = torch.randn(1_000_000) * 2 - 1
     summary = summarize(t)
@@ -127,7 +137,7 @@ def test_a_big_tensors_histogram_has_the_shape_of_the_whole_one():
     step = -(-t.numel() // HIST_SAMPLE)  # every step-th value, rounded up
     assert sum(summary.hist) == len(range(0, t.numel(), step)) <= HIST_SAMPLE
     for got, want in zip(share, (whole / t.numel()).tolist(), strict=True):
-        assert abs(got - want) < 0.01
+        assert abs(got - want) < 0.035
 
 
 def test_json_has_the_histogram():
