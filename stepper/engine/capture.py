@@ -28,6 +28,12 @@ from .watch import ParamWatch, find_optimizer, optimizer_info
 # Tensors smaller than this are always read whole: under a millisecond, and their summaries then do
 # not depend on timing (a transcript of a small or mid-size model is the same from run to run).
 SAMPLE_FROM = 1 << 20
+# A pause that a run at full speed passes unseen (continue mode on the screen) is on a third of the
+# budget, and may also sample tensors from this size when that runs short: nobody looks at it then,
+# and reading a 1024×784 weight whole costs ~0.3 ms, half an optimizer step's compute. History keeps
+# these summaries marked ≈; the pause where the run stops is read whole.
+SAMPLE_UNSEEN_FROM = 1 << 16
+UNSEEN_BUDGET = 1 / 3
 
 
 class Capture:
@@ -47,6 +53,7 @@ class Capture:
         # name -> (weak reference to the tensor, its version, the watch's generation, its summary)
         self._summaries: dict[str, tuple[Any, int, int, TensorStats]] = {}
         self._budget: float | None = None  # seconds this pause may still spend on big summaries
+        self._sample_from = SAMPLE_FROM  # tensors this big may be summarised from a sample at this pause
         self._seconds_per_value: dict[str, float] = {}  # device type -> cost of an exact summary
         self._was_nonfinite = False
         self._fit: FitView | None = None
@@ -73,26 +80,28 @@ class Capture:
         watch = self.watch
         watch.ensure_names(frame, self.source.path)
         optimizer = self._find_optimizer(frame)
-        params: dict[str, TensorStats] = {}
-        grads: dict[str, TensorStats | None] = {}
-        summary = self._summary
-        param_generation, grad_generation = watch.param_generation, watch.grad_generation
-        for name, tensor in watch.items():
-            params[name] = summary(name, tensor, param_generation)
-            grad = tensor.grad
-            grads[name] = None if grad is None else summary(name + ".grad", grad, grad_generation)
-        # Pauses that changed nothing share the same (never modified) dicts: history stays small.
-        params = self._same_as_last("(params)", params)
-        grads = self._same_as_last("(grads)", grads)
         loss = tracer.loss_value
+        bad_loss = loss is not None and not math.isfinite(loss)
+        skipping = self.skip_views
+        skip = self.views and skipping is not None and skipping(phases, line, step, loss, bad_loss)
+        if skip:  # a pause the run passes unseen: less time, and smaller tensors may be sampled
+            self._sample_from = SAMPLE_UNSEEN_FROM
+            self._budget = None if budget is None else budget * UNSEEN_BUDGET
+        else:
+            self._sample_from = SAMPLE_FROM
+        params, grads = self._tensors()
         bad = self._nonfinite_names(params, grads)
-        nonfinite = (loss is not None and not math.isfinite(loss)) or bool(bad)
+        nonfinite = bad_loss or bool(bad)
+        if skip and bad and not bad_loss:
+            skip = skipping(phases, line, step, loss, True)
+            if not skip:  # a NaN/Inf stops the run here after all: this pause is seen, read it whole
+                self._sample_from, self._budget = SAMPLE_FROM, budget
+                params, grads = self._tensors()
+                bad = self._nonfinite_names(params, grads)
         if nonfinite and not self._was_nonfinite:
             tracer.notices.append(detect.nonfinite_notice(loss, bad))
         self._was_nonfinite = nonfinite
         warnings, tracer.notices = tuple(tracer.notices), []
-        skipping = self.skip_views
-        skip = self.views and skipping is not None and skipping(phases, line, step, loss, nonfinite)
         views = self.views and not skip
         preds = None
         if views and tracer.prediction is not None:  # only the screen's views show predictions
@@ -123,6 +132,20 @@ class Capture:
 
     # --- pieces ------------------------------------------------------------------------------------------
 
+    def _tensors(self) -> tuple[dict[str, TensorStats], dict[str, TensorStats | None]]:
+        """The summaries of every watched parameter and of its .grad."""
+        watch = self.watch
+        params: dict[str, TensorStats] = {}
+        grads: dict[str, TensorStats | None] = {}
+        summary = self._summary
+        param_generation, grad_generation = watch.param_generation, watch.grad_generation
+        for name, tensor in watch.items():
+            params[name] = summary(name, tensor, param_generation)
+            grad = tensor.grad
+            grads[name] = None if grad is None else summary(name + ".grad", grad, grad_generation)
+        # Pauses that changed nothing share the same (never modified) dicts: history stays small.
+        return self._same_as_last("(params)", params), self._same_as_last("(grads)", grads)
+
     def _summary(self, key: str, tensor: Any, generation: int) -> TensorStats:
         """`summarize`, reusing the last summary while the tensor is unchanged."""
         # The key holds a weak reference to the tensor: an id alone could be reused by a new tensor.
@@ -139,7 +162,7 @@ class Capture:
     def _affordable(self, tensor: Any) -> bool:
         """Can this pause read the whole tensor within what is left of its budget? (Unknown yet:
         yes, and the time it takes teaches us.)"""
-        if self._budget is None or tensor.numel() < SAMPLE_FROM:
+        if self._budget is None or tensor.numel() < self._sample_from:
             return True
         rate = self._seconds_per_value.get(tensor.device.type)
         return rate is None or rate * tensor.numel() <= self._budget
@@ -152,7 +175,7 @@ class Capture:
         cost is foreseen from the last exact summaries on the same kind of device."""
         if not self._affordable(tensor):
             return summarize_sample(tensor)
-        big = self._budget is not None and tensor.numel() >= SAMPLE_FROM
+        big = self._budget is not None and tensor.numel() >= self._sample_from
         started = time.perf_counter() if big else 0.0
         stats = summarize(tensor)
         if big:

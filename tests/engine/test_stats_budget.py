@@ -7,8 +7,10 @@ import json
 import math
 
 import torch
-from engine_helpers import run_session, script_path
+from engine_helpers import SAFETY_TIMEOUT, run_session, script_path
 
+from stepper.engine import Breakpoints, Session, load_script
+from stepper.engine.capture import SAMPLE_FROM, SAMPLE_UNSEEN_FROM
 from stepper.engine.stats import STATS_SAMPLE, summarize, summarize_sample
 from stepper.frontends.transcript import JsonlWriter
 
@@ -63,3 +65,27 @@ def test_past_its_budget_a_pause_summarises_big_tensors_from_a_sample():
     line = writer.line(steps[-1])
     assert line == json.dumps(steps[-1].to_json())
     assert json.loads(line)["params"]["model.weight"]["approx"] is True
+
+
+def test_a_transcript_reads_mid_size_tensors_whole_whatever_the_budget():
+    # Below a million values a summary is exact wherever someone may read it, so a transcript of a
+    # mid-size model is the same from run to run.
+    session = run_session(script_path("mid_linear.py"), stats_budget=1e-12)
+    assert not any(stats.approx for stats in big_weights(session))
+
+
+def test_pauses_a_run_passes_unseen_may_sample_mid_size_tensors_but_where_it_stops_is_exact():
+    # The screen's continue mode: pauses nobody sees are on a smaller budget, and may sample tensors
+    # from SAMPLE_UNSEEN_FROM values; the pause the run stops at (here --until-step 4) is read whole.
+    assert SAMPLE_UNSEEN_FROM <= 256 * 512 < SAMPLE_FROM
+    session = Session(load_script(script_path("mid_linear.py")), seed=0, mode="continue",
+                      stats_budget=1e-12, breakpoints=Breakpoints(until_step=4))  # fmt: skip
+    session.skip_unseen_views = True
+    session.start()
+    assert session.wait(SAFETY_TIMEOUT) and not session.finished
+    stopped = session.history[-1]
+    assert stopped.step == 4 and "step" in stopped.phases and not stopped.skipped_views
+    assert not stopped.params["model.weight"].approx and not stopped.grads["model.weight"].approx
+    passed = [s for s in session.history[1:-1] if "step" in s.phases]
+    assert passed and all(s.skipped_views and s.params["model.weight"].approx for s in passed)
+    session.stop()
