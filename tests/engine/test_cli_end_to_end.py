@@ -315,6 +315,9 @@ def test_ctrl_c_ends_the_run_cleanly(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As in a terminal, Ctrl-C is not ignored (a shell starts background jobs, and so the tests
+        # when run in the background, with SIGINT ignored, and Python then leaves it ignored).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     first = process.stdout.readline()  # the script is running and pausing
     assert json.loads(first)["event"] == "pause"
