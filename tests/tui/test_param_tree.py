@@ -167,6 +167,46 @@ def test_moving_and_folding_with_the_tree_focused():
     drive(body, session=mlp(), size=BIG)
 
 
+async def click_row(pilot, view, label: str, nth: int = 0, on_marker: bool = False) -> None:
+    """Click the nth row of a tree panel whose label starts with `label` (on its ▾/▸ if asked)."""
+    widget = pilot.app.query_one(view)
+    lines = panel(pilot.app, view)
+    y = [i for i, line in enumerate(lines) if line.strip().startswith(label)][nth]
+    indent = len(lines[y]) - len(lines[y].lstrip())
+    x = indent if on_marker else indent + len(label) - 1  # on the marker, or on the name's last letter
+    inside = widget.content_region.offset - widget.region.offset  # past the border
+    await pilot.click(view, offset=(inside.x + x, inside.y + y))
+    await pilot.pause()
+
+
+def test_clicking_a_row_selects_it_and_a_click_on_a_modules_marker_folds_it():
+    async def body(pilot):
+        app = pilot.app
+        await click_row(pilot, ParamsView, "bias")
+        assert selected(app) == "model.encoder.0.bias"
+        assert app.focused is app.query_one(ParamsView)  # the tree has the keys now
+        await pilot.press("j")
+        await pilot.pause()
+        assert names_in_view(app)[4] == "▾ 2" and selected(app) == ""  # j moved on to the module
+        # The gradients panel's rows take clicks too, and the parameters panel follows.
+        await click_row(pilot, GradsView, "weight", nth=2)
+        assert selected(app) == "model.head.weight"
+        # A module's marker folds it (and selects it); a click on the selected module unfolds it.
+        await click_row(pilot, ParamsView, "▾ 2", on_marker=True)
+        folded = ["▾ model.encoder", "▾ 0", "weight", "bias", "▸ 2", "▾ model.head", "weight", "bias"]
+        assert names_in_view(app) == folded and names_in_view(app, GradsView) == folded
+        await click_row(pilot, ParamsView, "▸ 2")
+        assert names_in_view(app) == ALL_ROWS
+        # A click on the selected tensor's summary (under its row) changes nothing.
+        await click_row(pilot, ParamsView, "weight")
+        assert selected(app) == "model.encoder.0.weight"
+        detail = next(line for line in params(app) if "float32 cpu" in line).strip()
+        await click_row(pilot, ParamsView, detail[:3])
+        assert selected(app) == "model.encoder.0.weight" and names_in_view(app) == ALL_ROWS
+
+    drive(body, session=mlp(), size=BIG)
+
+
 def test_stepping_keys_work_while_the_tree_has_the_keys_and_it_keeps_its_state():
     async def body(pilot):
         app = pilot.app

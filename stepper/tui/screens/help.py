@@ -26,6 +26,7 @@ KEYS = [
     ("o", "show what the script printed"),
     ("t  tab", "a big model's parameter tree takes the keys: j/k or ↑/↓ move, h folds or unfolds a module"),
     ("/", "in the tree: filter by name, any case (enter keeps it, esc clears it)"),
+    ("click", "in the tree: select a row; on a module's ▾/▸ (or the selected module) fold or unfold it"),
     ("e", "explain what this pause's phase did, with this run's numbers (in place of the code)"),
     ("d", "data & fit: the data and the model's predictions (regression line or class regions)"),
     ("a", "autograd graph: the grad_fn tree from the loss down to the parameters"),

@@ -164,6 +164,9 @@ class TensorTreePanel(LinesPanel):
         self._total = 0  # lines the tree would take, all shown
         self._top = 0  # first line in view, kept while the selection stays in view
         self._state: TreeState | None = None
+        # What each line drawn stands for, for a click: a row (its Row), a "more lines" arrow (+1 or
+        # -1: a page down or up), else None (the filter line, the selected tensor's summary).
+        self._targets: list[Row | int | None] = []
 
     @property
     def tree(self) -> TreeState:
@@ -214,8 +217,11 @@ class TensorTreePanel(LinesPanel):
         height = self.size.height or self._total
         state, frame = self.tree, self.frame
         lines: list[Text] = []
+        targets: list[Row | int | None] = []
+        self._targets = targets
         if state.filter or state.editing:
             lines.append(self.filter_line())
+            targets.append(None)
         rows = state.rows(list(frame.snapshot.params))
         room = max(1, height - len(lines))
         if not rows:
@@ -232,12 +238,15 @@ class TensorTreePanel(LinesPanel):
                 arrow = "↑" if item == top else "↓"
                 more = "1 more line" if hidden == 1 else f"{hidden} more lines"
                 lines.append(Text(f"{arrow} {more}", style="dim italic"))
+                targets.append(-1 if item == top else 1)
             elif selected < item <= selected + DETAIL_LINES:
                 detail = self._detail(rows[selected], width)
                 lines.append(detail[item - selected - 1])
+                targets.append(None)
             else:
                 row = rows[item if item <= selected else item - DETAIL_LINES]
                 lines.append(self._row(row, row.node.key == state.selected))
+                targets.append(row)
         return self._cropped(lines, width)
 
     def _cropped(self, lines: list[Text], width: int) -> list[Text]:
@@ -322,6 +331,29 @@ class TensorTreePanel(LinesPanel):
 
     def action_tree_clear(self) -> None:
         self.tree.filter = ""
+        self.redraw_all()
+
+    def on_click(self, event: events.Click) -> None:
+        """A click selects the row under it (and gives the tree the keys); on a module's ▾/▸, or on
+        the module already selected, it also folds or unfolds it. "↑/↓ more lines" turn a page."""
+        offset = event.get_content_offset(self)
+        if not self.treeing or offset is None or not 0 <= offset.y < len(self._targets):
+            return
+        target = self._targets[offset.y]
+        if target is None:
+            return
+        state = self.tree
+        if isinstance(target, int):
+            self.action_tree_page(target)
+        else:
+            key = target.node.key
+            on_marker = offset.x == 2 * target.depth  # the ▾/▸ after the row's indent
+            if not target.node.leaf and (on_marker or key == state.selected):
+                state.folded.symmetric_difference_update({key})
+            state.selected = key
+        leader = self if self.LEADS else self.leader()
+        if leader is not None and leader.can_focus and not leader.has_focus:
+            leader.focus()  # (its focus handler redraws every panel)
         self.redraw_all()
 
     def on_key(self, event: events.Key) -> None:
