@@ -4,10 +4,11 @@ what each row says, driven with Pilot on a 784-64-32-10 MLP (tests/tui/scripts/n
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from tui_helpers import drive, lesson_session, press, screen_text, script_session, settle
 
-from stepper.engine import TensorStats
+from stepper.engine import Breakpoints, Session, TensorStats, load_script
 from stepper.engine.stats import HIST_SAMPLE
 from stepper.format import num, summary_text
 from stepper.tui import StepperApp
@@ -328,3 +329,24 @@ def test_a_summary_from_a_sample_is_marked_on_its_row_and_in_the_transcript():
     assert "≈" not in summary_row(exact, ascii=False).plain
     assert " ≈ x∈[" in summary_row(sampled, ascii=False).plain
     assert "≈ from a sample" in summary_text(sampled) and "≈" not in summary_text(exact)
+
+
+def test_a_run_stops_on_an_exact_summary_and_says_when_the_one_before_was_sampled():
+    # `c` to step 4 with a budget no pause can meet: the pauses it runs past summarise the 256×512
+    # weight from a sample, the pause it stops at reads it whole, and the "was" under it (the
+    # pause before, run past) is marked ≈.
+    script = Path(__file__).resolve().parent.parent / "scripts" / "mid_linear.py"
+    session = Session(load_script(str(script)), seed=0, mode="continue", stats_budget=1e-12,
+                      breakpoints=Breakpoints(until_step=4))  # fmt: skip
+
+    async def body(pilot):
+        app = pilot.app
+        stopped = app.session.history[-1]
+        assert stopped.step == 4 and not stopped.params["model.weight"].approx
+        assert app.session.history[-2].params["model.weight"].approx
+        lines = params(app)
+        row = next(line for line in lines if "[256,512]" in line)
+        assert "≈" not in row
+        assert any(line.strip().startswith("was ≈ μ=") for line in lines)
+
+    drive(body, session=session, size=BIG)

@@ -80,7 +80,8 @@ class ParamsView(TensorTreePanel):
             if before.values is not None and stats.numel <= INLINE_VALUES:
                 was = value_lines(before, width, style="dim", prefix=f"{indent}was ")[:1]
             else:
-                was_words = ["was", f"μ={num(before.mean)}", f"σ={num(before.std)}", f"‖‖={num(before.norm)}"]
+                was_words = ["was", "≈"] if before.approx else ["was"]  # (≈: summarised from a sample)
+                was_words += [f"μ={num(before.mean)}", f"σ={num(before.std)}", f"‖‖={num(before.norm)}"]
                 was = [Text(indent + " ".join(was_words), style="dim")]
             lines = lines[:2] + was
         return lines
@@ -134,4 +135,5 @@ def was_lines(before: TensorStats | None, now: TensorStats, width: int) -> list[
         return value_lines(before, width, style="dim", prefix="  was ")
     if before is None:
         return [Text("")]
-    return [Text(f"  was μ={num(before.mean)} norm={num(before.norm)}", style="dim")]
+    approx = "≈ " if before.approx else ""
+    return [Text(f"  was {approx}μ={num(before.mean)} norm={num(before.norm)}", style="dim")]
