@@ -204,9 +204,6 @@ class TorchHooks:
         # was None already) is the assignment itself, so we listen to the attribute.
         base = torch._C.TensorBase.grad
 
-        def get_grad(tensor):
-            return base.__get__(tensor)
-
         def set_grad(tensor, value):
             if value is None and hooks._ours() and not hooks._quiet:
                 if hooks.skip_zero_grad:
@@ -217,7 +214,9 @@ class TorchHooks:
         def del_grad(tensor):
             base.__delete__(tensor)
 
-        self._patch(torch.Tensor, "grad", property(get_grad, set_grad, del_grad, base.__doc__))
+        # Reading stays in C (torch and stepper read .grad tens of times an iteration): only writes
+        # and deletes go through Python.
+        self._patch(torch.Tensor, "grad", property(base.__get__, set_grad, del_grad, base.__doc__))
 
     def _patch(self, owner: Any, name: str, replacement: Any) -> None:
         had = name in vars(owner)

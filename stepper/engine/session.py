@@ -36,7 +36,7 @@ from .tracer import PhaseTracer, StopScript
 from .watch import ParamWatch
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_PASS_THROUGH = {"backward", "zero_grad", "set_grad", "get_grad", "del_grad"}
+_PASS_THROUGH = {"backward", "zero_grad", "set_grad", "del_grad"}
 # The share of a phase's compute time a pause may spend summarising big tensors: 15%, so that the
 # whole pause (small tensors, the snapshot itself) stays under the 20% a big model allows.
 STATS_BUDGET = 0.15
