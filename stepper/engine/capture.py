@@ -54,7 +54,9 @@ class Capture:
         self._summaries: dict[str, tuple[Any, int, int, TensorStats]] = {}
         self._budget: float | None = None  # seconds this pause may still spend on big summaries
         self._sample_from = SAMPLE_FROM  # tensors this big may be summarised from a sample at this pause
-        self._seconds_per_value: dict[str, float] = {}  # device type -> cost of an exact summary
+        # (device type, a million values or more) -> what an exact summary cost per value: apart for
+        # mid-size tensors, whose fixed cost per call would make a big one look dearer than it is.
+        self._seconds_per_value: dict[tuple[str, bool], float] = {}
         self._was_nonfinite = False
         self._fit: FitView | None = None
         self._graph: GraphNode | None = None
@@ -164,7 +166,7 @@ class Capture:
         yes, and the time it takes teaches us.)"""
         if self._budget is None or tensor.numel() < self._sample_from:
             return True
-        rate = self._seconds_per_value.get(tensor.device.type)
+        rate = self._seconds_per_value.get(_cost_kind(tensor))
         return rate is None or rate * tensor.numel() <= self._budget
 
     def _summarize_within_budget(self, tensor: Any) -> TensorStats:
@@ -172,7 +174,8 @@ class Capture:
 
         A pause may take `budget` seconds (a share of the compute of the phase it follows, see
         `Session.stats_budget`). Reading a big tensor costs about the same per value each time, so the
-        cost is foreseen from the last exact summaries on the same kind of device."""
+        cost is foreseen from the last exact summaries on the same kind of device (mid-size tensors,
+        read only at pauses a run passes unseen, are foreseen from their own)."""
         if not self._affordable(tensor):
             return summarize_sample(tensor)
         big = self._budget is not None and tensor.numel() >= self._sample_from
@@ -181,7 +184,7 @@ class Capture:
         if big:
             spent = time.perf_counter() - started
             self._budget -= spent
-            kind = tensor.device.type
+            kind = _cost_kind(tensor)
             rate = spent / tensor.numel()
             last = self._seconds_per_value.get(kind)
             # Foresee the slow case: a slower read is believed at once, a faster one only halfway
@@ -286,6 +289,10 @@ class Capture:
                     return hit[1], known
             self._recent_graphs.append(graph)
         return hit[1], graph
+
+
+def _cost_kind(tensor: Any) -> tuple[str, bool]:
+    return tensor.device.type, tensor.numel() >= SAMPLE_FROM
 
 
 def _weak(obj: Any) -> Any:
