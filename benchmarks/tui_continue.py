@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,18 +26,12 @@ from tui_terminal import PYTHON, stepper
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from common import LoopClock, medians, write_clocked  # noqa: E402
+from common import LoopClock, medians, timed, write_clocked  # noqa: E402
 from engine_overhead import lesson_with_epochs  # noqa: E402
 
 MLP = os.path.join(HERE, "scripts", "mlp_1m.py")
 # A run that ends shows "finished after N steps" (or, had it failed, its error).
 ENDED = ("finished after", "error:")
-
-
-def plain(path: str) -> float:
-    started = time.perf_counter()
-    subprocess.run([PYTHON, path], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
 
 
 def on_screen(path: str, timeout: float = 600.0) -> float:
@@ -71,10 +64,9 @@ def measure(path: str, repeat: int, clock: LoopClock) -> tuple[float, ...]:
     change in the machine's load hits both alike."""
     runs = []
     for _ in range(repeat):
-        python = plain(path)
-        python_loop = clock.read()
         ours = on_screen(path)
-        runs.append((python, python_loop, ours, clock.read()))
+        ours_loop = clock.read()
+        runs.append(timed([PYTHON, path], clock) + (ours, ours_loop))
     return medians(runs)
 
 

@@ -135,5 +135,4 @@ def was_lines(before: TensorStats | None, now: TensorStats, width: int) -> list[
         return value_lines(before, width, style="dim", prefix="  was ")
     if before is None:
         return [Text("")]
-    approx = "≈ " if before.approx else ""
-    return [Text(f"  was {approx}μ={num(before.mean)} norm={num(before.norm)}", style="dim")]
+    return [Text(f"  was μ={num(before.mean)} norm={num(before.norm)}", style="dim")]
