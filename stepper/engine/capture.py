@@ -9,6 +9,7 @@ no counter sees — and copied again only when that key moved.
 from __future__ import annotations
 
 import math
+import operator
 import time
 import weakref
 from collections import deque
@@ -137,16 +138,16 @@ class Capture:
     def _tensors(self) -> tuple[dict[str, TensorStats], dict[str, TensorStats | None]]:
         """The summaries of every watched parameter and of its .grad."""
         watch = self.watch
-        params: dict[str, TensorStats] = {}
-        grads: dict[str, TensorStats | None] = {}
         summary = self._summary
         param_generation, grad_generation = watch.param_generation, watch.grad_generation
+        names, params, grads = [], [], []
         for name, tensor in watch.items():
-            params[name] = summary(name, tensor, param_generation)
+            names.append(name)
+            params.append(summary(name, tensor, param_generation))
             grad = tensor.grad
-            grads[name] = None if grad is None else summary(name + ".grad", grad, grad_generation)
+            grads.append(None if grad is None else summary(name + ".grad", grad, grad_generation))
         # Pauses that changed nothing share the same (never modified) dicts: history stays small.
-        return self._same_as_last("(params)", params), self._same_as_last("(grads)", grads)
+        return self._same_as_last("(params)", names, params), self._same_as_last("(grads)", names, grads)
 
     def _summary(self, key: str, tensor: Any, generation: int) -> TensorStats:
         """`summarize`, reusing the last summary while the tensor is unchanged."""
@@ -197,16 +198,14 @@ class Capture:
         """The optimizer shown: the one last used, or one found among the script's variables."""
         return None if self._optimizer is None else self._optimizer()
 
-    def _same_as_last(self, key: str, values: dict) -> dict:
+    def _same_as_last(self, key: str, names: list[str], values: list) -> dict:
+        """{name: value}, as the same dict as last time when every name and value is the same."""
         last = self._cache.get(key)
-        if last is not None and len(last) == len(values):
-            for (name, value), (last_name, last_value) in zip(values.items(), last.items(), strict=True):
-                if value is not last_value or name != last_name:
-                    break
-            else:
-                return last
-        self._cache[key] = values
-        return values
+        if last is not None and last[0] == names and all(map(operator.is_, values, last[1])):
+            return last[2]
+        shown = dict(zip(names, values, strict=True))
+        self._cache[key] = (names, values, shown)
+        return shown
 
     def _nonfinite_names(self, params: dict, grads: dict) -> list[str]:
         """The parameters and gradients holding NaN/Inf (looked at again only when one changed)."""

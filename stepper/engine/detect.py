@@ -25,6 +25,8 @@ def _shape(value: Any) -> tuple[int, ...] | None:
     if value is None:
         return None
     shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple):  # torch.Size, a numpy array's shape: already a tuple of ints
+        return tuple(shape)
     if shape is not None:
         return tuple(int(d) for d in shape)
     if isinstance(value, (tuple, list)) and all(isinstance(d, int) for d in value):

@@ -399,7 +399,7 @@ class PhaseTracer:
         self.target = target
         self.loss_tensor = tensor
         self._losses.append(tensor)
-        self.loss_value = float(tensor.detach().float().item())
+        self.loss_value = float(tensor.item())  # (a float16/bfloat16 one too: item() gives a Python float)
 
     # --- source structure ------------------------------------------------------------------------------
 

@@ -130,7 +130,7 @@ class ParamWatch:
             self._prune()
         changed = False
         for entry in self.tracked.values():
-            version = entry.tensor._version
+            version = entry.ref()._version  # (ref() rather than the property: this runs at every line)
             if version != entry.version:
                 entry.version = version
                 changed = True
@@ -152,14 +152,14 @@ class ParamWatch:
     def mark_grads_live(self) -> None:
         """After a backward: every .grad that holds values now counts as 'not yet cleared'."""
         for entry in self.tracked.values():
-            grad = entry.tensor.grad
+            grad = entry.ref().grad
             entry.grad_live = grad is not None
             entry.grad_seen = None if grad is None else (id(grad), grad._version)
 
     def grads_added_to(self) -> bool:
         """Did the backward that just ran add to a .grad left by an earlier one that nothing cleared?"""
         for entry in self.tracked.values():
-            grad = entry.tensor.grad
+            grad = entry.ref().grad
             if entry.grad_live and grad is not None and entry.grad_seen is not None:
                 if entry.grad_seen[0] == id(grad) and entry.grad_seen[1] != grad._version:
                     return True
@@ -220,7 +220,7 @@ class ParamWatch:
     def items(self) -> list[tuple[str, Any]]:
         if self._dead:
             self._prune()
-        return [(e.name or f"param{e.order}", e.tensor) for e in self.tracked.values()]
+        return [(e.name or f"param{e.order}", e.ref()) for e in self.tracked.values()]
 
 
 def _fingerprint(tensor: Any) -> Any:
