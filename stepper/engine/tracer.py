@@ -97,8 +97,9 @@ class PhaseTracer:
         self._region_cache: dict[tuple, frozenset[int]] = {}
         self._line_kinds: dict[int, str | None] = {}
         self._stored: dict[CodeType, dict[int, tuple[str, ...]]] = {}
-        # Lines whose update an optimizer's step hook reported: their changes need no fingerprints.
-        self._hooked_steps: set[tuple[CodeType, int]] = set()
+        # Update lines whose change the version counters saw (`p -= lr * p.grad`): no need to copy
+        # every parameter before them again (only updates through `.data` need those copies).
+        self._counted_updates: set[tuple[CodeType, int]] = set()
         # Recent forward outputs and losses (strong references keep their ids from being reused).
         self._forwards: deque[Any] = deque(maxlen=8)
         self._losses: deque[Any] = deque(maxlen=8)
@@ -152,10 +153,10 @@ class PhaseTracer:
                 state.line is not None
                 and (self._backward_since_step or state.group is not None)
                 and self._line_kind(state.line) == "step"
-                and (frame.f_code, state.line) not in self._hooked_steps
+                and (frame.f_code, state.line) not in self._counted_updates
             ):
-                # An update line not yet seen to call an optimizer: copies (of samples) of every
-                # parameter, to catch an update through `.data`, which no version counter sees.
+                # A hand-written update line: copies (of samples) of every parameter, to catch an
+                # update through `.data`, which no version counter sees.
                 state.before = self.watch.fingerprints()
         elif event == "return":
             try:
@@ -286,7 +287,6 @@ class PhaseTracer:
                 watch.add_from_owner(event.owner)
                 watch.clear_grads_live()
             elif kind == "step":
-                self._hooked_steps.add((frame.f_code, line))
                 self._stepped_since_backward = True
                 watch.add_from_optimizer(event.owner)
                 watch.versions_changed()
@@ -324,6 +324,8 @@ class PhaseTracer:
         # Parameters changed in place outside autograd: an update (counted once a backward ran).
         changed = watch.versions_changed() or rebound
         if state.before is not None:
+            if changed:
+                self._counted_updates.add((frame.f_code, line))
             changed = changed or watch.values_changed(state.before)
             state.before = None
         self._changed_quietly = changed and not self._backward_since_step

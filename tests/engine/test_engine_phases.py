@@ -7,7 +7,9 @@ Each expected run is written as the list of pauses a learner would see: (phases,
 from __future__ import annotations
 
 import pytest
-from engine_helpers import line_of, phases_of, run_script
+from engine_helpers import line_of, phases_of, run_script, run_session, script_path
+
+from stepper.engine.watch import ParamWatch
 
 F, L, Z, B, S = "forward", "loss", "zero_grad", "backward", "step"
 
@@ -279,3 +281,28 @@ def test_script_classes_can_be_pickled_as_under_python():
     assert session.end.error is None, session.end.error
     printed = "".join(text for stream, text in session.output if stream == "stdout")
     assert "restored a Net" in printed
+
+
+@pytest.mark.parametrize(("name", "updates", "copies"), [
+    ("raw_tensors.py", 3, 2),  # `w -= ...` and `b -= ...`: each copied before its first run only
+    ("sequential_manual.py", 3, 1),  # `for p in model.parameters(): p -= ...`: one line, once
+    ("data_attribute_update.py", 3, 6),  # `.data -= ...`: no counter sees it, so copied every time
+    ("module_optimizer.py", 3, 0),  # optimizer.step(): its hook says what changed
+])  # fmt: skip
+def test_parameters_are_copied_before_an_update_line_only_while_counters_have_not_seen_it(
+    monkeypatch, name, updates, copies
+):
+    """Before a hand-written update line the tracer copies (samples of) every parameter, to catch an
+    update through `.data`, which no version counter sees. Once a line's update moved the counters,
+    they are enough for it: a `for p in params` update no longer copies every parameter per line."""
+    taken = []
+    original = ParamWatch.fingerprints
+
+    def fingerprints(self):
+        taken.append(1)
+        return original(self)
+
+    monkeypatch.setattr(ParamWatch, "fingerprints", fingerprints)
+    session = run_session(script_path(name))
+    assert sum("step" in snapshot.phases for snapshot in session.history) == updates
+    assert len(taken) == copies
