@@ -102,7 +102,9 @@ class Capture:
                 params, grads = self._tensors()
                 bad = self._nonfinite_names(params, grads)
         if nonfinite and not self._was_nonfinite:
-            tracer.notices.append(detect.nonfinite_notice(loss, bad))
+            scaler = tracer.scaled_by
+            scale = None if scaler is None else scaler.get_scale()
+            tracer.notices.append(detect.nonfinite_notice(loss, bad, scale))
         self._was_nonfinite = nonfinite
         warnings, tracer.notices = tuple(tracer.notices), []
         views = self.views and not skip

@@ -16,6 +16,8 @@ SHAPE_BROADCAST = "shape-broadcast"
 GRAD_ACCUMULATE = "grad-accumulate"
 STALE_GRAD = "stale-grad"
 NONFINITE = "nonfinite"
+SCALED_GRADS = "scaled-grads"
+SKIPPED_STEP = "skipped-step"
 
 # Saved tensors/sizes an autograd node may carry: enough to see the shapes a loss really compared.
 _SIZE_ATTRS = ("_saved_self_sym_sizes", "_saved_self", "_saved_other", "_saved_target", "_saved_result")
@@ -117,12 +119,50 @@ def accumulation_notice(step_in_between: bool) -> Notice:
     )
 
 
-def nonfinite_notice(loss: float | None, where: list[str]) -> Notice:
+def nonfinite_notice(loss: float | None, where: list[str], scale: float | None = None) -> Notice:
+    """`scale`: the GradScaler scale the latest backward ran at, if it was scaled."""
     what = "The loss" if loss is not None and not math.isfinite(loss) else "Some values"
     detail = f" ({', '.join(where[:4])}{'…' if len(where) > 4 else ''})" if where else ""
+    if scale is not None and what == "Some values" and all(name.endswith(".grad") for name in where):
+        return Notice(
+            NONFINITE,
+            f"The gradients overflowed to Inf or NaN{detail}: GradScaler multiplied the loss by "
+            f"{_factor(scale)}, more than their dtype can hold. Nothing is wrong with the model: "
+            "scaler.step(optimizer) will find the Inf and skip this update, and scaler.update() will "
+            "lower the scale.",
+        )
     return Notice(
         NONFINITE,
         f"{what} became NaN or Inf{detail}. Once a NaN appears it spreads to every value it "
         "touches and training cannot recover. The usual cause is a learning rate that is too high: "
         "each step overshoots more than the last until the numbers overflow.",
+    )
+
+
+def _factor(value: float) -> str:
+    """A scale as a learner would write it: 65536, or 2^100 when that is shorter."""
+    if value >= 1 << 20 and math.log2(value).is_integer():
+        return f"2^{int(math.log2(value))}"
+    return f"{value:g}"
+
+
+def scaled_grads_notice(scale: float) -> Notice:
+    factor = _factor(scale)
+    return Notice(
+        SCALED_GRADS,
+        f"This backward ran from scaler.scale(loss): mixed precision's GradScaler multiplied the loss by "
+        f"{factor} first, so every .grad shown now is {factor} times the true gradient (the scaling "
+        "keeps tiny float16 gradients from rounding to zero). scaler.unscale_(optimizer), or "
+        "scaler.step(optimizer), divides them back before the update.",
+    )
+
+
+def skipped_step_notice(scale: float, backoff: float) -> Notice:
+    return Notice(
+        SKIPPED_STEP,
+        f"scaler.step(optimizer) skipped its update: at scale {_factor(scale)} the gradients overflowed "
+        "to inf or NaN, so GradScaler left every parameter as it was rather than apply them. "
+        f"scaler.update() then multiplies the scale by {backoff:g} for the next try. A few skipped "
+        "steps are normal early in mixed-precision training, while GradScaler looks for a scale that "
+        "fits.",
     )

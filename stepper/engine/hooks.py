@@ -68,6 +68,12 @@ class TorchHooks:
         # Called when tracing comes back after lines ran untraced (see `untrace`): the tracer then
         # learns which line each of the script's frames is on now.
         self.on_resync: Any = None
+        self.steps_seen = 0  # optimizer steps that ran, however they were called
+        # Mixed precision: what `GradScaler.scale` returned lately, as (weak reference to the scaled
+        # loss, weak reference to its scaler); and the scalers whose `step` skipped the update since
+        # the tracer last looked (their gradients held inf/NaN).
+        self.scaled: list[tuple[Any, Any]] = []
+        self.skipped_steps: list[Any] = []
 
     def quiet(self, on: bool) -> None:
         """While on, what the script's modules do is not an event (stepper's own forward calls)."""
@@ -200,6 +206,8 @@ class TorchHooks:
         self._patch(torch.optim.Optimizer, "zero_grad", wrap_zero_grad(torch.optim.Optimizer.zero_grad))
         self._patch(torch.nn.Module, "zero_grad", wrap_zero_grad(torch.nn.Module.zero_grad))
 
+        self._watch_grad_scaler()
+
         # `p.grad = None` written by hand: the only trace it leaves on the first iteration (when .grad
         # was None already) is the assignment itself, so we listen to the attribute.
         base = torch._C.TensorBase.grad
@@ -217,6 +225,46 @@ class TorchHooks:
         # Reading stays in C (torch and stepper read .grad tens of times an iteration): only writes
         # and deletes go through Python.
         self._patch(torch.Tensor, "grad", property(base.__get__, set_grad, del_grad, base.__doc__))
+
+    def _watch_grad_scaler(self) -> None:
+        """Mixed precision's GradScaler multiplies the loss before backward (every .grad comes out that
+        many times too big until `unscale_`), and its `step` skips the update when those gradients
+        overflowed. Neither leaves a phase of its own; the tracer turns both into notices."""
+        try:
+            from torch.amp.grad_scaler import GradScaler
+        except ImportError:  # (an older torch: nothing to listen to)
+            return
+        hooks = self
+        original_scale, original_step = GradScaler.scale, GradScaler.step
+
+        def scale(scaler, outputs):
+            result = original_scale(scaler, outputs)
+            if hooks._ours() and not hooks._quiet and scaler.is_enabled():
+                found = first_tensor(result)
+                if found is not None:
+                    del hooks.scaled[:-3]  # (the latest few: one per loss of the iteration)
+                    hooks.scaled.append((weakref.ref(found), weakref.ref(scaler)))
+            return result
+
+        def step(scaler, optimizer, *args, **kwargs):
+            if not hooks._ours() or hooks._quiet:
+                return original_step(scaler, optimizer, *args, **kwargs)
+            before = hooks.steps_seen
+            result = original_step(scaler, optimizer, *args, **kwargs)
+            if hooks.steps_seen == before and scaler.is_enabled():
+                hooks.skipped_steps.append(scaler)
+            return result
+
+        scale.__wrapped__, step.__wrapped__ = original_scale, original_step
+        self._patch(GradScaler, "scale", scale)
+        self._patch(GradScaler, "step", step)
+
+    def scaler_of(self, tensor: Any) -> Any:
+        """The GradScaler that returned `tensor` (a scaled loss), if one did."""
+        for tensor_ref, scaler_ref in self.scaled:
+            if tensor_ref() is tensor:
+                return scaler_ref()
+        return None
 
     def _patch(self, owner: Any, name: str, replacement: Any) -> None:
         had = name in vars(owner)
@@ -245,6 +293,7 @@ class TorchHooks:
     def _after_step(self, optimizer, args, kwargs) -> None:
         if not self._ours():
             return
+        self.steps_seen += 1
         if not self._quiet:
             self._saw_optimizer(optimizer)
             self.events.append(Event("step", owner=optimizer))

@@ -83,6 +83,7 @@ class PhaseTracer:
         self.model_call: tuple[Any, Any] = (None, None)  # (module, its input) of the latest model call
         self.target: Any = None  # what the latest loss compared the predictions with
         self.loss_tensor: Any = None
+        self.scaled_by: Any = None  # the GradScaler whose scaled loss the .grad values came from
         self.notices: list[Notice] = []  # detectors' findings, handed to the next pause
         self._noticed: set[tuple[str, int]] = set()  # (code, line) already reported once
         self._stepped_since_backward = False
@@ -246,6 +247,8 @@ class PhaseTracer:
         reported: list[Any] = []
         hooks = self.hooks
         events = hooks.drain() if hooks.events else ()
+        if hooks.skipped_steps:
+            self._report_skipped_steps()
         for event in events:
             kind = event.kind
             if kind == "step":
@@ -275,8 +278,11 @@ class PhaseTracer:
                     phases.append("loss")
                     self._note_loss(root)
                     self._check_graph_broadcast(root)
+                self.scaled_by = None
                 if root is not None and root.grad_fn is not None:
                     watch.add_from_graph(root.grad_fn)
+                    if hooks.scaled:
+                        self._check_scaled(root)
                 if watch.grads_added_to():
                     self._notice(detect.accumulation_notice(self._stepped_since_backward))
                 watch.mark_grads_live()
@@ -284,9 +290,11 @@ class PhaseTracer:
                 self._backward_since_step = True
                 self._forward_this_iteration = False
             elif kind == "zero_grad":
+                self.scaled_by = None
                 watch.add_from_owner(event.owner)
                 watch.clear_grads_live()
             elif kind == "step":
+                self.scaled_by = None
                 self._stepped_since_backward = True
                 watch.add_from_optimizer(event.owner)
                 watch.versions_changed()
@@ -384,6 +392,19 @@ class PhaseTracer:
         if key not in self._noticed:  # once per line: the first time is the news
             self._noticed.add(key)
             self.notices.append(notice)
+
+    def _check_scaled(self, root: Any) -> None:
+        """A backward from a GradScaler's scaled loss: its gradients are that many times too big."""
+        scaler = self.scaled_by = self.hooks.scaler_of(root)
+        if scaler is None or (detect.SCALED_GRADS, self._line) in self._noticed:
+            return  # (asked before the scale: reading that waits for a GPU)
+        self._notice(detect.scaled_grads_notice(scaler.get_scale()))
+
+    def _report_skipped_steps(self) -> None:
+        """Every skipped update is news (not once per line): the parameters stayed as they were."""
+        skipped, self.hooks.skipped_steps = self.hooks.skipped_steps, []
+        for scaler in skipped:
+            self.notices.append(detect.skipped_step_notice(scaler.get_scale(), scaler.get_backoff_factor()))
 
     def _check_graph_broadcast(self, loss: Any) -> None:
         if self.prediction is not None:

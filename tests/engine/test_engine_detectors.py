@@ -51,3 +51,29 @@ def test_warnings_appear_in_the_plain_transcript_and_the_jsonl_pause():
     assert [p["warnings"][0]["code"] for p in pauses if p["warnings"]] == ["shape-broadcast"]
     assert all(set(w) == {"code", "message"} for p in pauses for w in p["warnings"])
 
+
+def test_grad_scaler_scaled_gradients_and_skipped_steps_are_explained():
+    session = run_script("grad_scaler.py")
+    found = codes(session)
+    # The first backward is scaled by 2^127: its gradients overflow, and the step skips the update.
+    assert found[:2] == [(3, ("backward",), "scaled-grads"), (3, ("backward",), "nonfinite")]
+    skipped = [(index, phases) for index, phases, code in found if code == "skipped-step"]
+    assert skipped == [(4, ("forward",)), (8, ("forward",))]  # reported at the next pause
+    first, second = (session.history[index].warnings[-1].message for index, _ in skipped)
+    assert "at scale 2^127" in first and "at scale 2^126" in second and "by 0.5" in first
+    # The overflow is explained as the scaler's doing, not as a learning rate blowing up.
+    overflow = session.history[3].warnings[1].message
+    assert "GradScaler multiplied the loss by 2^127" in overflow and "learning rate" not in overflow
+    assert "2^127 times the true gradient" in session.history[3].warnings[0].message
+    # No step pause until an update happened: two iterations skipped theirs, six of eight applied.
+    assert [s.phases for s in session.history[:12]].count(("step",)) == 0
+    assert session.end.steps == 6 and session.history[12].phases == ("step",)
+
+
+def test_grad_scaler_notices_are_not_raised_without_a_scaler():
+    # The same loop's scaler notices need a GradScaler: an ordinary loop with an overflow keeps
+    # the learning-rate explanation.
+    session = run_script("diverging.py")
+    messages = [w.message for s in session.history for w in s.warnings]
+    assert messages and all("GradScaler" not in m for m in messages)
+    assert "learning rate" in messages[0]

@@ -38,3 +38,24 @@ def test_engine_runs_a_script_without_importing_textual():
     report = json.loads(result.stdout.splitlines()[-1])
     assert report["status"] == "ok" and report["pauses"] == 15
     assert report["textual"] == []
+
+
+def test_a_run_leaves_torch_as_it_found_it():
+    import torch
+    from engine_helpers import run_session
+    from torch.amp.grad_scaler import GradScaler
+
+    def patched():
+        return [
+            torch.autograd.backward,
+            torch.optim.Optimizer.zero_grad,
+            torch.nn.Module.zero_grad,
+            vars(torch.Tensor).get("grad"),
+            GradScaler.scale,
+            GradScaler.step,
+        ]
+
+    before = patched()
+    session = run_session(script_path("grad_scaler.py"))
+    assert session.end.status == "ok" and session.end.steps == 6
+    assert all(a is b for a, b in zip(patched(), before, strict=True))
