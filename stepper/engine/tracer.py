@@ -424,7 +424,10 @@ class PhaseTracer:
 
     def _note_loss(self, tensor: Any, target: Any = None) -> None:
         if target is None:  # a functional loss keeps its target for backward
-            target = getattr(tensor.grad_fn, "_saved_target", None)
+            try:
+                target = getattr(tensor.grad_fn, "_saved_target", None)
+            except RuntimeError:  # freed: backward ran on it already (`F.cross_entropy(...).backward()`)
+                target = None
         self.target = target
         self.loss_tensor = tensor
         self._losses.append(tensor)

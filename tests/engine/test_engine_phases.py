@@ -204,6 +204,15 @@ EXPECTED = {
     ]
     * 2
     + [((S,), "optimizer.step()")],
+    # a functional loss backpropagated on the line that made it (its graph is freed by then)
+    "functional_loss_backward.py": [
+        ((Z,), "optimizer.zero_grad()"),
+        ((F, L, B), "F.cross_entropy(model(x), labels).backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 2,
+    # the whole step in another file of the project: one pause at each call, every phase in order
+    "step_in_module.py": [((Z, F, L, B, S), "loss = train_step(model, optimizer, x, y)")] * 2,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),
