@@ -12,13 +12,16 @@ import sys
 from engine_helpers import SAFETY_TIMEOUT, SCRIPTS
 
 RUN_ALL = """
-import json, runpy, sys, traceback
+import json, os, runpy, sys, traceback
 failures = {}
 for path in sys.argv[1:]:
+    sys.path.insert(0, os.path.dirname(path))  # as `python script.py` does: its own folder first
     try:
         runpy.run_path(path, run_name="__main__")
     except BaseException as exc:
         failures[path] = "".join(traceback.format_exception_only(type(exc), exc))
+    finally:
+        sys.path.pop(0)
 print(json.dumps(failures))
 """
 
