@@ -720,6 +720,7 @@ def run_app(session: Session, options: TerminalOptions | None = None) -> int:
     app = StepperApp(session, options=options)
     with terminal.signals_quit(app) as received:
         app.run()
+    leave_output_behind(app.session)
     if app.export_message:
         print(f"stepper: {app.export_message}", file=sys.stderr)
     if received:
@@ -727,3 +728,25 @@ def run_app(session: Session, options: TerminalOptions | None = None) -> int:
     if app.return_code not in (None, 0):
         return app.return_code
     return app.exit_status()
+
+
+def leave_output_behind(session: Session) -> None:
+    """Once the screen is gone, what the script printed is printed for real, in order (as `python`
+    would have left it in the terminal; the screen only showed it on its output page), and an error
+    that ended the run is said again in words."""
+    from ..engine.output import unwrap
+    from ..frontends.transcript import error_paragraph
+
+    streams = {"stdout": unwrap(sys.stdout), "stderr": unwrap(sys.stderr)}
+    last = ""
+    for stream, text in list(session.output):  # (a copy: a stopped script may still be printing)
+        streams[stream].write(text)
+        last = text
+    if last and not last.endswith("\n"):
+        streams["stdout"].write("\n")  # (a progress line written with \r and no newline)
+    end = session.end
+    if end is not None and end.error is not None:
+        streams["stdout"].flush()
+        streams["stderr"].write(error_paragraph(end, session.source.display_name) + "\n")
+    for stream in streams.values():
+        stream.flush()
