@@ -330,7 +330,7 @@ class Session:
         self.state = "running"
         self.hooks.install()
         error: ScriptError | None = None
-        stopped = False
+        stopped = exited = False
         try:
             tracer.install()
             try:
@@ -340,6 +340,7 @@ class Session:
         except StopScript:
             stopped = True
         except SystemExit as exc:
+            exited = True
             if exc.code not in (None, 0):
                 error = ScriptError(
                     "SystemExit", f"the script called sys.exit({exc.code!r})", *self._where(exc)
@@ -352,7 +353,8 @@ class Session:
             sys.path[:] = saved_path
             if saved_main is not None:
                 sys.modules["__main__"] = saved_main
-        if error is None and not stopped and not self.history:
+        # (A script that exits with success before training, as `--help` does, ran as it meant to.)
+        if error is None and not stopped and not exited and not self.history:
             error = ScriptError(
                 "NoTrainingPhase",
                 f"{source.display_name} ran to the end, but no training phase happened: no model or "
@@ -363,7 +365,7 @@ class Session:
                 None,
             )
         status = "error" if error is not None else "ok"
-        return RunEnd(steps=self._step, status=status, error=error, stopped=stopped)
+        return RunEnd(steps=self._step, status=status, error=error, stopped=stopped, exited=exited)
 
     def _where(self, exc: BaseException) -> tuple[str | None, int | None, str]:
         """The innermost place in the user's script that the exception passed through."""

@@ -232,6 +232,7 @@ class RunEnd:
     status: str  # "ok" | "error"
     error: ScriptError | None = None
     stopped: bool = False  # ended early by --steps or stop()
+    exited: bool = False  # the script called sys.exit() (or raised SystemExit)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -33,7 +33,7 @@ def plain_block(snapshot: Snapshot) -> str:
 def end_text(end: RunEnd, name: str) -> str:
     if end.error is not None:
         return error_paragraph(end, name)
-    how = "stopped" if end.stopped else "finished"
+    how = "stopped" if end.stopped else "exited (sys.exit)" if end.exited else "finished"
     return f"{name} {how} after {end.steps} update{'s' if end.steps != 1 else ''}."
 
 
@@ -162,6 +162,7 @@ def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int
     out, err = output.unwrap(out), output.unwrap(err)
     jsonl = JsonlWriter()
     broken: list[BaseException] = []
+    open_line = [False]  # the script's last text on `out` did not end its line (a \r progress bar)
 
     def listener(event) -> None:
         if broken:
@@ -171,6 +172,9 @@ def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int
                 if kind == "jsonl":
                     out.write(jsonl.line(event.snapshot) + "\n")
                 else:
+                    if open_line[0]:  # the pause starts a line of its own
+                        out.write("\n")
+                        open_line[0] = False
                     out.write(plain_block(event.snapshot) + "\n")
                     if event.reason:
                         out.write(f"-- stopped here: {event.reason}\n")
@@ -178,6 +182,8 @@ def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int
                 # In JSONL mode stdout carries only JSON: the script's own output goes to stderr.
                 target = out if kind == "plain" and event.stream == "stdout" else err
                 target.write(event.text)
+                if target is out:
+                    open_line[0] = not event.text.endswith("\n")
         except BrokenPipeError as exc:  # the reader went away: stop the script, report in main thread
             broken.append(exc)
             session.stop(timeout=0)
@@ -203,6 +209,8 @@ def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int
         raise broken[0]
     end = session.end
     assert end is not None
+    if open_line[0]:
+        out.write("\n")
     if kind == "jsonl":
         out.write(json.dumps(end.to_json()) + "\n")
     elif end.error is None:

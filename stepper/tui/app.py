@@ -203,7 +203,7 @@ class StepperApp(App[None]):
             end = session.end
             if end.status == "error":
                 return "error", f"error: {end.error.type}" if end.error else "error"
-            how = "stopped" if end.stopped else "finished"
+            how = "stopped" if end.stopped else "exited" if end.exited else "finished"
             return "finished", f"{how} after {end.steps} steps"
         if session.state in ("idle", "loading"):
             return "loading", "loading PyTorch…"

@@ -47,6 +47,15 @@ SCRIPTS = {
     "asks.py": LOOP.replace("batches[epoch]", "batches[0]").replace(
         "{extra}", 'answer = input("keep going? ")'
     ),
+    # A progress line redrawn with \r, never ended: it stays open across the next iteration's pauses.
+    "progress.py": LOOP.replace("batches[epoch]", "batches[0]")
+    .replace('print(f"epoch {epoch} done")', 'print(f"\\repoch {epoch} done", end="")')
+    .replace("{extra}", "pass"),
+    # The script's own --help: argparse prints it and exits with success before any training.
+    "has_help.py": (
+        "import argparse\nimport torch\n\nparser = argparse.ArgumentParser(description='trains a line')\n"
+        "parser.add_argument('--epochs', type=int, default=3)\nargs = parser.parse_args()\n"
+    ),
     "broken.py": "import torch\n\nfor epoch in range(3)\n    print(epoch)\n",
     "no_training.py": ("import torch\n\nx = torch.ones(3)\nprint('the sum is', (x * 2).sum().item())\n"),
 }
@@ -71,6 +80,9 @@ def runs(tmp_path_factory):
         "nan_plain": ["run", script_path("diverging.py"), "--plain"],
         "exit_zero": ["run", "exit_zero.py", "--jsonl"],
         "exit_three": ["run", "exit_three.py", "--plain"],
+        "progress": ["run", "progress.py", "--plain"],
+        "script_help": ["run", "has_help.py", "--plain", "--", "--help"],
+        "script_help_jsonl": ["run", "has_help.py", "--jsonl", "--", "--help"],
         "input": ["run", "asks.py", "--plain"],
         "steps": ["run", canonical, "--jsonl", "--steps", "2"],
         "canonical_plain": ["run", canonical, "--plain"],
@@ -187,6 +199,27 @@ def test_nan_loss_is_flagged_in_the_plain_transcript(runs):
     flagged = [block for block in blocks if "non-finite" in block]
     assert flagged and "non-finite" not in blocks[0]
     assert "epoch 5: loss nan" in result.stdout  # the script's own prints, in order with the pauses
+
+
+def test_the_scripts_own_help_is_a_normal_end_not_a_missing_training_loop(runs):
+    plain, jsonl = runs["script_help"], runs["script_help_jsonl"]
+    assert plain.returncode == 0 and jsonl.returncode == 0, plain.stderr + jsonl.stderr
+    assert "trains a line" in plain.stdout and "--epochs" in plain.stdout
+    assert "has_help.py exited (sys.exit) after 0 updates." in plain.stdout
+    assert "no training phase" not in plain.stdout + plain.stderr + jsonl.stdout + jsonl.stderr
+    assert "trains a line" in jsonl.stderr  # (in JSONL mode, stdout carries only JSON)
+    assert end_line(jsonl) == {"event": "end", "steps": 0, "status": "ok", "error": None}
+
+
+def test_a_progress_line_left_open_never_runs_into_a_pause(runs):
+    result = runs["progress"]
+    assert result.returncode == 0, result.stderr
+    # (Read as text, the \r arrives as a line break: without the fix the header followed the progress.)
+    lines = result.stdout.splitlines()
+    headers = [line for line in lines if " · " in line]
+    assert len(headers) == 15 and all(line.startswith("#") for line in headers)
+    assert "epoch 0 done" in lines and "epoch 2 done" in lines
+    assert lines[-1] == "progress.py finished after 3 updates."
 
 
 def test_sys_exit_zero_is_a_normal_end(runs):

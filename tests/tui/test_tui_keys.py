@@ -9,7 +9,7 @@ from tui_helpers import drive, press, screen_text, script_session, settle
 from stepper.engine import PHASES
 from stepper.tui.screens.goto import GoToStepScreen
 from stepper.tui.screens.help import HelpScreen
-from stepper.tui.screens.output import OutputScreen
+from stepper.tui.screens.output import OutputScreen, output_text
 
 
 def test_first_pause_is_after_the_first_forward():
@@ -321,3 +321,17 @@ def test_the_first_frame_needs_no_torch():
 
     asyncio.run(run())
     assert app.session.state == "idle"
+
+
+def test_the_output_page_shows_a_progress_line_as_a_terminal_would():
+    # A progress bar redraws its line after \r: only its latest text stays; stderr keeps its style.
+    printed = [
+        ("stdout", "\rprogress 1/3"),
+        ("stdout", "\rprogress 2/3"),
+        ("stdout", " (halfway)\n"),
+        ("stderr", "a warning\r\n"),
+        ("stdout", "last line\r"),
+    ]
+    text = output_text(printed)
+    assert text.plain == "progress 2/3 (halfway)\na warning\nlast line"
+    assert [text.plain[span.start : span.end] for span in text.spans if span.style] == ["a warning"]

@@ -13,10 +13,31 @@ from textual.widgets import Static
 def output_text(output: list[tuple[str, str]]) -> Text:
     if not output:
         return Text("The script has not printed anything yet.", style="dim")
-    text = Text()
+    # As a terminal shows it: a carriage return (a progress bar redrawing its line) starts its line
+    # again, so the text written after it replaces what was there.
+    lines: list[list[tuple[str, str]]] = [[]]
+    restart = False  # a \r ended the text so far: the next text on this line replaces it
     for stream, chunk in output:
         # Bold as well as red: stderr (warnings, tracebacks) stays apart without colour (NO_COLOR).
-        text.append(chunk, style="bold red" if stream == "stderr" else "")
+        style = "bold red" if stream == "stderr" else ""
+        for i, piece in enumerate(chunk.replace("\r\n", "\n").split("\n")):
+            if i:
+                lines.append([])
+                restart = False
+            for j, segment in enumerate(piece.split("\r")):
+                if j:
+                    restart = True
+                if segment:
+                    if restart:
+                        lines[-1] = []
+                        restart = False
+                    lines[-1].append((segment, style))
+    text = Text()
+    for i, line in enumerate(lines):
+        if i:
+            text.append("\n")
+        for piece, style in line:
+            text.append(piece, style=style)
     return text
 
 
