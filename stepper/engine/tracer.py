@@ -84,6 +84,7 @@ class PhaseTracer:
         self.target: Any = None  # what the latest loss compared the predictions with
         self.loss_tensor: Any = None
         self.scaled_by: Any = None  # the GradScaler whose scaled loss the .grad values came from
+        self._loss_backwarded = False  # a backward ran since the latest loss was found
         self.notices: list[Notice] = []  # detectors' findings, handed to the next pause
         self._noticed: set[tuple[str, int]] = set()  # (code, line) already reported once
         self._stepped_since_backward = False
@@ -286,6 +287,7 @@ class PhaseTracer:
                 if watch.grads_added_to():
                     self._notice(detect.accumulation_notice(self._stepped_since_backward))
                 watch.mark_grads_live()
+                self._loss_backwarded = True
                 self._stepped_since_backward = False
                 self._backward_since_step = True
                 self._forward_this_iteration = False
@@ -359,7 +361,14 @@ class PhaseTracer:
         forward_ids = {id(t.grad_fn) for t in self._forwards}
         if value.dim() == 0:
             if derives_from(fn, loss_ids):
-                self._losses.append(value)  # a rescaled loss (loss / accumulation_steps) is the same loss
+                # The same loss rescaled (loss / accumulation_steps), or one with terms added
+                # (+ a weight penalty, a second task's loss): no new phase, but before its backward
+                # the script's variable holds the loss being optimised, so it is the one shown. (After
+                # it, `total = total + loss` is a running sum, not the loss; nor is a scaler's output.)
+                self._losses.append(value)
+                if not self._loss_backwarded and self.hooks.scaler_of(value) is None:
+                    self.loss_tensor = value
+                    self.loss_value = float(value.item())
                 return
             if self._forward_this_iteration:
                 if forward_ids and not derives_from(fn, forward_ids):
@@ -430,6 +439,7 @@ class PhaseTracer:
                 target = None
         self.target = target
         self.loss_tensor = tensor
+        self._loss_backwarded = False
         self._losses.append(tensor)
         self.loss_value = float(tensor.item())  # (a float16/bfloat16 one too: item() gives a Python float)
 

@@ -213,6 +213,15 @@ EXPECTED = {
     * 2,
     # the whole step in another file of the project: one pause at each call, every phase in order
     "step_in_module.py": [((Z, F, L, B, S), "loss = train_step(model, optimizer, x, y)")] * 2,
+    # a penalty added to the loss on its line; a running total of losses kept after backward
+    "weight_penalty.py": [
+        ((F,), "preds = model(x)"),
+        ((L,), "loss = loss_fn(preds, y) + 0.5 * model.weight.pow(2).sum()"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 3,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),
@@ -315,3 +324,13 @@ def test_parameters_are_copied_before_an_update_line_only_while_counters_have_no
     session = run_session(script_path(name))
     assert sum("step" in snapshot.phases for snapshot in session.history) == updates
     assert len(taken) == copies
+
+
+def test_the_loss_shown_is_the_whole_loss_optimised_not_its_first_term_or_a_running_total():
+    session = run_script("weight_penalty.py")
+    printed = [float(line) for stream, text in session.output for line in text.split()]
+    assert len(printed) == 3
+    shown = [s.loss for s in session.history if s.phases == (L,)]
+    assert shown == printed
+    # ...and it stays the loss through backward and step (the running total never replaces it).
+    assert [s.loss for s in session.history if s.phases == (S,)] == printed
