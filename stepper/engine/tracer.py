@@ -85,6 +85,9 @@ class PhaseTracer:
         self.loss_tensor: Any = None
         self.scaled_by: Any = None  # the GradScaler whose scaled loss the .grad values came from
         self._loss_backwarded = False  # a backward ran since the latest loss was found
+        # The sequence number of the latest backward's root: autograd numbers the nodes it makes, in
+        # order, per thread, so a tensor whose node is numbered no higher was made before that backward.
+        self._backward_mark = -1
         self.notices: list[Notice] = []  # detectors' findings, handed to the next pause
         self._noticed: set[tuple[str, int]] = set()  # (code, line) already reported once
         self._stepped_since_backward = False
@@ -288,6 +291,8 @@ class PhaseTracer:
                     self._notice(detect.accumulation_notice(self._stepped_since_backward))
                 watch.mark_grads_live()
                 self._loss_backwarded = True
+                if root is not None and root.grad_fn is not None:
+                    self._backward_mark = max(self._backward_mark, _sequence_nr(root.grad_fn))
                 self._stepped_since_backward = False
                 self._backward_since_step = True
                 self._forward_this_iteration = False
@@ -357,6 +362,10 @@ class PhaseTracer:
 
     def _classify(self, value: Any, phases: list[str]) -> None:
         fn = value.grad_fn
+        if _sequence_nr(fn) <= self._backward_mark:
+            # Made before the latest backward: the last iteration's hidden state bound again
+            # (`h, c = state`), not a new forward.
+            return
         loss_ids = {id(t.grad_fn) for t in self._losses}
         forward_ids = {id(t.grad_fn) for t in self._forwards}
         if value.dim() == 0:
@@ -486,3 +495,11 @@ class PhaseTracer:
         self.hooks.on_resync = None
         self.hooks.trace_function = None
         sys.settrace(None)
+
+
+def _sequence_nr(fn: Any) -> int:
+    """The order in which autograd made the node `fn` in this thread (-1 when torch does not say)."""
+    try:
+        return fn._sequence_nr()
+    except (AttributeError, RuntimeError):
+        return -1

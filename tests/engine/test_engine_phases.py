@@ -222,6 +222,15 @@ EXPECTED = {
         ((S,), "optimizer.step()"),
     ]
     * 3,
+    # an RNN's state carried over chunks: unpacking and detaching last chunk's state is no forward
+    "rnn_hidden_state.py": [
+        ((F,), "out, state = lstm(xs, state)"),
+        ((L,), "loss = nn.functional.mse_loss(out, ys)"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 3,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),
