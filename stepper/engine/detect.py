@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .graph import walk
 from .snapshot import Notice
 
 SHAPE_BROADCAST = "shape-broadcast"
@@ -72,8 +71,7 @@ def graph_broadcast(loss: Any, predictions: Any) -> Notice | None:
     pred_shape = _shape(predictions)
     if pred_shape is None or _numel(pred_shape) <= 1:
         return None
-    stop = {id(getattr(predictions, "grad_fn", None))}
-    for node in walk(loss.grad_fn, 64, stop):
+    for node in _between(loss.grad_fn, getattr(predictions, "grad_fn", None), 64):
         for attr in _SIZE_ATTRS:
             try:
                 shape = _shape(getattr(node, attr, None))
@@ -84,6 +82,32 @@ def graph_broadcast(loss: Any, predictions: Any) -> Notice | None:
                 other = _other_shape(pred_shape, both)
                 return _broadcast_notice(pred_shape, other, both)
     return None
+
+
+def _between(root: Any, target: Any, limit: int) -> list[Any]:
+    """The nodes of the graph under `root` that lie on a path down to `target` (the operations that
+    combined the predictions with something). A branch that never reaches the predictions, such as a
+    weight penalty (`+ 1e-4 * w.pow(2).sum()`) or a gradient penalty, holds tensors of its own sizes
+    that say nothing about how the predictions met the targets."""
+    if root is None or target is None:
+        return []
+    # Depth first, each node once, within `limit` nodes; a node is on a path when one of its inputs is.
+    reaches: dict[int, bool] = {id(target): True}
+    order: list[Any] = []
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            reaches[key] = any(reaches.get(id(child), False) for child, _ in node.next_functions if child)
+            order.append(node)
+            continue
+        if key in reaches or len(reaches) > limit:
+            continue
+        reaches[key] = False  # (seen; settled once its inputs are)
+        stack.append((node, True))
+        stack.extend((child, False) for child, _ in reversed(node.next_functions) if child is not None)
+    return [node for node in reversed(order) if reaches[id(node)]]
 
 
 def _other_shape(pred: tuple[int, ...], both: tuple[int, ...]) -> tuple[int, ...]:

@@ -73,6 +73,8 @@ class TorchHooks:
         # loss, weak reference to its scaler); and the scalers whose `step` skipped the update since
         # the tracer last looked (their gradients held inf/NaN).
         self.scaled: list[tuple[Any, Any]] = []
+        # What the latest `torch.autograd.grad(..., create_graph=True)` returned (weak references).
+        self.gradients_made: list[Any] = []
         self.skipped_steps: list[Any] = []
 
     def quiet(self, on: bool) -> None:
@@ -183,6 +185,40 @@ class TorchHooks:
             return result
 
         self._patch(torch.autograd, "backward", backward)
+
+        original_grad = torch.autograd.grad
+
+        def grad(outputs, inputs, *args, **kwargs):
+            """`torch.autograd.grad(loss, params)`: the backward of a loop that updates its parameters
+            with the gradients it returns (they never reach .grad). A gradient taken to build a loss
+            (create_graph=True: a gradient penalty, MAML's inner step) or of inputs is not a phase."""
+            if not hooks._ours() or hooks._quiet:
+                return original_grad(outputs, inputs, *args, **kwargs)
+            if isinstance(inputs, torch.Tensor):
+                wrt = [inputs]
+            elif isinstance(inputs, dict):
+                wrt = list(inputs.values())
+            else:  # (a generator, `model.parameters()`, can be read only once: torch gets the list)
+                inputs = wrt = list(inputs)
+            create_graph = kwargs.get("create_graph", args[2] if len(args) > 2 else False)
+            leaves = (isinstance(t, torch.Tensor) and t.is_leaf and t.requires_grad for t in wrt)
+            phase = not create_graph and any(leaves)
+            hooks.untrace()
+            hooks._quiet += 1
+            try:
+                result = original_grad(outputs, inputs, *args, **kwargs)
+                if phase:
+                    hooks.events.append(Event("backward", first_tensor(outputs)))
+                elif create_graph:  # part of a loss to come: not a forward's output either
+                    found = [t for t in (result.values() if isinstance(result, dict) else result)
+                             if isinstance(t, torch.Tensor)]  # fmt: skip
+                    hooks.gradients_made = [weakref.ref(t) for t in found]
+            finally:
+                hooks._quiet -= 1
+                hooks.retrace()
+            return result
+
+        self._patch(torch.autograd, "grad", grad)
 
         def wrap_zero_grad(original):
             def zero_grad(self, *args, **kwargs):

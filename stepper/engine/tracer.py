@@ -390,6 +390,10 @@ class PhaseTracer:
             self._check_graph_broadcast(value)
             phases.append("loss")
         else:
+            if any(ref() is value for ref in self.hooks.gradients_made):
+                # A gradient taken to build the loss (a gradient penalty): an intermediate of it.
+                self._forwards.append(value)
+                return
             if derives_from(fn, forward_ids | loss_ids):
                 # Still building the predictions (`h = x @ w1` then `out = h @ w2`), or an
                 # intermediate of the loss: remember whether this line brought in a parameter.

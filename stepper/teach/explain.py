@@ -103,6 +103,12 @@ def _zero_grad(snapshot: Snapshot, previous: Snapshot | None) -> str:
 
 
 def _backward(snapshot: Snapshot, previous: Snapshot | None) -> str:
+    if snapshot.grads and all(grad is None for grad in snapshot.grads.values()):
+        return (
+            "backward: autograd followed the graph from the loss back to the parameters, but handed "
+            "the gradients back to the script instead of storing them (torch.autograd.grad does that), "
+            "so every .grad is still None. The update uses the tensors it returned."
+        )
     parts = []
     for name, grad in list(snapshot.grads.items())[:MAX_PARAMS]:
         if grad is None:

@@ -77,3 +77,10 @@ def test_grad_scaler_notices_are_not_raised_without_a_scaler():
     messages = [w.message for s in session.history for w in s.warnings]
     assert messages and all("GradScaler" not in m for m in messages)
     assert "learning rate" in messages[0]
+
+
+def test_no_shape_warning_from_a_penalty_term_that_never_meets_the_predictions():
+    # An L2 penalty over weights bigger than the predictions, and a gradient penalty's own tensors:
+    # only operations between the loss and the predictions can show a broadcast.
+    assert codes(run_script("weight_decay_by_hand.py")) == []
+    assert codes(run_script("gradient_penalty.py")) == []

@@ -231,6 +231,24 @@ EXPECTED = {
         ((S,), "optimizer.step()"),
     ]
     * 3,
+    # torch.autograd.grad returns the gradients (no .grad): still the backward, and the two-line
+    # update with what it returned is the step
+    "autograd_grad_update.py": [
+        ((F,), "pred = x @ w + b"),
+        ((L,), "loss = ((pred - y) ** 2).mean()"),
+        ((B,), "gw, gb = torch.autograd.grad(loss, [w, b])"),
+        ((S,), "b -= lr * gb"),
+    ]
+    * 3,
+    # a gradient taken with create_graph=True to build the loss is not a backward
+    "gradient_penalty.py": [
+        ((F,), "preds = model(inputs)"),
+        ((L,), "loss = nn.functional.mse_loss(preds, y) + 0.1 * (slopes.norm(dim=1) - 1).pow(2).mean()"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 2,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),

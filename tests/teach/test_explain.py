@@ -81,3 +81,10 @@ def test_a_wrong_hand_computation_would_be_caught(linear):
 def test_warnings_are_part_of_the_explanation():
     snapshot = next(s for s in run_script("shape_broadcast.py").history if s.warnings)
     assert any(p.startswith("⚠") and "broadcast" in p for p in explain(snapshot, None))
+
+
+def test_gradients_returned_by_autograd_grad_are_not_called_missing():
+    snapshot = next(s for s in run_script("autograd_grad_update.py").history if s.phases == ("backward",))
+    assert all(grad is None for grad in snapshot.grads.values())
+    text = " ".join(explain(snapshot, None))
+    assert "torch.autograd.grad" in text and "did not take part" not in text
