@@ -657,6 +657,15 @@ class StepperApp(App[None]):
         if params.can_focus:
             params.focus()
             return
+        panels = [params, self.query_one(GradsView)]
+        if any(panel.overflowing for panel in panels):
+            # A small model whose values do not all fit this terminal: the tree shows one line per
+            # tensor (and the selected one's values under it), for this model too from now on.
+            params.tree.forced = True
+            for panel in panels:
+                panel._rebuild()
+            params.focus()
+            return
         # A small model's parameters are all on screen already: say so rather than do nothing.
         self.say("Every parameter fits on screen: the tree (t) is for big models' many tensors.")
         self.update_view()

@@ -350,3 +350,21 @@ def test_a_run_stops_on_an_exact_summary_and_says_when_the_one_before_was_sample
         assert any(line.strip().startswith("was ≈ μ=") for line in lines)
 
     drive(body, session=session, size=BIG)
+
+
+def test_t_shows_a_small_models_tensors_as_a_tree_when_their_values_do_not_fit():
+    async def body(pilot):
+        app = pilot.app
+        text = screen_text(app)
+        assert "more lines hidden · t: tree" in text and "model.2.bias" not in text
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.focused is app.query_one(ParamsView)
+        assert names_in_view(app)[:4] == ["▾ model.0", "weight", "bias", "▾ model.2"]
+        await pilot.press("end")  # the last tensor, model.2.bias, comes into view
+        await pilot.pause()
+        assert names_in_view(app)[-3:] == ["▾ model.2", "weight", "bias"]
+        await press(pilot, "space")  # the next pause keeps the tree
+        assert "▾ model.2" in names_in_view(app)
+
+    drive(body, session=script_session("small_mlp.py"))

@@ -73,6 +73,8 @@ class TreeState:
         self.selected: str | None = None
         self.filter = ""
         self.editing = False  # the filter is being typed
+        # The learner asked for the tree (t) because a small model's flat panels had lines hidden.
+        self.forced = False
         self._names: tuple[str, ...] = ()
         self._tops: list[Node] = []
         self._rows: list[Row] = []

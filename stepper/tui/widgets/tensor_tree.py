@@ -158,6 +158,8 @@ class TensorTreePanel(LinesPanel):
         Binding("escape", "tree_clear", "clear filter", show=False),
     ]
 
+    HIDDEN_HINT = " · t: tree"
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.treeing = False  # drawing the tree (else the flat lines of LinesPanel)
@@ -194,7 +196,7 @@ class TensorTreePanel(LinesPanel):
     def _rebuild(self) -> None:
         frame = self.frame
         snapshot = frame.snapshot if frame is not None else None
-        self.treeing = use_tree(snapshot)
+        self.treeing = use_tree(snapshot) or (snapshot is not None and self.tree.forced)
         if self.LEADS:
             self.take_keys(self.treeing)
         if not self.treeing:

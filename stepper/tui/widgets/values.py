@@ -24,6 +24,7 @@ class LinesPanel(Widget):
     """A panel whose content is a list of lines built from a frame (subclasses write `build`)."""
 
     FALLBACK_WIDTH = 34  # before the first layout, when the width is not known yet
+    HIDDEN_HINT = ""  # said after "… N more lines hidden" (how to see them)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -67,13 +68,18 @@ class LinesPanel(Widget):
         text.overflow = "ellipsis"
         return text
 
+    @property
+    def overflowing(self) -> bool:
+        """Some lines do not fit the panel's present height."""
+        return bool(self.size.height) and len(self._lines) > self.size.height
+
     def rows(self) -> list[Text]:
         """The panel's rows as drawn at its present size."""
         lines = self._lines
         height = self.size.height
         if height and len(lines) > height:
             hidden = len(lines) - height + 1
-            more = Text(f"… {hidden} more lines hidden", style="dim italic")
+            more = Text(f"… {hidden} more lines hidden{self.HIDDEN_HINT}", style="dim italic")
             lines = [*lines[: height - 1], more]
         width = self.size.width
         if width:
