@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import warnings
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,14 @@ class Event:
     tensor: Any = None  # the forward output, the loss, the backward root
     owner: Any = None  # the module, optimizer or tensor involved
     args: tuple = ()  # a module's positional inputs (a loss module's: predictions, targets)
+
+
+COMPILE_HOOKS_WARNING = r"Using `torch\.compile\(module\)` when there are global hooks"
+
+
+def _remove_filter(message: str) -> None:
+    warnings.filters[:] = [f for f in warnings.filters if getattr(f[1], "pattern", None) != message]
+    warnings._filters_mutated()  # (as warnings.filterwarnings itself does)
 
 
 def first_tensor(value: Any) -> Any:
@@ -136,8 +145,13 @@ class TorchHooks:
 
         self._thread = threading.get_ident()
         hooks = self
+        # Inside a `torch.compile`d model, Dynamo traces these hooks for every inner module: there
+        # they must be nothing (the compiled model's own call, which runs eagerly, is the one heard).
+        compiling = getattr(torch.compiler, "is_compiling", lambda: False)
 
         def pre_hook(module, args):
+            if compiling():
+                return
             if hooks._ours():
                 hooks.module_depth += 1
                 if hooks.module_depth == 1 and not hooks._quiet:
@@ -145,7 +159,7 @@ class TorchHooks:
                     hooks._module_untraced = True
 
         def post_hook(module, args, output):
-            if not hooks._ours():
+            if compiling() or not hooks._ours():
                 return None
             hooks.module_depth -= 1
             if hooks.module_depth == 0 and not hooks._quiet:
@@ -161,6 +175,10 @@ class TorchHooks:
                 hooks.retrace()  # last: what runs after tracing is back costs a trace call per call
             return None
 
+        # torch warns that global hooks fire once more for a compiled module's wrapper: the depth
+        # count above already hears only the outermost call, so the warning is not for the learner.
+        warnings.filterwarnings("ignore", message=COMPILE_HOOKS_WARNING, category=UserWarning)
+        self._undo.append(lambda: _remove_filter(COMPILE_HOOKS_WARNING))
         handles = [
             module_mod.register_module_forward_pre_hook(pre_hook),
             module_mod.register_module_forward_hook(post_hook, always_call=True),

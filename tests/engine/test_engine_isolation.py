@@ -59,3 +59,23 @@ def test_a_run_leaves_torch_as_it_found_it():
     session = run_session(script_path("grad_scaler.py"))
     assert session.end.status == "ok" and session.end.steps == 6
     assert all(a is b for a, b in zip(patched(), before, strict=True))
+
+
+def test_a_compiled_model_hears_no_warning_about_steppers_hooks():
+    # Dynamo would trace the hooks inside the compiled model (and warn it cannot trace what they
+    # call), and torch warns that global hooks fire twice for a compiled module: neither is the
+    # learner's business.
+    import warnings
+
+    from engine_helpers import run_session
+
+    from stepper.engine.hooks import COMPILE_HOOKS_WARNING
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        session = run_session(script_path("compiled_model.py"))
+        inside = list(warnings.filters)
+    assert session.end.status == "ok" and len(session.history) == 10
+    assert [str(w.message) for w in caught if "hook" in str(w.message) or "get_ident" in str(w.message)] == []
+    # ...and the run took its own filter away again.
+    assert not any(getattr(f[1], "pattern", None) == COMPILE_HOOKS_WARNING for f in inside)

@@ -249,6 +249,8 @@ EXPECTED = {
         ((S,), "optimizer.step()"),
     ]
     * 2,
+    # a torch.compile'd model: one forward per call of the compiled model, none for its insides
+    "compiled_model.py": canonical("compiled_model.py", 2),
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),
