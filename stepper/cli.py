@@ -108,7 +108,15 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:
         cut = argv.index("--")
         argv, script_args = argv[:cut], argv[cut + 1 :]
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        hint = ""
+        if args.command == "run" and args.script:
+            # `stepper run train.py --epochs 3`: the learner meant the script's own options.
+            shown = " ".join(unknown)
+            hint = f" (options for the script go after --: stepper run {args.script} -- {shown})"
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
     if args.command == "lessons":
         return _list_lessons()
     if args.command == "run":

@@ -83,6 +83,7 @@ def runs(tmp_path_factory):
         "progress": ["run", "progress.py", "--plain"],
         "script_help": ["run", "has_help.py", "--plain", "--", "--help"],
         "script_help_jsonl": ["run", "has_help.py", "--jsonl", "--", "--help"],
+        "script_option_without_dashes": ["run", "has_help.py", "--plain", "--epochs", "3"],
         "input": ["run", "asks.py", "--plain"],
         "steps": ["run", canonical, "--jsonl", "--steps", "2"],
         "canonical_plain": ["run", canonical, "--plain"],
@@ -209,6 +210,13 @@ def test_the_scripts_own_help_is_a_normal_end_not_a_missing_training_loop(runs):
     assert "no training phase" not in plain.stdout + plain.stderr + jsonl.stdout + jsonl.stderr
     assert "trains a line" in jsonl.stderr  # (in JSONL mode, stdout carries only JSON)
     assert end_line(jsonl) == {"event": "end", "steps": 0, "status": "ok", "error": None}
+
+
+def test_an_option_meant_for_the_script_says_it_goes_after_the_dashes(runs):
+    result = runs["script_option_without_dashes"]
+    assert result.returncode == 2 and result.stdout == ""
+    assert "unrecognized arguments: --epochs 3" in result.stderr
+    assert "go after --: stepper run has_help.py -- --epochs 3" in result.stderr
 
 
 def test_a_progress_line_left_open_never_runs_into_a_pause(runs):
