@@ -62,9 +62,10 @@ class _InputRouter(io.TextIOBase):
 
     def _refuse(self):
         raise ScriptAskedForInput(
-            "the script asked for keyboard input (input() or sys.stdin), but stepper drives the script "
-            "and owns the keyboard; give the script its value another way (a constant, or an argument "
-            "after `--` on the stepper command line)"
+            "the script asked for input (input() or sys.stdin), but under stepper a script reads no "
+            "input: stepper runs it pause by pause, and on the screen the keys are stepper's; give the "
+            "script its value another way (a constant, or an argument after `--` on the stepper "
+            "command line)"
         )
 
     def readline(self, size: int = -1) -> str:
