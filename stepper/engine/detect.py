@@ -17,6 +17,7 @@ STALE_GRAD = "stale-grad"
 NONFINITE = "nonfinite"
 SCALED_GRADS = "scaled-grads"
 SKIPPED_STEP = "skipped-step"
+GRAD_CLIPPED = "grad-clipped"
 
 # Saved tensors/sizes an autograd node may carry: enough to see the shapes a loss really compared.
 _SIZE_ATTRS = ("_saved_self_sym_sizes", "_saved_self", "_saved_other", "_saved_target", "_saved_result")
@@ -189,4 +190,17 @@ def skipped_step_notice(scale: float, backoff: float) -> Notice:
         f"scaler.update() then multiplies the scale by {backoff:g} for the next try. A few skipped "
         "steps are normal early in mixed-precision training, while GradScaler looks for a scale that "
         "fits.",
+    )
+
+
+def clipping_notice(total: float, max_norm: float) -> Notice | None:
+    """clip_grad_norm_ scaled the gradients down (None when they were within the limit)."""
+    if not math.isfinite(total) or total <= max_norm:
+        return None
+    factor = max_norm / (total + 1e-6)  # (torch's own formula)
+    return Notice(
+        GRAD_CLIPPED,
+        f"clip_grad_norm_ scaled every gradient by {factor:.3g}: their total norm was {total:.4g}, above "
+        f"max_norm {max_norm:g}. The .grad values shown from here on are the clipped ones, the ones "
+        "the step will use: one batch with unusually big gradients cannot throw the parameters far.",
     )

@@ -84,6 +84,8 @@ class TorchHooks:
         self.scaled: list[tuple[Any, Any]] = []
         # What the latest `torch.autograd.grad(..., create_graph=True)` returned (weak references).
         self.gradients_made: list[Any] = []
+        # (total norm, max_norm) of each `clip_grad_norm_` since the tracer last looked.
+        self.clipped: list[tuple[Any, float]] = []
         self.skipped_steps: list[Any] = []
 
     def quiet(self, on: bool) -> None:
@@ -261,6 +263,7 @@ class TorchHooks:
         self._patch(torch.nn.Module, "zero_grad", wrap_zero_grad(torch.nn.Module.zero_grad))
 
         self._watch_grad_scaler()
+        self._watch_clipping()
 
         # `p.grad = None` written by hand: the only trace it leaves on the first iteration (when .grad
         # was None already) is the assignment itself, so we listen to the attribute.
@@ -312,6 +315,26 @@ class TorchHooks:
         scale.__wrapped__, step.__wrapped__ = original_scale, original_step
         self._patch(GradScaler, "scale", scale)
         self._patch(GradScaler, "step", step)
+
+    def _watch_clipping(self) -> None:
+        """`clip_grad_norm_` changes every .grad between backward and step without a phase of its own:
+        what it found (the gradients' total norm, the limit) is kept for the tracer's notice."""
+        import torch
+        from torch.nn.utils import clip_grad
+
+        hooks = self
+        original = clip_grad.clip_grad_norm_
+
+        def clip_grad_norm_(parameters, max_norm, *args, **kwargs):
+            total = original(parameters, max_norm, *args, **kwargs)
+            if hooks._ours() and not hooks._quiet and isinstance(total, torch.Tensor):
+                hooks.clipped.append((total, float(max_norm)))
+                del hooks.clipped[:-4]
+            return total
+
+        clip_grad_norm_.__wrapped__ = original
+        self._patch(clip_grad, "clip_grad_norm_", clip_grad_norm_)
+        self._patch(torch.nn.utils, "clip_grad_norm_", clip_grad_norm_)
 
     def scaler_of(self, tensor: Any) -> Any:
         """The GradScaler that returned `tensor` (a scaled loss), if one did."""

@@ -253,6 +253,8 @@ class PhaseTracer:
         events = hooks.drain() if hooks.events else ()
         if hooks.skipped_steps:
             self._report_skipped_steps()
+        if hooks.clipped:
+            self._report_clipping()
         for event in events:
             kind = event.kind
             if kind == "step":
@@ -427,6 +429,13 @@ class PhaseTracer:
         skipped, self.hooks.skipped_steps = self.hooks.skipped_steps, []
         for scaler in skipped:
             self.notices.append(detect.skipped_step_notice(scaler.get_scale(), scaler.get_backoff_factor()))
+
+    def _report_clipping(self) -> None:
+        clipped, self.hooks.clipped = self.hooks.clipped, []
+        if (detect.GRAD_CLIPPED, self._line) in self._noticed:
+            return  # (asked before the norm: reading it waits for a GPU)
+        for total, max_norm in clipped:
+            self._notice(detect.clipping_notice(float(total.item()), max_norm))
 
     def _check_graph_broadcast(self, loss: Any) -> None:
         if self.prediction is not None:

@@ -1,7 +1,9 @@
 """Detectors: each fires on its case, once, with a stable code, and stays silent on a clean loop."""
 
 import json
+import math
 
+import pytest
 from engine_helpers import run_cli_many, run_script, run_session, script_path
 
 from stepper.lessons import find_lesson
@@ -84,3 +86,17 @@ def test_no_shape_warning_from_a_penalty_term_that_never_meets_the_predictions()
     # only operations between the loss and the predictions can show a broadcast.
     assert codes(run_script("weight_decay_by_hand.py")) == []
     assert codes(run_script("gradient_penalty.py")) == []
+
+
+def test_clipping_is_reported_at_the_step_with_the_factor_it_applied():
+    session = run_script("clip_grad.py")
+    assert codes(session) == [(4, ("step",), "grad-clipped")]  # once per line: the first time
+    step = session.history[4]
+    message = step.warnings[0].message
+    total = float(message.split("total norm was ")[1].split(",")[0])
+    assert total > 0.5 and "max_norm 0.5" in message
+    # The gradients shown at the step are the clipped ones: their total norm is the limit.
+    clipped = math.sqrt(sum(g.norm**2 for g in step.grads.values()))
+    assert clipped == pytest.approx(0.5, rel=1e-3)
+    backward = session.history[3]
+    assert math.sqrt(sum(g.norm**2 for g in backward.grads.values())) == pytest.approx(total, rel=1e-3)

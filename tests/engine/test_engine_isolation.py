@@ -53,6 +53,9 @@ def test_a_run_leaves_torch_as_it_found_it():
             vars(torch.Tensor).get("grad"),
             GradScaler.scale,
             GradScaler.step,
+            torch.nn.utils.clip_grad_norm_,
+            torch.nn.utils.clip_grad.clip_grad_norm_,
+            torch.autograd.grad,
         ]
 
     before = patched()
