@@ -144,14 +144,22 @@ def _step(snapshot: Snapshot, previous: Snapshot | None) -> str:
     opt = snapshot.optimizer
     kind = opt.type if opt else "a hand-written update"
     checks = update_checks(snapshot, previous)
-    lines = [f"step: {kind} changed every parameter a little, against its gradient."]
+    which = "every parameter"
+    moved = list(snapshot.params)
+    if previous is not None:
+        moved = [name for name, stats in snapshot.params.items() if previous.params.get(name) != stats]
+        if len(moved) < len(snapshot.params):
+            # (Two optimizers, as in a GAN: each step moves only the parameters it was given.)
+            shown = ", ".join(moved[:MAX_PARAMS]) + (", …" if len(moved) > MAX_PARAMS else "")
+            which = f"{len(moved)} of the {len(snapshot.params)} parameters ({shown or 'none'})"
+    lines = [f"step: {kind} changed {which} a little, against its gradient."]
     if opt is not None:
         lines.append(_rule(snapshot))
     for check in checks:
         mark = "✓" if check.ok else f"✗ actual {num(check.actual, 6)}"
         lines.append(f"  {check.param}[{check.index}]: {check.formula} {mark}")
     # Only the first few elements of the first few small parameters are worked out: say so.
-    rest = len(snapshot.params) - len({check.param for check in checks})
+    rest = len(moved) - len({check.param for check in checks})
     if checks and rest > 0:
         lines.append(f"(and {rest} more parameters, by the same rule)")
     return "\n".join(lines)
@@ -187,7 +195,9 @@ def update_checks(snapshot: Snapshot, previous: Snapshot | None) -> list[UpdateC
     checks = []
     # The gradient the step used: this pause's own when backward ran in it, else the one before.
     grads = snapshot.grads if "backward" in snapshot.phases else previous.grads
-    for name in list(snapshot.params)[:MAX_PARAMS]:
+    # The parameters this step moved (with two optimizers, only its own), else every one.
+    moved = [name for name, stats in snapshot.params.items() if previous.params.get(name) != stats]
+    for name in (moved or list(snapshot.params))[:MAX_PARAMS]:
         old, new, grad = previous.params.get(name), snapshot.params[name], grads.get(name)
         if old is None or grad is None or old.values is None or new.values is None or grad.values is None:
             continue

@@ -251,6 +251,19 @@ EXPECTED = {
     * 2,
     # a torch.compile'd model: one forward per call of the compiled model, none for its insides
     "compiled_model.py": canonical("compiled_model.py", 2),
+    # a GAN: two optimizers, each step one update of one model
+    "gan_two_optimizers.py": [
+        ((F,), "fake = G(torch.randn(16, 2))"),
+        ((F, L), "loss_d = bce(D(real), torch.ones(16, 1)) + bce(D(fake.detach()), torch.zeros(16, 1))"),
+        ((Z,), "opt_d.zero_grad()"),
+        ((B,), "loss_d.backward()"),
+        ((S,), "opt_d.step()"),
+        ((F, L), "loss_g = bce(D(fake), torch.ones(16, 1))"),
+        ((Z,), "opt_g.zero_grad()"),
+        ((B,), "loss_g.backward()"),
+        ((S,), "opt_g.step()"),
+    ]
+    * 2,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),

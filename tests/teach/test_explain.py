@@ -88,3 +88,16 @@ def test_gradients_returned_by_autograd_grad_are_not_called_missing():
     assert all(grad is None for grad in snapshot.grads.values())
     text = " ".join(explain(snapshot, None))
     assert "torch.autograd.grad" in text and "did not take part" not in text
+
+
+def test_with_two_optimizers_each_step_is_explained_for_the_model_it_moved():
+    history = run_script("gan_two_optimizers.py").history
+    steps = [(history[i - 1], history[i]) for i in range(1, len(history)) if "step" in history[i].phases]
+    firsts = [explain(snapshot, previous)[0] for previous, snapshot in steps]
+    assert firsts[0].startswith("step: SGD changed 4 of the 8 parameters (D.0.weight, D.0.bias, D.2.weight")
+    assert firsts[1].startswith("step: SGD changed 4 of the 8 parameters (G.0.weight, G.0.bias, G.2.weight")
+    for previous, snapshot in steps:
+        checks = update_checks(snapshot, previous)
+        assert checks and all(check.ok for check in checks)
+        model = "D." if snapshot.line == steps[0][1].line else "G."
+        assert {check.param[:2] for check in checks} == {model}
