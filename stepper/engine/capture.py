@@ -240,7 +240,8 @@ class Capture:
         hit = self._cache.get("(optimizer)")
         if hit is None or hit[0] != key:
             state = self._optimizer_state(optimizer) if views else {}
-            info = optimizer_info(optimizer, state)
+            names = {id(tensor): name for name, tensor in self.watch.items()} if len(groups) > 1 else None
+            info = optimizer_info(optimizer, state, names)
             if hit is not None and info == hit[1]:
                 info = hit[1]  # nothing shown changed: keep sharing one object (and its JSON text)
             hit = self._cache["(optimizer)"] = (key, info)

@@ -204,3 +204,16 @@ def clipping_notice(total: float, max_norm: float) -> Notice | None:
         f"max_norm {max_norm:g}. The .grad values shown from here on are the clipped ones, the ones "
         "the step will use: one batch with unusually big gradients cannot throw the parameters far.",
     )
+
+
+def value_clipping_notice(cut: int, numel: int, clip_value: float) -> Notice | None:
+    """clip_grad_value_ clamped some gradient values (None when none was beyond the limit)."""
+    if cut == 0:
+        return None
+    return Notice(
+        GRAD_CLIPPED,
+        f"clip_grad_value_ cut {cut} of the {numel} gradient values to ±{clip_value:g}: each value "
+        "beyond the limit was set to it, the rest were left alone (so the gradient's direction "
+        "changed a little, unlike clip_grad_norm_'s). The .grad values shown from here on are the "
+        "clipped ones, the ones the step will use.",
+    )

@@ -84,8 +84,9 @@ class TorchHooks:
         self.scaled: list[tuple[Any, Any]] = []
         # What the latest `torch.autograd.grad(..., create_graph=True)` returned (weak references).
         self.gradients_made: list[Any] = []
-        # (total norm, max_norm) of each `clip_grad_norm_` since the tracer last looked.
-        self.clipped: list[tuple[Any, float]] = []
+        # What each clip_grad_norm_ ("norm", its total norm, max_norm) and clip_grad_value_ ("value",
+        # (values cut, values in all), clip_value) found since the tracer last looked.
+        self.clipped: list[tuple[str, Any, float]] = []
         self.skipped_steps: list[Any] = []
 
     def quiet(self, on: bool) -> None:
@@ -317,24 +318,41 @@ class TorchHooks:
         self._patch(GradScaler, "step", step)
 
     def _watch_clipping(self) -> None:
-        """`clip_grad_norm_` changes every .grad between backward and step without a phase of its own:
-        what it found (the gradients' total norm, the limit) is kept for the tracer's notice."""
+        """`clip_grad_norm_` and `clip_grad_value_` change .grad between backward and step without a
+        phase of their own: what they found is kept for the tracer's notice."""
         import torch
         from torch.nn.utils import clip_grad
 
         hooks = self
-        original = clip_grad.clip_grad_norm_
+        original, original_value = clip_grad.clip_grad_norm_, clip_grad.clip_grad_value_
 
         def clip_grad_norm_(parameters, max_norm, *args, **kwargs):
             total = original(parameters, max_norm, *args, **kwargs)
             if hooks._ours() and not hooks._quiet and isinstance(total, torch.Tensor):
-                hooks.clipped.append((total, float(max_norm)))
+                hooks.clipped.append(("norm", total, float(max_norm)))
                 del hooks.clipped[:-4]
             return total
 
-        clip_grad_norm_.__wrapped__ = original
+        def clip_grad_value_(parameters, clip_value, *args, **kwargs):
+            if not hooks._ours() or hooks._quiet:
+                return original_value(parameters, clip_value, *args, **kwargs)
+            params = [parameters] if isinstance(parameters, torch.Tensor) else list(parameters)
+            grads = [p.grad for p in params if p.grad is not None]
+            if grads:  # how many values the clamp will cut (counted on their device: no wait here)
+                with torch.no_grad():
+                    cut = torch.stack([(g.abs() > clip_value).sum() for g in grads]).sum()
+                numel = sum(g.numel() for g in grads)
+            result = original_value(params, clip_value, *args, **kwargs)
+            if grads:
+                hooks.clipped.append(("value", (cut, numel), float(clip_value)))
+                del hooks.clipped[:-4]
+            return result
+
+        clip_grad_norm_.__wrapped__, clip_grad_value_.__wrapped__ = original, original_value
         self._patch(clip_grad, "clip_grad_norm_", clip_grad_norm_)
         self._patch(torch.nn.utils, "clip_grad_norm_", clip_grad_norm_)
+        self._patch(clip_grad, "clip_grad_value_", clip_grad_value_)
+        self._patch(torch.nn.utils, "clip_grad_value_", clip_grad_value_)
 
     def scaler_of(self, tensor: Any) -> Any:
         """The GradScaler that returned `tensor` (a scaled loss), if one did."""

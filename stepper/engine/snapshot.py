@@ -79,6 +79,16 @@ class OptimizerInfo:
     # Per parameter name: the optimizer's state for it (momentum_buffer, exp_avg, exp_avg_sq: tensors
     # summarised; step: a number). Empty before the first step.
     state: dict[str, dict[str, TensorStats | float]] = field(default_factory=dict)
+    # With several param groups: per parameter name, the settings of its own group ("lr" and the
+    # hyper-parameters), where they differ from the first group's. (Not in the JSON schema.)
+    group_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def settings_of(self, name: str) -> tuple[float | None, dict[str, Any]]:
+        """(lr, hyper-parameters) of the param group that holds parameter `name`."""
+        own = self.group_settings.get(name)
+        if own is None:
+            return self.lr, self.hyper
+        return own.get("lr", self.lr), {**self.hyper, **{k: v for k, v in own.items() if k != "lr"}}
 
     def to_json(self) -> dict[str, Any]:
         state = {

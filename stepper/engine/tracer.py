@@ -434,8 +434,12 @@ class PhaseTracer:
         clipped, self.hooks.clipped = self.hooks.clipped, []
         if (detect.GRAD_CLIPPED, self._line) in self._noticed:
             return  # (asked before the norm: reading it waits for a GPU)
-        for total, max_norm in clipped:
-            self._notice(detect.clipping_notice(float(total.item()), max_norm))
+        for how, found, limit in clipped:
+            if how == "norm":
+                self._notice(detect.clipping_notice(float(found.item()), limit))
+            else:
+                cut, numel = found
+                self._notice(detect.value_clipping_notice(int(cut.item()), numel, limit))
 
     def _check_graph_broadcast(self, loss: Any) -> None:
         if self.prediction is not None:

@@ -276,11 +276,30 @@ def _names_in_scope(
     return names, bare
 
 
-def optimizer_info(optimizer: Any, state: dict[str, dict[str, Any]] | None = None) -> OptimizerInfo:
+def optimizer_info(
+    optimizer: Any, state: dict[str, dict[str, Any]] | None = None, names: dict[int, str] | None = None
+) -> OptimizerInfo:
+    """`names`: id(parameter) -> its name, for the settings of groups after the first."""
     groups = optimizer.param_groups
     first = groups[0] if groups else {}
+    lr, hyper = _group_settings(first)
+    own: dict[str, dict[str, Any]] = {}
+    for group in groups[1:] if names else ():
+        group_lr, group_hyper = _group_settings(group)
+        differs = {k: v for k, v in group_hyper.items() if hyper.get(k) != v}
+        if group_lr != lr:
+            differs["lr"] = group_lr
+        if differs:
+            for p in group["params"]:
+                name = names.get(id(p))
+                if name is not None:
+                    own[name] = differs
+    return OptimizerInfo(type(optimizer).__name__, lr, hyper, len(groups), state or {}, own)
+
+
+def _group_settings(group: dict[str, Any]) -> tuple[float | None, dict[str, Any]]:
     hyper: dict[str, Any] = {}
-    for key, value in first.items():
+    for key, value in group.items():
         if key in ("params", "lr", "name"):
             continue
         if isinstance(value, (bool, int, float, str)) or value is None:
@@ -289,11 +308,10 @@ def optimizer_info(optimizer: Any, state: dict[str, dict[str, Any]] | None = Non
             hyper[key] = list(value)
         elif hasattr(value, "item") and getattr(value, "numel", lambda: 0)() == 1:
             hyper[key] = float(value.item())
-    lr = first.get("lr")
+    lr = group.get("lr")
     if hasattr(lr, "item"):
         lr = float(lr.item())
-    lr = None if lr is None else float(lr)
-    return OptimizerInfo(type(optimizer).__name__, lr, hyper, len(groups), state or {})
+    return (None if lr is None else float(lr)), hyper
 
 
 def find_optimizer(frame: FrameType | None, script_file: str) -> Any:

@@ -109,19 +109,40 @@ def _backward(snapshot: Snapshot, previous: Snapshot | None) -> str:
             "the gradients back to the script instead of storing them (torch.autograd.grad does that), "
             "so every .grad is still None. The update uses the tensors it returned."
         )
-    parts = []
-    for name, grad in list(snapshot.grads.items())[:MAX_PARAMS]:
+    before = previous.grads if previous is not None else {}
+    filled, added, untouched, absent = [], [], [], []
+    for name, grad in snapshot.grads.items():
+        old = before.get(name)
         if grad is None:
-            parts.append(f"{name}.grad is None: this parameter did not take part in the loss.")
-            continue
-        parts.append(_gradient_sentence(name, grad))
-    more = len(snapshot.grads) - MAX_PARAMS
+            absent.append(name)
+        elif old is not None and old == grad:
+            untouched.append(name)  # (this loss does not use it: what it holds is older)
+        elif old is not None and not old.zeros:
+            added.append(name)
+        else:
+            filled.append(name)
+    parts = [_gradient_sentence(name, snapshot.grads[name]) for name in (filled + added)[:MAX_PARAMS]]
+    more = len(filled) + len(added) - MAX_PARAMS
     if more > 0:
         parts.append(f"(and {more} more parameters)")
+    if added:
+        parts.append(
+            f"{_names(added)}: this backward added its gradient to what .grad already held (no "
+            "zero_grad in between), so .grad is the sum of both."
+        )
+    if untouched:
+        parts.append(f"{_names(untouched)}: .grad unchanged, this loss does not depend on it.")
+    if absent:
+        parts.append(f"{_names(absent)}: .grad is None, this loss does not depend on it.")
     return (
-        "backward: autograd followed the graph from the loss back to every parameter and stored, in "
-        ".grad, how the loss changes when that parameter grows. " + " ".join(parts)
+        "backward: autograd followed the graph from the loss back to the parameters and stored, in "
+        ".grad, how the loss changes when each parameter grows. " + " ".join(parts)
     )
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:MAX_PARAMS])
+    return shown + (f" and {len(names) - MAX_PARAMS} more" if len(names) > MAX_PARAMS else "")
 
 
 def _gradient_sentence(name: str, grad: TensorStats) -> str:
@@ -152,7 +173,8 @@ def _step(snapshot: Snapshot, previous: Snapshot | None) -> str:
             # (Two optimizers, as in a GAN: each step moves only the parameters it was given.)
             shown = ", ".join(moved[:MAX_PARAMS]) + (", …" if len(moved) > MAX_PARAMS else "")
             which = f"{len(moved)} of the {len(snapshot.params)} parameters ({shown or 'none'})"
-    lines = [f"step: {kind} changed {which} a little, against its gradient."]
+    against = "along" if opt is not None and opt.hyper.get("maximize") else "against"
+    lines = [f"step: {kind} changed {which} a little, {against} its gradient."]
     if opt is not None:
         lines.append(_rule(snapshot))
     for check in checks:
@@ -168,23 +190,48 @@ def _step(snapshot: Snapshot, previous: Snapshot | None) -> str:
 def _rule(snapshot: Snapshot) -> str:
     opt = snapshot.optimizer
     assert opt is not None
-    lr = num(opt.lr)
+    lr, hyper = num(opt.lr), opt.hyper
+    wd = hyper.get("weight_decay") or 0.0
+    grad = "−grad" if hyper.get("maximize") else "grad"  # (maximize climbs the loss instead)
+    if wd and opt.type not in ("AdamW",) and not hyper.get("decoupled_weight_decay"):
+        grad = f"({grad} + {num(wd)}·old)"  # weight decay: added to the gradient first
+    groups = "; the first param group's settings, other groups have their own" if opt.group_settings else ""
     if opt.type == "SGD":
-        if opt.hyper.get("momentum"):
-            return (
-                f"SGD with momentum {num(opt.hyper['momentum'])}: buf = momentum × buf + grad, then "
-                f"new = old − lr × buf (lr {lr}). The buffer keeps a running direction, so steps "
-                "grow while the gradient keeps pointing the same way."
-            )
-        return f"SGD: new = old − lr × grad, with lr {lr}."
-    if opt.type in ("Adam", "AdamW"):
-        b1, b2 = (opt.hyper.get("betas") or [0.9, 0.999])[:2]
+        momentum = hyper.get("momentum") or 0.0
+        if not momentum:
+            return f"SGD: new = old − lr × {grad}, with lr {lr}{groups}."
+        damp = hyper.get("dampening") or 0.0
+        into = grad if not damp else f"{num(1 - damp)}·{grad}"
+        step = f"{grad} + {num(momentum)}·buf" if hyper.get("nesterov") else "buf"
         return (
-            f"{opt.type}: m = {num(b1)}·m + {num(1 - b1)}·grad, v = {num(b2)}·v + {num(1 - b2, 6)}·grad²; "
-            f"new = old − lr × m̂ / (√v̂ + ε), where m̂, v̂ undo the averages' start at zero "
-            f"(lr {lr}). Each weight gets its own step size."
+            f"SGD with momentum {num(momentum)}{' (Nesterov)' if hyper.get('nesterov') else ''}: "
+            f"buf = {num(momentum)}·buf + {into}, then new = old − lr × {step} (lr {lr}{groups}). "
+            "The buffer keeps a running direction, so steps grow while the gradient keeps pointing "
+            "the same way."
         )
-    return f"{opt.type} (lr {lr}) applied its own rule."
+    if opt.type in ("Adam", "AdamW"):
+        b1, b2 = (hyper.get("betas") or [0.9, 0.999])[:2]
+        decay = ""
+        if wd and (opt.type == "AdamW" or hyper.get("decoupled_weight_decay")):
+            decay = f" AdamW first shrinks every weight: old × (1 − lr·{num(wd)})."
+        return (
+            f"{opt.type}: m = {num(b1)}·m + {num(1 - b1)}·{grad}, "
+            f"v = {num(b2)}·v + {num(1 - b2, 6)}·{grad}²; "
+            f"new = old − lr × m̂ / (√v̂ + ε), where m̂, v̂ undo the averages' start at zero "
+            f"(lr {lr}{groups}). Each weight gets its own step size.{decay}"
+        )
+    if opt.type == "RMSprop" and not hyper.get("momentum") and not hyper.get("centered"):
+        alpha = hyper.get("alpha", 0.99)
+        return (
+            f"RMSprop: v = {num(alpha)}·v + {num(1 - alpha)}·{grad}², new = old − lr × {grad} / (√v + ε) "
+            f"(lr {lr}{groups}): a weight whose gradients have been big takes smaller steps."
+        )
+    if opt.type == "Adagrad" and not hyper.get("lr_decay"):
+        return (
+            f"Adagrad: sum = sum + {grad}², new = old − lr × {grad} / (√sum + ε) (lr {lr}{groups}): "
+            "every gradient a weight ever had makes its steps smaller."
+        )
+    return f"{opt.type} (lr {lr}{groups}) applied its own rule."
 
 
 def update_checks(snapshot: Snapshot, previous: Snapshot | None) -> list[UpdateCheck]:
@@ -192,9 +239,15 @@ def update_checks(snapshot: Snapshot, previous: Snapshot | None) -> list[UpdateC
     if previous is None or "step" not in snapshot.phases:
         return []
     opt = snapshot.optimizer
+    phases = snapshot.phases
+    # The gradients the step used: those at this pause (clipping or unscaling since backward is in
+    # them; a step leaves .grad alone), unless this pause also cleared them after the step: then the
+    # pause before's, or none known when this pause's own backward made them.
+    cleared_after = "zero_grad" in phases and phases.index("zero_grad") > phases.index("step")
+    if cleared_after and "backward" in phases:
+        return []
+    grads = previous.grads if cleared_after else snapshot.grads
     checks = []
-    # The gradient the step used: this pause's own when backward ran in it, else the one before.
-    grads = snapshot.grads if "backward" in snapshot.phases else previous.grads
     # The parameters this step moved (with two optimizers, only its own), else every one.
     moved = [name for name, stats in snapshot.params.items() if previous.params.get(name) != stats]
     for name in (moved or list(snapshot.params))[:MAX_PARAMS]:
@@ -217,40 +270,66 @@ def _work_out(name, i, old, g, opt, before: Snapshot, after: Snapshot):
             return None
         implied = (old - new) / g
         return f"{num(old, 6)} − {num(implied, 6)} × {num(g, 6)} = {num(new, 6)} (lr {num(implied)})", new
-    if opt.lr is None:
+    lr, hyper = opt.settings_of(name)
+    if lr is None:
         return None
-    lr = opt.lr
-    wd = opt.hyper.get("weight_decay") or 0.0
-    if opt.type == "SGD" and not opt.hyper.get("nesterov"):
-        momentum = opt.hyper.get("momentum") or 0.0
-        g_wd = g + wd * old
+    wd = hyper.get("weight_decay") or 0.0
+    if hyper.get("maximize"):
+        g = -g
+    decoupled = opt.type == "AdamW" or bool(hyper.get("decoupled_weight_decay"))
+    g_wd = g if decoupled else g + wd * old  # weight decay (L2): added to the gradient first
+    shown = num(g_wd, 6) if g_wd == g else f"({num(g, 6)} + {num(wd)}×{num(old, 6)})"
+    if opt.type == "SGD":
+        momentum = hyper.get("momentum") or 0.0
         if not momentum:
             expected = old - lr * g_wd
-            return f"{num(old, 6)} − {num(lr)} × {num(g_wd, 6)} = {num(expected, 6)}", expected
-        buf_after = _state_value(after, name, "momentum_buffer", i)
-        if buf_after is None:
+            return f"{num(old, 6)} − {num(lr)} × {shown} = {num(expected, 6)}", expected
+        buf = _state_value(after, name, "momentum_buffer", i)
+        if buf is None:
             return None
-        expected = old - lr * buf_after
-        return (
-            f"buf = {num(momentum)}·buf + grad = {num(buf_after, 6)}; "
-            f"{num(old, 6)} − {num(lr)} × {num(buf_after, 6)} = {num(expected, 6)}",
-            expected,
-        )
-    if opt.type in ("Adam", "AdamW") and not opt.hyper.get("amsgrad"):
+        if hyper.get("nesterov"):
+            expected = old - lr * (g_wd + momentum * buf)
+            return (
+                f"buf = {num(buf, 6)}; {num(old, 6)} − {num(lr)} × ({shown} + {num(momentum)}×buf) "
+                f"= {num(expected, 6)}",
+                expected,
+            )
+        expected = old - lr * buf
+        return f"buf = {num(buf, 6)}; {num(old, 6)} − {num(lr)} × buf = {num(expected, 6)}", expected
+    if opt.type in ("Adam", "AdamW") and not hyper.get("amsgrad"):
         m = _state_value(after, name, "exp_avg", i)
         v = _state_value(after, name, "exp_avg_sq", i)
         t = (after.optimizer.state.get(name) or {}).get("step")
         if m is None or v is None or not isinstance(t, float):
             return None
-        b1, b2 = (opt.hyper.get("betas") or [0.9, 0.999])[:2]
-        eps = opt.hyper.get("eps") or 1e-8
-        base = old * (1 - lr * wd) if opt.type == "AdamW" or opt.hyper.get("decoupled_weight_decay") else old
+        b1, b2 = (hyper.get("betas") or [0.9, 0.999])[:2]
+        eps = hyper.get("eps") or 1e-8
         m_hat = m / (1 - b1**t)
         v_hat = v / (1 - b2**t)
+        start = num(old, 6)
+        base = old
+        if decoupled and wd:
+            base = old * (1 - lr * wd)
+            start = f"{num(old, 6)}×(1 − {num(lr)}·{num(wd)})"
         expected = base - lr * m_hat / (math.sqrt(v_hat) + eps)
         return (
             f"m̂ = {num(m_hat, 6)}, v̂ = {num(v_hat, 6)} (step {int(t)}); "
-            f"{num(base, 6)} − {num(lr)} × m̂/(√v̂+ε) = {num(expected, 6)}",
+            f"{start} − {num(lr)} × m̂/(√v̂+ε) = {num(expected, 6)}",
+            expected,
+        )
+    if opt.type == "RMSprop" and not hyper.get("momentum") and not hyper.get("centered"):
+        v = _state_value(after, name, "square_avg", i)
+        if v is None:
+            return None
+        expected = old - lr * g_wd / (math.sqrt(v) + (hyper.get("eps") or 1e-8))
+        return f"v = {num(v, 6)}; {num(old, 6)} − {num(lr)} × {shown}/(√v+ε) = {num(expected, 6)}", expected
+    if opt.type == "Adagrad" and not hyper.get("lr_decay"):
+        total = _state_value(after, name, "sum", i)
+        if total is None:
+            return None
+        expected = old - lr * g_wd / (math.sqrt(total) + (hyper.get("eps") or 1e-10))
+        return (
+            f"sum = {num(total, 6)}; {num(old, 6)} − {num(lr)} × {shown}/(√sum+ε) = {num(expected, 6)}",
             expected,
         )
     return None

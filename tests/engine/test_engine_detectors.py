@@ -100,3 +100,13 @@ def test_clipping_is_reported_at_the_step_with_the_factor_it_applied():
     assert clipped == pytest.approx(0.5, rel=1e-3)
     backward = session.history[3]
     assert math.sqrt(sum(g.norm**2 for g in backward.grads.values())) == pytest.approx(total, rel=1e-3)
+
+
+def test_value_clipping_is_reported_with_how_many_values_it_cut():
+    session = run_session(script_path("clip_grad.py"), argv=["value"])
+    assert codes(session) == [(4, ("step",), "grad-clipped")]
+    message = session.history[4].warnings[0].message
+    backward = session.history[3].grads
+    beyond = sum(1 for g in backward.values() for v in g.values if abs(v) > 0.5)
+    assert beyond > 0 and f"cut {beyond} of the 4 gradient values to ±0.5" in message
+    assert all(abs(v) <= 0.5 for g in session.history[4].grads.values() for v in g.values)

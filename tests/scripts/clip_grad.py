@@ -1,5 +1,8 @@
 """Gradient clipping between backward and step: clip_grad_norm_ scales every .grad down so that their
-total norm is at most max_norm, and the step uses the clipped values."""
+total norm is at most max_norm (or, run with the argument `value`, clip_grad_value_ clamps each value
+to ±0.5), and the step uses the clipped values."""
+
+import sys
 
 import torch
 from torch import nn
@@ -16,5 +19,8 @@ for epoch in range(3):
     loss = loss_fn(preds, y)
     optimizer.zero_grad()
     loss.backward()
-    nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.5)
+    if sys.argv[1:] == ["value"]:
+        nn.utils.clip_grad_value_(model.parameters(), clip_value=0.5)
+    else:
+        nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.5)
     optimizer.step()

@@ -69,6 +69,40 @@ def test_the_update_worked_out_by_hand_equals_the_real_one(path, kind):
         assert "✓" in explain(snapshot, previous)[-1]
 
 
+ZOO = ["nesterov", "weight_decay", "dampening", "maximize", "adam_l2", "adamw", "rmsprop", "adagrad"]
+ZOO += ["groups"]
+
+
+@pytest.mark.parametrize("kind", ZOO)
+def test_every_optimizers_own_rule_is_worked_out_and_checks(kind):
+    # Weight decay (added to the gradient, or AdamW's shrinking), Nesterov, dampening, maximize,
+    # RMSprop, Adagrad, and param groups with their own lr and decay: each element checks ✓.
+    history = run_session(script_path("optimizer_zoo.py"), argv=[kind]).history
+    steps = [(history[i - 1], history[i]) for i in range(1, len(history)) if "step" in history[i].phases]
+    assert len(steps) == 3
+    for previous, snapshot in steps:
+        checks = update_checks(snapshot, previous)
+        assert len(checks) == 3 and all(check.ok for check in checks), checks
+        text = explain(snapshot, previous)[-1]
+        assert "applied its own rule" not in text and "✗" not in text
+    rule = explain(steps[0][1], steps[0][0])[-1]
+    if kind in ("weight_decay", "adam_l2", "rmsprop"):
+        assert "·old)" in rule  # the decay is part of the rule's text, not hidden in the numbers
+    if kind == "maximize":
+        assert "along its gradient" in rule
+    if kind == "groups":
+        assert "0.5 × " in rule and "0.01 × " in rule  # each parameter with its own group's lr
+
+
+@pytest.mark.parametrize("how", ["norm", "value"])
+def test_clipped_gradients_are_the_ones_the_worked_update_uses(how):
+    history = run_session(script_path("clip_grad.py"), argv=[how]).history
+    steps = [(history[i - 1], history[i]) for i in range(1, len(history)) if "step" in history[i].phases]
+    for previous, snapshot in steps:
+        checks = update_checks(snapshot, previous)
+        assert checks and all(check.ok for check in checks), checks
+
+
 def test_a_wrong_hand_computation_would_be_caught(linear):
     # The check compares with the real value: a tampered "actual" must fail it.
     history = linear.history
@@ -101,3 +135,11 @@ def test_with_two_optimizers_each_step_is_explained_for_the_model_it_moved():
         assert checks and all(check.ok for check in checks)
         model = "D." if snapshot.line == steps[0][1].line else "G."
         assert {check.param[:2] for check in checks} == {model}
+
+
+def test_backward_explains_the_gradients_it_filled_first_and_names_the_rest():
+    history = run_script("gan_two_optimizers.py").history
+    text = explain(history[3], history[2])[0]  # loss_d.backward(): only D's gradients
+    assert text.index("D.0.weight.grad") < text.index("G.0.weight")
+    assert "G.0.weight, G.0.bias, G.2.weight, G.2.bias: .grad is None" in text
+    assert "did not take part" not in text

@@ -201,6 +201,11 @@ def test_a_pause_run_past_says_its_views_were_not_captured():
         await pilot.pause()
         assert shown(app).skipped_views
         assert "Not captured while running at full speed" in screen_text(app)
+        await pilot.press("e")  # ...but the explanation needs only what every pause has
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Not captured" not in text and "what just happened" in text
+        assert any(f"{phase}:" in text for phase in shown(app).phases)
 
     drive(body, session=lesson_session(breakpoints=Breakpoints(until_step=20)))
 

@@ -56,7 +56,8 @@ class TeachingViews(ContentSwitcher):
     def _show_view(self) -> None:
         """Feed the view on screen the frame, or say that its pause has no views."""
         snapshot = self.frame.snapshot if self.frame is not None else None
-        if snapshot is not None and snapshot.skipped_views:
+        # (The explanation needs only what every pause has; the other views need what was skipped.)
+        if snapshot is not None and snapshot.skipped_views and self.shown != "explain":
             self.query_one("#view-skipped").border_title = f"{TITLES[self.shown]} · step {snapshot.step}"
             self.current = "view-skipped"
         else:
