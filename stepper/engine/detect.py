@@ -18,6 +18,7 @@ NONFINITE = "nonfinite"
 SCALED_GRADS = "scaled-grads"
 SKIPPED_STEP = "skipped-step"
 GRAD_CLIPPED = "grad-clipped"
+EDITED_AFTER_STEP = "edited-after-step"
 
 # Saved tensors/sizes an autograd node may carry: enough to see the shapes a loss really compared.
 _SIZE_ATTRS = ("_saved_self_sym_sizes", "_saved_self", "_saved_other", "_saved_target", "_saved_result")
@@ -216,4 +217,13 @@ def value_clipping_notice(cut: int, numel: int, clip_value: float) -> Notice | N
         "beyond the limit was set to it, the rest were left alone (so the gradient's direction "
         "changed a little, unlike clip_grad_norm_'s). The .grad values shown from here on are the "
         "clipped ones, the ones the step will use.",
+    )
+
+
+def edited_after_step_notice(line: int) -> Notice:
+    return Notice(
+        EDITED_AFTER_STEP,
+        f"Line {line} changed parameters in place after the step, outside the optimizer (a clamp, an "
+        "average kept by hand, a re-normalisation): the values shown from here on include it, and "
+        "the step's own worked-out update does not.",
     )

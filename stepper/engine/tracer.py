@@ -111,6 +111,7 @@ class PhaseTracer:
         self._forward_this_iteration = False
         self._backward_since_step = False
         self._changed_quietly = False  # params changed in place, but no update is due (part of one)
+        self._optimizer_stepped = False  # an optimizer's step hook was heard at this line boundary
         import torch
 
         self._torch = torch
@@ -156,12 +157,13 @@ class PhaseTracer:
             self._boundary(frame, state, frame.f_lineno)
             if (
                 state.line is not None
-                and (self._backward_since_step or state.group is not None)
+                and (self._backward_since_step or state.group is not None or self._stepped_since_backward)
                 and self._line_kind(state.line) == "step"
                 and (frame.f_code, state.line) not in self._counted_updates
             ):
                 # A hand-written update line: copies (of samples) of every parameter, to catch an
-                # update through `.data`, which no version counter sees.
+                # update through `.data`, which no version counter sees (or, after a step, an edit
+                # such as WGAN's `p.data.clamp_()`, which the next pause must show).
                 state.before = self.watch.fingerprints()
         elif event == "return":
             try:
@@ -226,7 +228,9 @@ class PhaseTracer:
             return
         if not phases:
             return
-        if MUTATIONS.issuperset(phases) and not returning:
+        # An optimizer's step pauses at once: lines after it that edit parameters (WGAN's clamp)
+        # are not more of the same update, and are told apart (see _observe).
+        if MUTATIONS.issuperset(phases) and not returning and not self._optimizer_stepped:
             region = self._region(code, line, phases[-1])
             if next_line in region:
                 state.group, state.group_line, state.region = list(phases), line, region
@@ -251,6 +255,7 @@ class PhaseTracer:
         reported: list[Any] = []
         hooks = self.hooks
         events = hooks.drain() if hooks.events else ()
+        self._optimizer_stepped = False
         if hooks.skipped_steps:
             self._report_skipped_steps()
         if hooks.clipped:
@@ -304,6 +309,7 @@ class PhaseTracer:
                 watch.clear_grads_live()
             elif kind == "step":
                 self.scaled_by = None
+                self._optimizer_stepped = True
                 self._stepped_since_backward = True
                 watch.add_from_optimizer(event.owner)
                 watch.versions_changed()
@@ -339,15 +345,20 @@ class PhaseTracer:
             watch.add_from_graph(retval.grad_fn)
 
         # Parameters changed in place outside autograd: an update (counted once a backward ran).
-        changed = watch.versions_changed() or rebound
+        edited = watch.versions_changed()
         if state.before is not None:
-            if changed:
+            if edited:
                 self._counted_updates.add((frame.f_code, line))
-            changed = changed or watch.values_changed(state.before)
+            edited = edited or watch.values_changed(state.before)
             state.before = None
+        changed = edited or rebound
         self._changed_quietly = changed and not self._backward_since_step
         if changed:
             watch.param_generation += 1
+            # (Not a line of the update itself: those are one step, held together as a group.)
+            after_step = self._stepped_since_backward and not self._optimizer_stepped and state.group is None
+            if edited and self._changed_quietly and after_step:
+                self._notice(detect.edited_after_step_notice(line))
         if changed and self._backward_since_step:
             self._stepped_since_backward = True
             phases.append("step")

@@ -110,3 +110,13 @@ def test_value_clipping_is_reported_with_how_many_values_it_cut():
     beyond = sum(1 for g in backward.values() for v in g.values if abs(v) > 0.5)
     assert beyond > 0 and f"cut {beyond} of the 4 gradient values to ±0.5" in message
     assert all(abs(v) <= 0.5 for g in session.history[4].grads.values() for v in g.values)
+
+
+def test_an_edit_after_the_step_is_reported_and_shown():
+    session = run_script("weight_clipping.py")
+    assert codes(session) == [(4, ("forward", "loss"), "edited-after-step")]  # once per line
+    assert "Line 18 changed parameters in place after the step" in session.history[4].warnings[0].message
+    # The step pause shows the step's own values; the pause after it, the clamped ones.
+    stepped = [v for stats in session.history[3].params.values() for v in stats.values]
+    after = [v for stats in session.history[4].params.values() for v in stats.values]
+    assert max(map(abs, stepped)) > 0.31 and max(map(abs, after)) <= 0.3 + 1e-6  # (a float32 0.3)

@@ -264,6 +264,14 @@ EXPECTED = {
         ((S,), "opt_g.step()"),
     ]
     * 2,
+    # an edit through .data after the optimizer's step (WGAN's clamp) is not part of the step
+    "weight_clipping.py": [
+        ((F, L), "loss = critic(fake).mean() - critic(real).mean()"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 2,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),

@@ -53,6 +53,7 @@ def test_every_phase_of_the_default_lesson_is_explained_with_its_numbers(linear)
         (script_path("functional_momentum.py"), "momentum"),
         (script_path("dataloader_adam.py"), "Adam"),
         (script_path("raw_tensors.py"), "hand-written"),
+        (script_path("weight_clipping.py"), "SGD before a clamp"),
     ],
 )
 def test_the_update_worked_out_by_hand_equals_the_real_one(path, kind):
