@@ -84,6 +84,8 @@ class TorchHooks:
         self.scaled: list[tuple[Any, Any]] = []
         # What the latest `torch.autograd.grad(..., create_graph=True)` returned (weak references).
         self.gradients_made: list[Any] = []
+        # Weights computed by parametrizations lately (spectral_norm's): a parameter, not a forward.
+        self.computed_weights: list[Any] = []
         # What each clip_grad_norm_ ("norm", its total norm, max_norm) and clip_grad_value_ ("value",
         # (values cut, values in all), clip_value) found since the tracer last looked.
         self.clipped: list[tuple[str, Any, float]] = []
@@ -151,6 +153,9 @@ class TorchHooks:
         # Inside a `torch.compile`d model, Dynamo traces these hooks for every inner module: there
         # they must be nothing (the compiled model's own call, which runs eagerly, is the one heard).
         compiling = getattr(torch.compiler, "is_compiling", lambda: False)
+        # Reading a parametrized weight (spectral_norm, weight_norm, orthogonal) calls its
+        # parametrizations, a module: that computes a parameter, it is no forward of a model.
+        from torch.nn.utils.parametrize import ParametrizationList
 
         def pre_hook(module, args):
             if compiling():
@@ -167,6 +172,11 @@ class TorchHooks:
             hooks.module_depth -= 1
             if hooks.module_depth == 0 and not hooks._quiet:
                 out = first_tensor(output)
+                if isinstance(module, ParametrizationList):
+                    if out is not None:
+                        del hooks.computed_weights[:-7]
+                        hooks.computed_weights.append(weakref.ref(out))
+                    out = None
                 if out is not None:
                     if is_loss_tensor(out):
                         hooks.events.append(Event("loss", out, module, args))

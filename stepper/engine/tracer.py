@@ -403,6 +403,8 @@ class PhaseTracer:
             self._check_graph_broadcast(value)
             phases.append("loss")
         else:
+            if any(ref() is value for ref in self.hooks.computed_weights):
+                return  # `w = model.weight` of a parametrized layer: a weight, not predictions
             if any(ref() is value for ref in self.hooks.gradients_made):
                 # A gradient taken to build the loss (a gradient penalty): an intermediate of it.
                 self._forwards.append(value)

@@ -272,6 +272,15 @@ EXPECTED = {
         ((S,), "optimizer.step()"),
     ]
     * 2,
+    # parametrized weights (weight_norm, spectral_norm) computed, initialised and read: no forward
+    "parametrized_layers.py": [
+        ((F,), "logits = model(x)"),
+        ((L,), "loss = nn.functional.cross_entropy(logits, labels)"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 2,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),
