@@ -55,8 +55,10 @@ class ParamWatch:
 
     # --- finding parameters ------------------------------------------------------------------------
 
-    def add(self, tensor: Any) -> None:
-        if id(tensor) in self.tracked or not getattr(tensor, "requires_grad", False):
+    def add(self, tensor: Any, frozen_too: bool = False) -> None:
+        """Watch `tensor` if it takes gradients (or, `frozen_too`, if it is a model's parameter
+        that does not: a frozen layer is shown, so a learner sees it stay as it was)."""
+        if id(tensor) in self.tracked or not (frozen_too or getattr(tensor, "requires_grad", False)):
             return
         ref = weakref.ref(tensor, self._on_dead)
         self.tracked[id(tensor)] = Tracked(ref, None, tensor._version, len(self.tracked))
@@ -91,7 +93,7 @@ class ParamWatch:
         if id(module) not in self._modules_seen:
             self._modules_seen[id(module)] = weakref.ref(module)
             for p in module.parameters():
-                self.add(p)
+                self.add(p, frozen_too=True)
         elif self._modules_seen[id(module)]() is not module:  # an id reused by a new module
             del self._modules_seen[id(module)]
             self.add_module(module)

@@ -133,7 +133,7 @@ def _backward(snapshot: Snapshot, previous: Snapshot | None) -> str:
     if untouched:
         parts.append(f"{_names(untouched)}: .grad unchanged, this loss does not depend on it.")
     if absent:
-        parts.append(f"{_names(absent)}: .grad is None, this loss does not depend on it.")
+        parts.append(f"{_names(absent)}: .grad is None, this loss does not depend on it (or it is frozen).")
     return (
         "backward: autograd followed the graph from the loss back to the parameters and stored, in "
         ".grad, how the loss changes when each parameter grows. " + " ".join(parts)

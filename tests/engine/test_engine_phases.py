@@ -281,6 +281,15 @@ EXPECTED = {
         ((S,), "optimizer.step()"),
     ]
     * 2,
+    # a frozen first layer: the same five phases
+    "frozen_layer.py": [
+        ((F,), "preds = model(x)"),
+        ((L,), "loss = nn.functional.mse_loss(preds, y)"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 2,
     # one line completing forward, loss and backward
     "one_line_backward.py": [
         ((Z,), "optimizer.zero_grad()"),
@@ -393,3 +402,13 @@ def test_the_loss_shown_is_the_whole_loss_optimised_not_its_first_term_or_a_runn
     assert shown == printed
     # ...and it stays the loss through backward and step (the running total never replaces it).
     assert [s.loss for s in session.history if s.phases == (S,)] == printed
+
+
+def test_a_frozen_layer_is_shown_and_stays_as_it_was():
+    history = run_script("frozen_layer.py").history
+    names = ["model.0.weight", "model.0.bias", "model.2.weight", "model.2.bias"]
+    assert all(list(snapshot.params) == names for snapshot in history)
+    first, last = history[0], history[-1]
+    assert first.params["model.0.weight"] == last.params["model.0.weight"]  # frozen: never moved
+    assert first.params["model.2.weight"] != last.params["model.2.weight"]
+    assert last.grads["model.0.weight"] is None and last.grads["model.2.weight"] is not None
