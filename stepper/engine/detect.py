@@ -141,7 +141,9 @@ def accumulation_notice(step_in_between: bool) -> Notice:
         GRAD_ACCUMULATE,
         "This is the second backward since .grad was last cleared, with no step in between: the new "
         "gradients were added to the old ones. That is right for gradient accumulation (several "
-        "small batches per update); otherwise call optimizer.zero_grad() before each backward.",
+        "small batches per update) and for several losses backpropagated one at a time (their "
+        "gradients add up, as for their sum); otherwise call optimizer.zero_grad() once per "
+        "iteration, before the first backward.",
     )
 
 

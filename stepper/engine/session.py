@@ -360,7 +360,8 @@ class Session:
                 f"{source.display_name} ran to the end, but no training phase happened: no model or "
                 "parameter expression produced predictions with gradients, no loss was computed, and "
                 ".backward() never ran. stepper steps through scripts that train a PyTorch model; "
-                "check that the training loop actually runs (is it behind an `if` that was false?).",
+                "check that the training loop actually runs (is it behind an `if` that was false, or a "
+                "loop over zero epochs or an empty dataset?).",
                 source.path,
                 None,
             )

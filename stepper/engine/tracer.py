@@ -361,7 +361,10 @@ class PhaseTracer:
                 self._notice(detect.edited_after_step_notice(line))
         if changed and self._backward_since_step:
             self._stepped_since_backward = True
-            phases.append("step")
+            # An update seen by its effect happened before any clearing heard at the same boundary
+            # (LBFGS updates inside step(), then its closure's zero_grad runs): it is listed first.
+            at = phases.index("zero_grad") if "zero_grad" in phases else len(phases)
+            phases.insert(at, "step")
             self._backward_since_step = False
         if self._line_kind(line) == "zero_grad" and "zero_grad" not in phases and watch.grads_zeroed():
             watch.grad_generation += 1

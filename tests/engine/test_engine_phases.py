@@ -37,6 +37,8 @@ def accumulation() -> list[tuple[tuple[str, ...], str]]:
     return [((Z,), ("optimizer.zero_grad()", 0))] + one_update * 4
 
 
+LBFGS_LOSS = "loss = loss_fn(model(x), y)"
+
 EXPECTED = {
     # (a) the canonical five lines
     "module_optimizer.py": canonical("module_optimizer.py", 3),
@@ -193,6 +195,14 @@ EXPECTED = {
         ((B,), "loss.backward()"),
         ((S,), "optimizer.step(closure)"),
     ]
+    * 2,
+    # LBFGS iterating inside step(): each update is a step, listed before the closure's zero_grad
+    # that follows it; the last is heard as step() returns
+    "lbfgs_iterations.py": (
+        [((Z,), "optimizer.zero_grad()"), ((F, L), LBFGS_LOSS), ((B,), "loss.backward()")]
+        + [((S, Z), "optimizer.zero_grad()"), ((F, L), LBFGS_LOSS), ((B,), "loss.backward()")] * 2
+        + [((S,), "optimizer.step(closure)")]
+    )
     * 2,
     # a step that raises, caught by the script: the loop goes on pausing (stepper stops tracing inside
     # torch's calls and must switch it back on even when one of them fails)

@@ -176,3 +176,17 @@ def test_playing_stops_at_the_line_breakpoint_again():
         assert "Stopped: breakpoint on line 23" in screen_text(app)
 
     drive(body, session=lesson("linear", breakpoints=Breakpoints(lines={23}), mode="continue"))
+
+
+def test_a_script_that_trains_nothing_says_so_whole_at_80x24():
+    # The panel said "the script raised an error" (it raised nothing), cut its advice off mid-sentence
+    # and pointed at pauses to look back on; the side panels still waited for a first pause.
+    path = Path(__file__).resolve().parent / "scripts" / "trains_nothing.py"
+
+    async def body(pilot):
+        text = screen_text(pilot.app)
+        assert "nothing to step through" in text and "raised" not in text
+        assert "dataset?)." in text and "r restarts · q quits" in text  # (the end of the advice)
+        assert "the run ended before any pause" in text and "waiting for the first pause" not in text
+
+    drive(body, session=Session(load_script(str(path)), seed=0))

@@ -26,7 +26,7 @@ from ..frame import (
     grad_change,
 )
 from .tensor_tree import Node, TensorTreePanel, compact_shape, detail_words, norm_of, summary_row, wrap_words
-from .values import CHANGED, tensor_lines, value_lines
+from .values import CHANGED, no_pause_yet, tensor_lines, value_lines
 
 NOTES = {
     GRAD_FILLED: "↑ filled by backward",
@@ -118,7 +118,7 @@ class GradsView(TensorTreePanel):
     def build(self, frame: Frame | None, width: int) -> list[Text]:
         snapshot = frame.snapshot if frame is not None else None
         if snapshot is None:
-            return [Text("waiting for the first pause…", style="dim")]
+            return [no_pause_yet(frame)]
         if not snapshot.grads:
             return [Text("no parameters found yet", style="dim")]
         name_width = max(len(name) for name in snapshot.grads)

@@ -21,7 +21,7 @@ from .tensor_tree import (
     summary_row,
     wrap_words,
 )
-from .values import CHANGED, listable, shape_label, tensor_lines, value_lines
+from .values import CHANGED, listable, no_pause_yet, shape_label, tensor_lines, value_lines
 
 INLINE_VALUES = 4  # in the tree, a tensor of at most this many values shows them on its row
 
@@ -91,7 +91,7 @@ class ParamsView(TensorTreePanel):
     def build(self, frame: Frame | None, width: int) -> list[Text]:
         snapshot = frame.snapshot if frame is not None else None
         if snapshot is None:
-            return [Text("waiting for the first pause…", style="dim")]
+            return [no_pause_yet(frame)]
         if not snapshot.params:
             return [Text("no parameters found yet", style="dim")]
         name_width = max(len(name) for name in snapshot.params)

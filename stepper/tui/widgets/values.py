@@ -89,6 +89,12 @@ class LinesPanel(Widget):
         return lines
 
 
+def no_pause_yet(frame: Frame | None) -> Text:
+    """What a panel says before the first pause (or when the run ended without one)."""
+    ended = frame is not None and frame.error is not None
+    return Text("the run ended before any pause" if ended else "waiting for the first pause…", style="dim")
+
+
 def cropped(line: Text, width: int) -> Text:
     line = line.copy()
     line.truncate(width, overflow="ellipsis")
