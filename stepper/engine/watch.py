@@ -261,7 +261,9 @@ def _names_in_scope(
                 continue
             if isinstance(value, torch.nn.Module):
                 for pname, p in value.named_parameters():
-                    direct.setdefault(id(p), f"{var}.{pname}")
+                    # (torch.compile's wrapper holds the model as `_orig_mod`: named as the learner
+                    # wrote it, `model.0.weight`.)
+                    direct.setdefault(id(p), f"{var}.{pname.removeprefix('_orig_mod.')}")
             elif isinstance(value, torch.Tensor) and value.requires_grad and value.grad_fn is None:
                 if var in loop_targets:
                     weak.setdefault(id(value), var)

@@ -79,6 +79,9 @@ def test_a_compiled_model_hears_no_warning_about_steppers_hooks():
         session = run_session(script_path("compiled_model.py"))
         inside = list(warnings.filters)
     assert session.end.status == "ok" and len(session.history) == 10
+    # Named as the script wrote the model, not after torch.compile's wrapper (`model._orig_mod.0`).
+    names = ["model.0.weight", "model.0.bias", "model.2.weight", "model.2.bias"]
+    assert list(session.history[0].params) == names
     assert [str(w.message) for w in caught if "hook" in str(w.message) or "get_ident" in str(w.message)] == []
     # ...and the run took its own filter away again.
     assert not any(getattr(f[1], "pattern", None) == COMPILE_HOOKS_WARNING for f in inside)
