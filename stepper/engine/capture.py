@@ -64,6 +64,7 @@ class Capture:
         self._recent_graphs: deque[GraphNode] = deque(maxlen=4)
         self._optimizers_added: set[int] = set()
         self._phases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._loss_at_line: dict[int, float | None] = {}  # the loss found at each line, last time
 
     def snapshot(
         self,
@@ -114,6 +115,10 @@ class Capture:
         if views and (self._views_behind or "forward" in phases or "loss" in phases):
             self._fit, self._graph = self._fit_and_graph(tracer)
         self._views_behind = skip
+        loss_before = None
+        if "loss" in phases:
+            loss_before = self._loss_at_line.get(line)
+            self._loss_at_line[line] = loss
         return Snapshot(
             index=index,
             step=step,
@@ -133,6 +138,7 @@ class Capture:
             graph=self._graph if views else None,
             loss_history=loss_history,
             skipped_views=skip,
+            loss_before=loss_before,
         )
 
     # --- pieces ------------------------------------------------------------------------------------------

@@ -198,6 +198,9 @@ class Snapshot:
     # An old pause thinned to fit the history's memory budget (engine/history.py): tensors keep their
     # statistics but not their values, and `fit` is gone.
     summary_only: bool = False
+    # At a pause that found the loss: the loss found at this same line the time before (None the
+    # first time), to compare like with like when a loss is built over several lines.
+    loss_before: float | None = None
 
     def to_json(self, lean: bool = False) -> dict[str, Any]:
         """The JSONL pause object (`lean` leaves params/grads as None for a writer that fills them)."""

@@ -76,12 +76,14 @@ def _loss(snapshot: Snapshot, previous: Snapshot | None) -> str:
         f"loss: one number for how wrong all the predictions are together: {num(snapshot.loss)}. "
         "Lower is better; training is the search for parameter values that make it small."
     )
-    curve = snapshot.loss_history
-    if len(curve) >= 1 and snapshot.loss is not None and math.isfinite(snapshot.loss):
-        before = curve[-1]
+    # Compared with what this same line found last time: a loss built over several lines (`mse`
+    # here, `loss = mse + penalty` further on) is then compared with itself, not with the total.
+    before = snapshot.loss_before
+    if before is not None and snapshot.loss is not None and math.isfinite(snapshot.loss):
         change = snapshot.loss - before
-        direction = "down" if change < 0 else "up"
-        text += f" At the last update it was {num(before)}: {direction} by {num(abs(change))}."
+        direction = "down" if change < 0 else "up" if change > 0 else "unchanged"
+        by = f" by {num(abs(change))}" if change else ""
+        text += f" The last time this line ran it was {num(before)}: {direction}{by}."
     return text
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from stepper.engine import Session, load_script
+from stepper.format import num
 from stepper.lessons import find_lesson
 from stepper.teach.explain import explain, update_checks
 
@@ -144,3 +145,15 @@ def test_backward_explains_the_gradients_it_filled_first_and_names_the_rest():
     assert text.index("D.0.weight.grad") < text.index("G.0.weight")
     assert "G.0.weight, G.0.bias, G.2.weight, G.2.bias: .grad is None" in text
     assert "did not take part" not in text
+
+
+def test_a_loss_is_compared_with_the_same_lines_loss_last_time():
+    history = run_script("loss_over_lines.py").history
+    found = [s for s in history if "loss" in s.phases]
+    assert len(found) == 3 and all(s.code.startswith("mse = ") for s in found)
+    assert "The last time" not in explain(found[0], None)[-1]  # nothing to compare with yet
+    for before, now in zip(found, found[1:], strict=False):
+        text = explain(now, None)[-1]
+        assert f"The last time this line ran it was {num(before.loss)}" in text
+    # The total (what the step optimised) is what the pauses after the loss line show.
+    assert history[history.index(found[0]) + 1].loss != found[0].loss
