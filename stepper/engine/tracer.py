@@ -330,6 +330,11 @@ class PhaseTracer:
                 value = local_vars.get(name)
                 if isinstance(value, torch.Tensor) and value.grad_fn is None and name in watch.names:
                     rebound = watch.rebind(name, value) or rebound
+                elif isinstance(value, dict) and value and f"{name}[{next(iter(value))!r}]" in watch.names:
+                    # A dict of parameters made anew (`params = {k: p - lr * g ...}`): follow each.
+                    for key, item in value.items():
+                        if isinstance(item, torch.Tensor) and item.grad_fn is None:
+                            rebound = watch.rebind(f"{name}[{key!r}]", item) or rebound
                 else:
                     candidates.append(value)
         if returning:

@@ -273,6 +273,13 @@ def _names_in_scope(
                 for i, item in enumerate(value):
                     if isinstance(item, torch.Tensor) and item.requires_grad:
                         weak.setdefault(id(item), f"{var}[{i}]")
+            elif isinstance(value, dict) and len(value) <= 256:
+                # Parameters held by name (`params = dict(model.named_parameters())`, as
+                # torch.func.functional_call takes them): `params['weight']`.
+                for key, item in value.items():
+                    if isinstance(item, torch.Tensor) and item.requires_grad and item.grad_fn is None:
+                        if direct.setdefault(id(item), f"{var}[{key!r}]") == f"{var}[{key!r}]":
+                            bare.append(item)
     # Order: as the script lists them (a module's named_parameters order), good names winning.
     names = dict(direct)
     for key, name in weak.items():

@@ -250,6 +250,14 @@ EXPECTED = {
         ((S,), "b -= lr * gb"),
     ]
     * 3,
+    # torch.func style: parameters in a dict, a new dict made by each update: followed by name
+    "functional_call_update.py": [
+        ((F,), "pred = functional_call(model, params, (x,))"),
+        ((L,), "loss = ((pred - y) ** 2).mean()"),
+        ((B,), "grads = torch.autograd.grad(loss, list(params.values()))"),
+        ((S,), "params = {k: (p - lr * g).requires_grad_(True) for (k, p), g in zip(params.items(), grads)}"),
+    ]
+    * 3,
     # a gradient taken with create_graph=True to build the loss is not a backward
     "gradient_penalty.py": [
         ((F,), "preds = model(inputs)"),
@@ -422,3 +430,12 @@ def test_a_frozen_layer_is_shown_and_stays_as_it_was():
     assert first.params["model.0.weight"] == last.params["model.0.weight"]  # frozen: never moved
     assert first.params["model.2.weight"] != last.params["model.2.weight"]
     assert last.grads["model.0.weight"] is None and last.grads["model.2.weight"] is not None
+
+
+def test_parameters_held_in_a_dict_are_named_by_key_and_followed_through_updates():
+    history = run_script("functional_call_update.py").history
+    # (The model's own parameters, only a template here, are shown too, unchanged.)
+    assert all({"params['weight']", "params['bias']", "model.weight"} <= set(s.params) for s in history)
+    steps = [i for i, s in enumerate(history) if s.phases == (S,)]
+    for i in steps:  # each update moved the parameters shown under the same names
+        assert history[i].params["params['bias']"] != history[i - 1].params["params['bias']"]
