@@ -205,7 +205,7 @@ def clipping_notice(total: float, max_norm: float) -> Notice | None:
         GRAD_CLIPPED,
         f"clip_grad_norm_ scaled every gradient by {factor:.3g}: their total norm was {total:.4g}, above "
         f"max_norm {max_norm:g}. The .grad values shown from here on are the clipped ones, the ones "
-        "the step will use: one batch with unusually big gradients cannot throw the parameters far.",
+        "the step uses: one batch with unusually big gradients cannot throw the parameters far.",
     )
 
 
@@ -218,7 +218,7 @@ def value_clipping_notice(cut: int, numel: int, clip_value: float) -> Notice | N
         f"clip_grad_value_ cut {cut} of the {numel} gradient values to ±{clip_value:g}: each value "
         "beyond the limit was set to it, the rest were left alone (so the gradient's direction "
         "changed a little, unlike clip_grad_norm_'s). The .grad values shown from here on are the "
-        "clipped ones, the ones the step will use.",
+        "clipped ones, the ones the step uses.",
     )
 
 

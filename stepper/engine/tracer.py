@@ -439,11 +439,11 @@ class PhaseTracer:
             self.notices.append(notice)
 
     def _check_scaled(self, root: Any) -> None:
-        """A backward from a GradScaler's scaled loss: its gradients are that many times too big."""
+        """A backward from a GradScaler's scaled loss: its gradients are that many times too big. Said
+        at every such backward (not once per line): every one of them shows scaled values."""
         scaler = self.scaled_by = self.hooks.scaler_of(root)
-        if scaler is None or (detect.SCALED_GRADS, self._line) in self._noticed:
-            return  # (asked before the scale: reading that waits for a GPU)
-        self._notice(detect.scaled_grads_notice(scaler.get_scale()))
+        if scaler is not None:
+            self.notices.append(detect.scaled_grads_notice(scaler.get_scale()))
 
     def _report_skipped_steps(self) -> None:
         """Every skipped update is news (not once per line): the parameters stayed as they were."""

@@ -30,6 +30,10 @@ class UpdateCheck:
 
     @property
     def ok(self) -> bool:
+        if math.isnan(self.expected) or math.isnan(self.actual):
+            return math.isnan(self.expected) and math.isnan(self.actual)  # (NaN in, NaN out: right)
+        if math.isinf(self.expected) or math.isinf(self.actual):
+            return self.expected == self.actual
         scale = max(1.0, abs(self.expected), abs(self.actual))
         return math.isclose(self.expected, self.actual, rel_tol=1e-4, abs_tol=1e-6 * scale)
 
@@ -50,10 +54,18 @@ def _forward(snapshot: Snapshot, previous: Snapshot | None) -> str:
     if preds is None:
         return "forward: the model turned the inputs into predictions."
     rows = preds.shape[0] if preds.shape else 1
-    where = (
-        f"{shape_text(preds.shape)}: {rows} guesses, one per example, from {num(preds.min)} to "
-        f"{num(preds.max)} (mean {num(preds.mean)})"
-    )
+    if len(preds.shape) == 2 and preds.shape[1] > 1:
+        # A classifier's output: a score (logit) per class for each example; the guess is the highest.
+        what = f"{rows} examples × {preds.shape[1]} scores (logits), the highest being each one's guess,"
+    else:
+        what = f"{rows} guesses, one per example,"
+    if preds.nan or preds.inf:
+        spread = f"{preds.inf} of them ±inf and {preds.nan} NaN"
+        if preds.min is not None and preds.min == preds.min:
+            spread += f", the finite ones from {num(preds.min)} to {num(preds.max)}"
+    else:
+        spread = f"from {num(preds.min)} to {num(preds.max)} (mean {num(preds.mean)})"
+    where = f"{shape_text(preds.shape)}: {what} {spread}"
     if snapshot.graph is None:
         # No grad_fn on the predictions: under torch.no_grad() (the no-grad lesson) autograd kept nothing.
         recorded = (
@@ -89,14 +101,26 @@ def _loss(snapshot: Snapshot, previous: Snapshot | None) -> str:
 
 def _zero_grad(snapshot: Snapshot, previous: Snapshot | None) -> str:
     grads = list(snapshot.grads.values())
-    had_values = previous is not None and any(g is not None for g in previous.grads.values())
-    if grads and all(g is None for g in grads):
+    before = previous.grads if previous is not None else {}
+    had_values = any(g is not None and not g.zeros for g in before.values())
+    kept = [name for name, g in snapshot.grads.items() if g is not None and not g.zeros]
+    if "zero_grad skipped" in snapshot.knobs:
+        state = (
+            "The skip-zero_grad knob (z) made this call do nothing: every .grad still holds what it "
+            "held, and the next backward will add to it."
+        )
+    elif grads and all(g is None for g in grads):
         state = "Every .grad is now None (PyTorch's default, set_to_none=True): no tensor at all."
     elif grads and all(g is None or g.zeros for g in grads):
         state = "Every .grad is now a tensor of zeros (set_to_none=False keeps the tensor, zeroed)."
+    elif kept and len(kept) < len(grads):
+        state = (
+            f"It cleared the gradients it was about (an optimizer clears only its own parameters'); "
+            f"{_names(kept)} still hold theirs."
+        )
     else:
-        state = "The gradients were cleared."
-    if not had_values:
+        state = "No gradient was cleared: every .grad still holds values."
+    if not had_values and not kept:
         state += " There was nothing to clear yet — it matters from the next iteration on."
     return (
         f"zero_grad: {state} backward adds to whatever .grad holds, so without this line each "
@@ -123,7 +147,17 @@ def _backward(snapshot: Snapshot, previous: Snapshot | None) -> str:
             added.append(name)
         else:
             filled.append(name)
-    parts = [_gradient_sentence(name, snapshot.grads[name]) for name in (filled + added)[:MAX_PARAMS]]
+    parts = []
+    for name in (filled + added)[:MAX_PARAMS]:
+        grad = snapshot.grads[name]
+        old = before.get(name)
+        if name in added and old is not None and grad.values is not None and old.values is not None:
+            # What this backward itself contributed is the difference: the sum is not its reading.
+            own = tuple(new - was for new, was in zip(grad.values, old.values, strict=True))
+            parts.append(_gradient_sentence(name, grad._replace(values=own), added=True))
+            parts.append(f"{name}.grad now holds the sum, {_values_text(grad)}, and the step will use that.")
+        else:
+            parts.append(_gradient_sentence(name, grad))
     more = len(filled) + len(added) - MAX_PARAMS
     if more > 0:
         parts.append(f"(and {more} more parameters)")
@@ -147,16 +181,30 @@ def _names(names: list[str]) -> str:
     return shown + (f" and {len(names) - MAX_PARAMS} more" if len(names) > MAX_PARAMS else "")
 
 
-def _gradient_sentence(name: str, grad: TensorStats) -> str:
+def _values_text(grad: TensorStats) -> str:
+    if grad.values is not None and len(grad.values) == 1:
+        return num(grad.values[0])
+    return f"entries between {num(grad.min)} and {num(grad.max)}"
+
+
+def _gradient_sentence(name: str, grad: TensorStats, added: bool = False) -> str:
+    label = f"This backward's own part of {name}.grad" if added else f"{name}.grad"
     if grad.values is not None and grad.numel == 1:
         g = grad.values[0]
+        if not math.isfinite(g):
+            return (
+                f"{label} = {num(g)}: no direction can be read from it, and the step will carry it "
+                f"into {name}."
+            )
         if g == 0:
-            return f"{name}.grad = 0: nudging {name} would not change the loss."
+            return f"{label} = 0: nudging {name} would not change the loss."
         sign, way = ("negative", "raising") if g < 0 else ("positive", "lowering")
-        return (
-            f"{name}.grad = {num(g)} is {sign}: {way} {name} would lower the loss, "
-            "so the step will move it that way."
-        )
+        then = "" if added else ", so the step will move it that way"
+        return f"{label} = {num(g)} is {sign}: {way} {name} would lower this loss{then}."
+    if added and grad.values is not None:
+        return f"{label} has entries between {num(min(grad.values))} and {num(max(grad.values))}."
+    if grad.nan or grad.inf:
+        return f"{label} holds {grad.inf} ±inf and {grad.nan} NaN values: it no longer points anywhere."
     return (
         f"{name}.grad has {grad.numel} entries between {num(grad.min)} and {num(grad.max)} "
         f"(size, or norm, {num(grad.norm)}): each says which way its own weight should move."
@@ -176,7 +224,7 @@ def _step(snapshot: Snapshot, previous: Snapshot | None) -> str:
             shown = ", ".join(moved[:MAX_PARAMS]) + (", …" if len(moved) > MAX_PARAMS else "")
             which = f"{len(moved)} of the {len(snapshot.params)} parameters ({shown or 'none'})"
     against = "along" if opt is not None and opt.hyper.get("maximize") else "against"
-    lines = [f"step: {kind} changed {which} a little, {against} its gradient."]
+    lines = [f"step: {kind} updated {which}, moving {against} the gradient by its rule:"]
     if opt is not None:
         lines.append(_rule(snapshot))
     for check in checks:
@@ -204,7 +252,7 @@ def _rule(snapshot: Snapshot) -> str:
             return f"SGD: new = old − lr × {grad}, with lr {lr}{groups}."
         damp = hyper.get("dampening") or 0.0
         into = grad if not damp else f"{num(1 - damp)}·{grad}"
-        step = f"{grad} + {num(momentum)}·buf" if hyper.get("nesterov") else "buf"
+        step = f"({grad} + {num(momentum)}·buf)" if hyper.get("nesterov") else "buf"
         return (
             f"SGD with momentum {num(momentum)}{' (Nesterov)' if hyper.get('nesterov') else ''}: "
             f"buf = {num(momentum)}·buf + {into}, then new = old − lr × {step} (lr {lr}{groups}). "
@@ -214,13 +262,16 @@ def _rule(snapshot: Snapshot) -> str:
     if opt.type in ("Adam", "AdamW"):
         b1, b2 = (hyper.get("betas") or [0.9, 0.999])[:2]
         decay = ""
+        amsgrad = ""
+        if hyper.get("amsgrad"):
+            amsgrad = " With amsgrad, v̂ is the largest v so far (not worked out below)."
         if wd and (opt.type == "AdamW" or hyper.get("decoupled_weight_decay")):
             decay = f" AdamW first shrinks every weight: old × (1 − lr·{num(wd)})."
         return (
             f"{opt.type}: m = {num(b1)}·m + {num(1 - b1)}·{grad}, "
             f"v = {num(b2)}·v + {num(1 - b2, 6)}·{grad}²; "
             f"new = old − lr × m̂ / (√v̂ + ε), where m̂, v̂ undo the averages' start at zero "
-            f"(lr {lr}{groups}). Each weight gets its own step size.{decay}"
+            f"(lr {lr}{groups}). Each weight gets its own step size.{decay}{amsgrad}"
         )
     if opt.type == "RMSprop" and not hyper.get("momentum") and not hyper.get("centered"):
         alpha = hyper.get("alpha", 0.99)
@@ -276,11 +327,13 @@ def _work_out(name, i, old, g, opt, before: Snapshot, after: Snapshot):
     if lr is None:
         return None
     wd = hyper.get("weight_decay") or 0.0
+    raw = num(g, 6)
     if hyper.get("maximize"):
-        g = -g
+        g, raw = -g, f"−({raw})"  # (maximize climbs: the update goes along the gradient)
     decoupled = opt.type == "AdamW" or bool(hyper.get("decoupled_weight_decay"))
-    g_wd = g if decoupled else g + wd * old  # weight decay (L2): added to the gradient first
-    shown = num(g_wd, 6) if g_wd == g else f"({num(g, 6)} + {num(wd)}×{num(old, 6)})"
+    l2 = bool(wd) and not decoupled
+    g_wd = g + wd * old if l2 else g  # weight decay (L2): added to the gradient first
+    shown = f"({raw} + {num(wd)}×{num(old, 6)})" if l2 else raw
     if opt.type == "SGD":
         momentum = hyper.get("momentum") or 0.0
         if not momentum:

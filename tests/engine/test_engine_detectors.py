@@ -67,6 +67,9 @@ def test_grad_scaler_scaled_gradients_and_skipped_steps_are_explained():
     overflow = session.history[3].warnings[1].message
     assert "GradScaler multiplied the loss by 2^127" in overflow and "learning rate" not in overflow
     assert "2^127 times the true gradient" in session.history[3].warnings[0].message
+    # Every scaled backward says so (each one's gradients are scaled), not only the first.
+    scaled = [index for index, _, code in found if code == "scaled-grads"]
+    assert scaled == [i for i, s in enumerate(session.history) if s.phases == ("backward",)]
     # No step pause until an update happened: two iterations skipped theirs, six of eight applied.
     assert [s.phases for s in session.history[:12]].count(("step",)) == 0
     assert session.end.steps == 6 and session.history[12].phases == ("step",)

@@ -42,7 +42,7 @@ def test_every_phase_of_the_default_lesson_is_explained_with_its_numbers(linear)
     backward = next(s for s in history if s.phases == ("backward",))
     text = " ".join(explain(backward, None))
     grad = backward.grads["model.weight"].values[0]
-    assert f"{grad:.4f}"[:6] in text and "raising model.weight would lower the loss" in text
+    assert f"{grad:.4f}"[:6] in text and "raising model.weight would lower this loss" in text
     zero = next(s for s in history if s.phases == ("zero_grad",))
     assert "None" in " ".join(explain(zero, None)) and "nothing to clear yet" in " ".join(explain(zero, None))
 
@@ -91,7 +91,7 @@ def test_every_optimizers_own_rule_is_worked_out_and_checks(kind):
     if kind in ("weight_decay", "adam_l2", "rmsprop"):
         assert "·old)" in rule  # the decay is part of the rule's text, not hidden in the numbers
     if kind == "maximize":
-        assert "along its gradient" in rule
+        assert "moving along the gradient" in rule
     if kind == "groups":
         assert "0.5 × " in rule and "0.01 × " in rule  # each parameter with its own group's lr
 
@@ -130,8 +130,8 @@ def test_with_two_optimizers_each_step_is_explained_for_the_model_it_moved():
     history = run_script("gan_two_optimizers.py").history
     steps = [(history[i - 1], history[i]) for i in range(1, len(history)) if "step" in history[i].phases]
     firsts = [explain(snapshot, previous)[0] for previous, snapshot in steps]
-    assert firsts[0].startswith("step: SGD changed 4 of the 8 parameters (D.0.weight, D.0.bias, D.2.weight")
-    assert firsts[1].startswith("step: SGD changed 4 of the 8 parameters (G.0.weight, G.0.bias, G.2.weight")
+    assert firsts[0].startswith("step: SGD updated 4 of the 8 parameters (D.0.weight, D.0.bias, D.2.weight")
+    assert firsts[1].startswith("step: SGD updated 4 of the 8 parameters (G.0.weight, G.0.bias, G.2.weight")
     for previous, snapshot in steps:
         checks = update_checks(snapshot, previous)
         assert checks and all(check.ok for check in checks)
@@ -157,3 +157,40 @@ def test_a_loss_is_compared_with_the_same_lines_loss_last_time():
         assert f"The last time this line ran it was {num(before.loss)}" in text
     # The total (what the step optimised) is what the pauses after the loss line show.
     assert history[history.index(found[0]) + 1].loss != found[0].loss
+
+
+def test_piled_up_gradients_are_read_from_what_this_backward_added():
+    # forgot-zero-grad: .grad is the sum of every backward so far; the sign reading must be the new
+    # gradient's (the difference), not the sum's.
+    history = run_session(find_lesson("forgot-zero-grad").path, max_steps=4).history
+    backwards = [i for i, s in enumerate(history) if s.phases == ("backward",)]
+    i = backwards[-1]
+    now, before = history[i].grads["model.weight"].values[0], history[i - 1].grads["model.weight"].values[0]
+    text = explain(history[i], history[i - 1])[0]
+    own = now - before
+    sign = "negative" if own < 0 else "positive"
+    assert f"This backward's own part of model.weight.grad = {num(own)} is {sign}" in text
+    assert f"model.weight.grad now holds the sum, {num(now)}" in text
+
+
+def test_zero_grad_says_what_it_really_did_when_the_knob_skips_it():
+    session = Session(load_script(find_lesson("linear").path), seed=0, mode="continue", max_steps=2)
+    session.skip_zero_grad(True)
+    session.start()
+    session.join(120)
+    history = session.history
+    second = [i for i, s in enumerate(history) if s.phases == ("zero_grad",)][1]
+    text = explain(history[second], history[second - 1])[0]
+    assert "knob (z) made this call do nothing" in text and "Every .grad is now None" not in text
+
+
+def test_nan_and_inf_are_not_read_as_directions_and_nan_updates_check():
+    history = run_session(find_lesson("lr-too-high").path).history
+    bad = [i for i, s in enumerate(history) if "step" in s.phases and s.params["model.weight"].nan]
+    assert bad, "the lesson never reached NaN"
+    for i in bad[:3]:
+        checks = update_checks(history[i], history[i - 1])
+        assert checks and all(check.ok for check in checks)
+    nan_backward = next(s for s in history if "backward" in s.phases and s.grads["model.weight"].nan)
+    text = explain(nan_backward, history[nan_backward.index - 1])[0]
+    assert "no direction can be read from it" in text and "is positive" not in text
