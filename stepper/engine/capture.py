@@ -58,7 +58,7 @@ class Capture:
         # (device type, a million values or more) -> what an exact summary cost per value: apart for
         # mid-size tensors, whose fixed cost per call would make a big one look dearer than it is.
         self._seconds_per_value: dict[tuple[str, bool], float] = {}
-        self._was_nonfinite = False
+        self._was_nonfinite = 0  # 0 all finite, 1 some Inf, 2 some NaN (at the last pause)
         self._fit: FitView | None = None
         self._graph: GraphNode | None = None
         self._recent_graphs: deque[GraphNode] = deque(maxlen=4)
@@ -102,11 +102,17 @@ class Capture:
                 self._sample_from, self._budget = SAMPLE_FROM, budget
                 params, grads = self._tensors()
                 bad = self._nonfinite_names(params, grads)
-        if nonfinite and not self._was_nonfinite:
-            scaler = tracer.scaled_by
+        # How bad: 0 all finite, 1 some Inf, 2 some NaN. Said when it gets worse: the first Inf, and
+        # the first NaN after it (the moment an overflowing run can no longer come back).
+        level = 0
+        if nonfinite:
+            level = 2 if _any_nan(loss, params, grads) else 1
+        scaler = tracer.scaled_by
+        if level > self._was_nonfinite and not (self._was_nonfinite and scaler is not None):
+            # (Under a GradScaler, Inf turning NaN is its overflow still, already explained.)
             scale = None if scaler is None else scaler.get_scale()
             tracer.notices.append(detect.nonfinite_notice(loss, bad, scale))
-        self._was_nonfinite = nonfinite
+        self._was_nonfinite = level
         warnings, tracer.notices = tuple(tracer.notices), []
         views = self.views and not skip
         preds = None
@@ -297,6 +303,12 @@ class Capture:
                     return hit[1], known
             self._recent_graphs.append(graph)
         return hit[1], graph
+
+
+def _any_nan(loss: float | None, params: dict, grads: dict) -> bool:
+    if loss is not None and math.isnan(loss):
+        return True
+    return any(s.nan for s in params.values()) or any(g is not None and g.nan for g in grads.values())
 
 
 def _cost_kind(tensor: Any) -> tuple[str, bool]:

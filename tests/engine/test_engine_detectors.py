@@ -36,12 +36,18 @@ def test_two_backwards_before_a_step_may_be_intended_accumulation():
     assert all(phases == ("backward",) for _, phases, _ in found)
 
 
-def test_nonfinite_fires_once_when_the_loss_blows_up():
+def test_nonfinite_fires_when_the_loss_blows_up_and_again_when_nan_appears():
     session = run_script("diverging.py")
     found = codes(session)
-    assert [code for _, _, code in found] == ["nonfinite"]
-    index = found[0][0]
-    assert session.history[index].nonfinite and not session.history[index - 1].nonfinite
+    assert [code for _, _, code in found] == ["nonfinite", "nonfinite"]
+    first, then = found[0][0], found[1][0]
+    assert session.history[first].nonfinite and not session.history[first - 1].nonfinite
+    assert not any(_has_nan(s) for s in session.history[:then]) and _has_nan(session.history[then])
+
+
+def _has_nan(snapshot) -> bool:
+    tensors = [*snapshot.params.values(), *(g for g in snapshot.grads.values() if g is not None)]
+    return (snapshot.loss is not None and math.isnan(snapshot.loss)) or any(t.nan for t in tensors)
 
 
 def test_warnings_appear_in_the_plain_transcript_and_the_jsonl_pause():
