@@ -348,12 +348,16 @@ class TorchHooks:
                 return original_value(parameters, clip_value, *args, **kwargs)
             params = [parameters] if isinstance(parameters, torch.Tensor) else list(parameters)
             grads = [p.grad for p in params if p.grad is not None]
+            cut = None
             if grads:  # how many values the clamp will cut (counted on their device: no wait here)
-                with torch.no_grad():
-                    cut = torch.stack([(g.abs() > clip_value).sum() for g in grads]).sum()
+                try:
+                    with torch.no_grad():
+                        cut = torch.stack([(g.abs() > clip_value).sum() for g in grads]).sum()
+                except RuntimeError:  # (gradients on several devices: not counted, not reported)
+                    cut = None
                 numel = sum(g.numel() for g in grads)
             result = original_value(params, clip_value, *args, **kwargs)
-            if grads:
+            if cut is not None:
                 hooks.clipped.append(("value", (cut, numel), float(clip_value)))
                 del hooks.clipped[:-4]
             return result
