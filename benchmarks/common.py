@@ -70,3 +70,12 @@ def timed(cmd: list[str], clock: LoopClock) -> tuple[float, float]:
 
 def medians(runs: list[tuple[float, ...]]) -> tuple[float, ...]:
     return tuple(statistics.median(column) for column in zip(*runs, strict=True))
+
+
+def print_layers(title: str, times: dict[str, list[float]]) -> None:
+    """Each variant's median µs per iteration and its ratio to the "plain" one, in the given order."""
+    plain = statistics.median(times["plain"])
+    print(title)
+    for name, values in times.items():
+        value = statistics.median(values)
+        print(f"  {name:<10} {value:6.0f} µs per iteration   {value / plain:4.2f}x")

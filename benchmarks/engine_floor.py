@@ -22,7 +22,6 @@ import argparse
 import io
 import os
 import runpy
-import statistics
 import sys
 import tempfile
 import threading
@@ -31,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from common import LoopClock  # noqa: E402
+from common import LoopClock, print_layers  # noqa: E402
 from engine_overhead import lesson_with_epochs  # noqa: E402
 
 from stepper.engine import session as session_mod  # noqa: E402
@@ -93,11 +92,7 @@ def main() -> None:
                     times[name].append(clock.read() / args.epochs * 1e6)
     finally:
         clock.close()
-    plain = statistics.median(times["plain"])
-    print(f"default lesson, {args.epochs} epochs, in this process; medians of {args.repeat}")
-    for name in VARIANTS:
-        value = statistics.median(times[name])
-        print(f"  {name:<10} {value:6.0f} µs per iteration   {value / plain:4.2f}x")
+    print_layers(f"default lesson, {args.epochs} epochs, in this process; medians of {args.repeat}", times)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """How far the toy loop's cost is from a bare minimum: the least a `sys.settrace` engine can do.
 
 engine_floor.py takes stepper's engine apart. This one builds, from nothing, the smallest engine of
-the same shape and times it on the same loop (the default lesson's, 3,000 epochs, in a thread):
+the same shape and times it on the same file (the default lesson at 3,000 epochs, its loop clocked
+as in common.py, run in a thread):
 
 - plain     the loop alone;
 - hooks     torch hooks that only note each phase (module calls, backward, zero_grad, the step)
@@ -26,34 +27,21 @@ import argparse
 import io
 import json
 import math
-import statistics
+import os
 import sys
+import tempfile
 import threading
-import time
 
 import torch
 from torch.nn.modules import module as module_hooks
 from torch.optim import optimizer as optimizer_hooks
 
-LOOP = """
-import torch
-from torch import nn
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-torch.manual_seed(0)
-x = torch.linspace(-1, 1, 100).unsqueeze(1)
-y = 2 * x + 1 + 0.1 * torch.randn(100, 1)
-model = nn.Linear(1, 1)
-loss_fn = nn.MSELoss()
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-started = CLOCK()
-for epoch in range(EPOCHS):
-    preds = model(x)
-    loss = loss_fn(preds, y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-SECONDS.append(CLOCK() - started)
-"""
+from common import LoopClock, print_layers  # noqa: E402
+from engine_overhead import lesson_with_epochs  # noqa: E402
+
 VARIANTS = ("plain", "hooks", "tracer", "minimal")
 
 
@@ -174,20 +162,22 @@ class MinimalEngine:
         return text
 
 
-def run(variant: str, epochs: int) -> float:
-    """µs per iteration of the loop under `variant`, run in a thread as stepper runs a script."""
-    seconds: list[float] = []
-    code = compile(LOOP, "<minimal-engine-loop>", "exec")
-    engine = MinimalEngine(variant, code.co_filename)
-    engine.namespace.update(__name__="__main__", EPOCHS=epochs, SECONDS=seconds, CLOCK=time.perf_counter)
+def run(variant: str, path: str, clock: LoopClock, epochs: int) -> float:
+    """µs per iteration of the lesson's loop under `variant`, run in a thread as stepper runs a script."""
+    with open(path, encoding="utf-8") as handle:
+        code = compile(handle.read(), path, "exec")
+    engine = MinimalEngine(variant, path)
+    engine.namespace.update(__name__="__main__", __file__=path)
 
     def target() -> None:
+        out, sys.stdout = sys.stdout, io.StringIO()  # (the lesson prints its result)
         if variant in ("tracer", "minimal"):
             sys.settrace(engine.global_trace)
         try:
             exec(code, engine.namespace)
         finally:
             sys.settrace(None)
+            sys.stdout = out
 
     if variant != "plain":
         engine.install()
@@ -197,7 +187,7 @@ def run(variant: str, epochs: int) -> float:
         thread.join()
     finally:
         engine.uninstall()
-    return seconds[0] / epochs * 1e6
+    return clock.read() / epochs * 1e6
 
 
 def main() -> None:
@@ -205,16 +195,19 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    run("plain", args.epochs)  # warm up: the first optimizer's imports
+    clock = LoopClock()
     times: dict[str, list[float]] = {name: [] for name in VARIANTS}
-    for _ in range(args.repeat):
-        for name in VARIANTS:
-            times[name].append(run(name, args.epochs))
-    plain = statistics.median(times["plain"])
-    print(f"the default lesson's loop, {args.epochs} epochs, a minimal engine; medians of {args.repeat}")
-    for name in VARIANTS:
-        value = statistics.median(times[name])
-        print(f"  {name:<8} {value:6.0f} µs per iteration   {value / plain:4.2f}x")
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = lesson_with_epochs(args.epochs, folder)  # the very file engine_floor.py runs
+            run("plain", path, clock, args.epochs)  # warm up: the first optimizer's imports
+            for _ in range(args.repeat):
+                for name in VARIANTS:
+                    times[name].append(run(name, path, clock, args.epochs))
+    finally:
+        clock.close()
+    title = f"the default lesson, {args.epochs} epochs, a minimal engine; medians of {args.repeat}"
+    print_layers(title, times)
 
 
 if __name__ == "__main__":
