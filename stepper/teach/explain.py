@@ -307,7 +307,11 @@ def update_checks(snapshot: Snapshot, previous: Snapshot | None) -> list[UpdateC
         old, new, grad = previous.params.get(name), snapshot.params[name], grads.get(name)
         if old is None or grad is None or old.values is None or new.values is None or grad.values is None:
             continue
-        for i in range(min(MAX_ELEMENTS, len(new.values))):
+        # Elements the gradient moved come first (a ReLU's dead units have zero gradients: "old − lr × 0
+        # = old" teaches nothing), in order; then the rest, if there are fewer of them.
+        moving = [i for i, g in enumerate(grad.values) if g != 0]
+        still = [i for i, g in enumerate(grad.values) if g == 0]
+        for i in (moving + still)[: min(MAX_ELEMENTS, len(new.values))]:
             worked = _work_out(name, i, old.values[i], grad.values[i], opt, previous, snapshot)
             if worked is not None:
                 formula, expected = worked

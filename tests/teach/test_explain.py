@@ -194,3 +194,18 @@ def test_nan_and_inf_are_not_read_as_directions_and_nan_updates_check():
     nan_backward = next(s for s in history if "backward" in s.phases and s.grads["model.weight"].nan)
     text = explain(nan_backward, history[nan_backward.index - 1])[0]
     assert "no direction can be read from it" in text and "is positive" not in text
+
+
+def test_the_worked_update_shows_elements_the_gradient_moved():
+    # train-eval: many of the first layer's units are dead ReLUs (zero gradient); the worked example
+    # picks elements that moved, so it shows arithmetic that changes something.
+    history = run_session(find_lesson("train-eval").path, max_steps=3).history
+    i = next(i for i, s in enumerate(history) if "step" in s.phases)
+    checks = update_checks(history[i], history[i - 1])
+    grads = history[i].grads
+    moved = [c for c in checks if grads[c.param].values[c.index] != 0]
+    assert checks and all(c.ok for c in checks)
+    for name in {c.param for c in checks}:  # per parameter: zero-gradient elements only if needed
+        nonzero = sum(1 for g in grads[name].values if g != 0)
+        shown = [c for c in moved if c.param == name]
+        assert len(shown) == min(nonzero, sum(1 for c in checks if c.param == name))

@@ -65,7 +65,9 @@ def test_d_plots_the_data_and_the_fitted_line():
         await press(pilot, "d")
         # The very first forward: the targets are not known until the loss uses them.
         assert "data & fit · step 0" in screen_text(app) and "─ model's predictions" in screen_text(app)
-        await press(pilot, "s", "space")  # the next forward
+        await press(pilot, "s")  # the step: the line drawn is still the forward's, before the update
+        assert "data & fit · before update 1" in screen_text(app)
+        await press(pilot, "space")  # the next forward
         text = screen_text(app)
         assert "data & fit · step 1" in text and "• data  ─ model" in text
         fit = shown(app).fit

@@ -86,12 +86,17 @@ class FitPlot(Widget):
         fit = snapshot.fit if snapshot is not None else None
         started = snapshot is not None and snapshot.preds is not None
         thinned = snapshot is not None and snapshot.summary_only
+        title = "data & fit"
+        if snapshot is not None:
+            # The predictions drawn are the latest forward's: at a step pause, from before the update.
+            updated = "step" in snapshot.phases and "forward" not in snapshot.phases
+            title += f" · before update {snapshot.step}" if updated else f" · step {snapshot.step}"
+        self.border_title = title
         if fit is self.fit and started == self.started and thinned == self.thinned:
             return
         self.fit = fit
         self.started = started
         self.thinned = thinned
-        self.border_title = f"data & fit · step {snapshot.step}" if snapshot is not None else "data & fit"
         self.border_subtitle = legend(fit) if fit is not None else ""
         if self.canvas is None and fit is not None:
             from .fit_canvas import FitCanvas
