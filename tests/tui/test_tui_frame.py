@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from stepper.engine import Snapshot, TensorStats
 from stepper.tui.app import pause_after_step
 from stepper.tui.frame import (
@@ -16,7 +18,7 @@ from stepper.tui.frame import (
     grad_change,
 )
 from stepper.tui.widgets.code import first_visible_line
-from stepper.tui.widgets.loss_plot import downsample, log_ticks, step_ticks
+from stepper.tui.widgets.loss_plot import downsample, linear_ticks, log_ticks, step_ticks
 
 
 def stats(*values: float) -> TensorStats:
@@ -52,9 +54,22 @@ def test_downsample_keeps_the_first_and_last_points_and_fits_the_width():
 
 def test_log_and_step_ticks_are_labelled_in_real_values():
     positions, labels = log_ticks(-2.0, 0.0)
-    assert positions[0] == -2.0 and labels[0] == "0.01" and labels[-1] == "1"
+    assert positions[0] == -2.0 and labels == ["0.01", "0.1", "1"]
+    # less than two decades: 1-2-5 values, evenly spaced on a log axis
+    assert log_ticks(math.log10(0.158), math.log10(2.5), most=5)[1] == ["0.2", "0.5", "1", "2"]
     assert step_ticks(1, 100)[1] == ["1", "26", "50", "75", "100"]
     assert step_ticks(1, 2)[0] == [1, 2]
+
+
+def test_linear_ticks_are_round_evenly_spaced_values_that_tell_apart():
+    # the default lesson's loss at step 1..21: plotext labelled 7.02, 6.24, 4.68, 3.90, 2.34
+    assert linear_ticks(0.01, 7.02, most=4) == ([2.0, 4.0, 6.0], ["2", "4", "6"])
+    values, labels = linear_ticks(0.25, 1.0, most=4)
+    assert labels == ["0.4", "0.6", "0.8", "1.0"]
+    assert all(math.isclose(b - a, 0.2) for a, b in zip(values, values[1:], strict=False))
+    assert linear_ticks(1.0, 1.0001, most=3)[1] == ["1.00000", "1.00005", "1.00010"]
+    assert linear_ticks(1e20, 3.3e26, most=4)[1] == ["1e+26", "2e+26", "3e+26"]  # short enough to fit
+    assert linear_ticks(-2, 2, most=5)[1] == ["-2", "-1", "0", "1", "2"]
 
 
 def test_code_window_keeps_the_current_line_in_view():

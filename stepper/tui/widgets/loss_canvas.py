@@ -42,10 +42,14 @@ class LossCanvas(PlotextPlot):
         plt.clear_figure()
         plt.plot(xs, ys, marker=plot_marker(self))
         plt.scatter([xs[-1]], [ys[-1]], marker=plot_marker(self, "●", "O"))
-        if self.log_scale:
-            plt.yticks(*log_ticks(min(ys), max(ys)))
-        elif ticks := linear_ticks(min(ys), max(ys)):
-            plt.yticks(*ticks)
+        low, high = min(ys), max(ys)
+        if high - low <= 1e-12 * max(1.0, abs(low)):  # one value so far (or a flat loss): centre it
+            pad = 0.5 if self.log_scale else (abs(low) / 2 or 1.0)
+            low, high = low - pad, high + pad
+        plt.ylim(low, high)
+        # At most a tick every other row of the plot (its frame and the step axis take three rows).
+        most = max(2, (self.size.height - 2) // 2)
+        plt.yticks(*(log_ticks if self.log_scale else linear_ticks)(low, high, most))
         if len(xs) == 1:
             plt.xlim(0, 2)
         plt.xticks(*step_ticks(xs[0], xs[-1]))

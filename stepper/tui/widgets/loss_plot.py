@@ -32,25 +32,74 @@ def downsample(values: Sequence[float], limit: int) -> list[tuple[int, float]]:
     return [(i + 1, values[i]) for i in picks]
 
 
-def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
-    """Tick positions (in log10 units) and their labels (real loss values) for a log axis."""
-    if high - low < 1e-9:
-        return [low], [f"{10**low:.3g}"]
-    count = 4
-    positions = [low + (high - low) * k / (count - 1) for k in range(count)]
-    return positions, [f"{10**p:.3g}" for p in positions]
+# Steps between ticks are 1, 2, 2.5 or 5 times a power of ten, as on a ruler.
+NICE_STEPS = (1.0, 2.0, 2.5, 5.0)
 
 
-def linear_ticks(low: float, high: float) -> tuple[list[float], list[str]] | None:
-    """Ticks for a linear axis whose values plotext would label too wide (it writes 3.3e+26 out in
-    full, 28 characters that push the plot out of the panel); None where its own labels are fine."""
-    if max(abs(low), abs(high)) < 1e5:
-        return None
-    if high - low < 1e-9 * max(abs(low), abs(high)):
+def nice_step_ladder(span: float):
+    """Nice tick steps from about span/100 upwards, smallest first."""
+    exponent = math.floor(math.log10(span)) - 2
+    while True:
+        for mantissa in NICE_STEPS:
+            yield mantissa * 10.0**exponent
+        exponent += 1
+
+
+def linear_ticks(low: float, high: float, most: int = 5) -> tuple[list[float], list[str]]:
+    """Evenly spaced ticks at round values (…, 0.5, 1.0, 1.5, …) inside [low, high], at least two
+    where the range allows and at most `most`, labelled alike (plotext's own ticks skip labels that
+    fall on a row already used, so 7.02, 6.24, 4.68 went up in uneven steps)."""
+    if not high > low:
         return [low], [num(low)]
-    count = 4
-    positions = [low + (high - low) * k / (count - 1) for k in range(count)]
-    return positions, [num(p) for p in positions]
+    chosen: list[float] = []
+    for step in nice_step_ladder(high - low):
+        first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+        if last - first + 1 <= max(2, most):
+            chosen = [k * step for k in range(first, last + 1)]
+            break
+    if len(chosen) < 2:  # a range narrower than any round step fits twice: its two ends
+        return [low, high], [num(low, 6), num(high, 6)]
+    return chosen, _tick_labels(chosen, step)
+
+
+def _tick_labels(values: list[float], step: float) -> list[str]:
+    """Labels as short as they can be while telling the ticks apart: fixed-point with the step's
+    decimals (0.5, 1.0, 1.5), or in powers of ten for huge values or tiny steps."""
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    if not math.isclose(step * 10**decimals, round(step * 10**decimals)):
+        decimals += 1  # 2.5, 0.25: one digit more
+    if decimals <= 5 and max(abs(v) for v in values) < 1e5:
+        return ["0" if abs(v) < step / 2 else f"{v:.{decimals}f}" for v in values]
+    for digits in range(2, 10):
+        labels = ["0" if abs(v) < step / 2 else f"{v:.{digits}g}" for v in values]
+        if len(set(labels)) == len(labels):
+            return labels
+    return labels
+
+
+def log_ticks(low: float, high: float, most: int = 5) -> tuple[list[float], list[str]]:
+    """Ticks for a log axis: positions in log10 units, labelled with real loss values. Whole powers
+    of ten (1, 0.1, 0.01) when the range spans a decade or more, else round values inside it."""
+    if not high > low:
+        return [low], [f"{10**low:.3g}"]
+    if high - low >= 1:
+        for every in range(1, 1000):  # every decade, every other one, …
+            first, last = math.ceil(low / every - 1e-9), math.floor(high / every + 1e-9)
+            if last - first + 1 <= max(2, most):
+                break
+        decades = [k * every for k in range(first, last + 1)]
+        if len(decades) >= 2:
+            return [float(d) for d in decades], [f"{10.0**d:g}" for d in decades]
+    for mantissas in ((1, 2, 5), (1, 3), (1,)):  # 0.1, 0.2, 0.5, 1, 2, …: even steps on a log axis
+        values = [
+            m * 10.0**e for e in range(math.floor(low) - 1, math.ceil(high) + 1) for m in mantissas
+            if low - 1e-9 <= math.log10(m) + e <= high + 1e-9
+        ]  # fmt: skip
+        if 2 <= len(values) <= max(2, most):
+            return [math.log10(v) for v in values], [f"{v:g}" for v in values]
+    values, labels = linear_ticks(10**low, 10**high, most)
+    kept = [(math.log10(v), label) for v, label in zip(values, labels, strict=True) if v > 0]
+    return [p for p, _ in kept], [label for _, label in kept]
 
 
 def subtitle(losses: Sequence[float], log_scale: bool) -> str:
