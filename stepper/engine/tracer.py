@@ -289,6 +289,14 @@ class PhaseTracer:
                     phases.append("loss")
                     self._note_loss(root)
                     self._check_graph_broadcast(root)
+                elif (
+                    root is not None and root is not self.loss_tensor and any(root is t for t in self._losses)
+                    and self.hooks.scaler_of(root) is None
+                ):  # fmt: skip
+                    # Another loss was made after this one (a validation loss, for a log): the step
+                    # optimises the one backpropagated, so that is the loss from here on.
+                    self.loss_tensor = root
+                    self.loss_value = float(root.item())
                 self.scaled_by = None
                 if root is not None and root.grad_fn is not None:
                     watch.add_from_graph(root.grad_fn)

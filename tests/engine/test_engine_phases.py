@@ -439,3 +439,16 @@ def test_parameters_held_in_a_dict_are_named_by_key_and_followed_through_updates
     steps = [i for i, s in enumerate(history) if s.phases == (S,)]
     for i in steps:  # each update moved the parameters shown under the same names
         assert history[i].params["params['bias']"] != history[i - 1].params["params['bias']"]
+
+
+def test_the_loss_of_a_step_is_the_one_backpropagated_not_a_validation_loss_made_after_it():
+    session = run_script("val_loss_mid_step.py")
+    text = "".join(text for stream, text in session.output if stream == "stdout")
+    printed = [[float(v) for v in line.split()] for line in text.splitlines()]
+    trained, validated = [row[0] for row in printed], [row[1] for row in printed]
+    assert [s.loss for s in session.history if B in s.phases] == trained
+    assert [s.loss for s in session.history if S in s.phases] == trained
+    assert list(session.history[-1].loss_history) == trained
+    # the validation loss is still shown at its own line
+    val_line = line_of("val_loss_mid_step.py", "val_loss = loss_fn(model(x_val), y_val)")
+    assert [s.loss for s in session.history if s.line == val_line] == validated
