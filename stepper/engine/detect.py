@@ -19,6 +19,9 @@ SCALED_GRADS = "scaled-grads"
 SKIPPED_STEP = "skipped-step"
 GRAD_CLIPPED = "grad-clipped"
 EDITED_AFTER_STEP = "edited-after-step"
+EVAL_IN_TRAIN_MODE = "eval-in-train-mode"
+TRAIN_IN_EVAL_MODE = "train-in-eval-mode"
+EVAL_WITH_GRAD = "eval-with-grad"
 
 # Saved tensors/sizes an autograd node may carry: enough to see the shapes a loss really compared.
 _SIZE_ATTRS = ("_saved_self_sym_sizes", "_saved_self", "_saved_other", "_saved_target", "_saved_result")
@@ -228,4 +231,63 @@ def edited_after_step_notice(line: int) -> Notice:
         f"Line {line} changed parameters in place after the step, outside the optimizer (a clamp, an "
         "average kept by hand, a re-normalisation): the values shown from here on include it, and "
         "the step's own worked-out update does not.",
+    )
+
+
+_MODE_LAYERS = {
+    "dropout": ("its dropout layers zeroed a random part of every output", "dropout is off"),
+    "batchnorm": (
+        "its batch-norm layers normalised with this batch's own statistics and mixed them into their "
+        "running ones",
+        "batch-norm uses its stored running statistics instead of the batch's, and no longer updates them",
+    ),
+}
+
+
+def _mode_effects(kinds: str, which: int) -> str:
+    parts = [_MODE_LAYERS[k][which] for k in (("dropout", "batchnorm") if kinds == "both" else (kinds,))]
+    return " and ".join(parts)
+
+
+def eval_in_train_mode_notice(kinds: str) -> Notice:
+    """A forward with gradients off (evaluation) while dropout/batch-norm layers were in train mode."""
+    return Notice(
+        EVAL_IN_TRAIN_MODE,
+        "This forward ran with gradients off, as an evaluation does, but the model was still in train "
+        f"mode: {_mode_effects(kinds, 0)}. Its outputs differ from what the trained model gives, and the "
+        "same input gives different outputs. Call model.eval() before evaluating, and model.train() "
+        "before training again (Monte Carlo dropout keeps train mode on purpose).",
+    )
+
+
+def train_in_eval_mode_notice(line: int, kinds: str) -> Notice:
+    """A backward through a forward made in eval mode (model.train() forgotten after an evaluation)."""
+    return Notice(
+        TRAIN_IN_EVAL_MODE,
+        f"This backward trained on the forward at line {line}, made with the model in eval mode: "
+        f"{_mode_effects(kinds, 1)}. Usually model.train() was forgotten after an evaluation that "
+        "called model.eval(); call it at the start of each training epoch (unless training in eval "
+        "mode is meant, to keep batch-norm statistics frozen).",
+    )
+
+
+def eval_with_grad_notice(line: int) -> Notice:
+    """A forward in eval mode with gradients on whose output no backward used."""
+    return Notice(
+        EVAL_WITH_GRAD,
+        f"The forward at line {line} ran in eval mode with gradients on, and no backward used it: an "
+        "evaluation. PyTorch recorded its autograd graph anyway, and kept every intermediate result "
+        "for a backward that never came: memory and time for nothing, and a loss that still has a "
+        "grad_fn. Put the evaluation under `with torch.no_grad():`.",
+    )
+
+
+def loss_with_grad_notice(line: int) -> Notice:
+    """A loss with a graph that no backward used before the next update."""
+    return Notice(
+        EVAL_WITH_GRAD,
+        f"The loss at line {line} was computed with gradients on, but no backward used it before this "
+        "update: a loss measured to be looked at (a validation loss, one kept for a log). PyTorch "
+        "recorded its autograd graph for nothing, and a list of such losses keeps every graph in "
+        "memory. Compute it under `with torch.no_grad():`, or keep loss.item() rather than the tensor.",
     )

@@ -22,6 +22,7 @@ from typing import Any
 from . import detect
 from .graph import derives_from, uses_parameter
 from .hooks import TorchHooks, first_tensor
+from .modes import ModeWatch
 from .snapshot import Notice
 from .source import BlockIndex, ScriptSource, stored_names
 from .watch import ParamWatch
@@ -93,6 +94,8 @@ class PhaseTracer:
         self._stepped_since_backward = False
         self._line = 0  # the line being observed (where a finding is reported)
         self.blocks = blocks or BlockIndex(source.text)
+        self._source_lines = source.text.splitlines()
+        self.modes = ModeWatch()  # train/eval mode and no_grad at each model call
         self.stop_requested = False
         self.loss_value: float | None = None
         self._frames: dict[FrameType, _Frame] = {}
@@ -272,6 +275,8 @@ class PhaseTracer:
                 self.model_call = (event.owner, first_tensor(event.args))
                 if isinstance(event.owner, torch.nn.Module):
                     watch.add_module(event.owner)
+                    code = self._source_lines[line - 1] if 0 < line <= len(self._source_lines) else ""
+                    self.notices.extend(self.modes.forward(event.owner, event.tensor, line, code))
                 reported.append(event.tensor)
             elif kind == "loss":
                 if not self._forward_this_iteration:
@@ -302,6 +307,7 @@ class PhaseTracer:
                     watch.add_from_graph(root.grad_fn)
                     if hooks.scaled:
                         self._check_scaled(root)
+                self.notices.extend(self.modes.backward(root))
                 if watch.grads_added_to():
                     self._notice(detect.accumulation_notice(self._stepped_since_backward))
                 watch.mark_grads_live()
@@ -321,6 +327,7 @@ class PhaseTracer:
                 self._stepped_since_backward = True
                 watch.add_from_optimizer(event.owner)
                 watch.versions_changed()
+                self.notices.extend(self.modes.step())
                 self._backward_since_step = False
             phases.append(kind)
 
@@ -497,6 +504,7 @@ class PhaseTracer:
         self._loss_backwarded = False
         self._losses.append(tensor)
         self.loss_value = float(tensor.item())  # (a float16/bfloat16 one too: item() gives a Python float)
+        self.modes.loss(tensor, self._line)
 
     # --- source structure ------------------------------------------------------------------------------
 

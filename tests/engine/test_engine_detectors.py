@@ -129,3 +129,38 @@ def test_an_edit_after_the_step_is_reported_and_shown():
     stepped = [v for stats in session.history[3].params.values() for v in stats.values]
     after = [v for stats in session.history[4].params.values() for v in stats.values]
     assert max(map(abs, stepped)) > 0.31 and max(map(abs, after)) <= 0.3 + 1e-6  # (a float32 0.3)
+
+
+def _warned(name):
+    """(the pause's line of code, the warning's code) for every warning of a script in tests/scripts."""
+    session = run_script(name)
+    return [(s.code.strip(), w.code) for s in session.history for w in s.warnings], session
+
+
+def test_an_evaluation_in_eval_mode_with_gradients_on_is_named_when_training_resumes():
+    found, session = _warned("eval_with_grad.py")
+    # said once, when the model is next called in train mode: that output was never trained on
+    assert found == [("preds = model(x)", "eval-with-grad")]
+    assert "line 21" in next(w.message for s in session.history for w in s.warnings)
+
+
+def test_a_loss_no_backward_used_before_the_update_is_named_at_that_update():
+    found, _ = _warned("val_loss_mid_step.py")
+    assert found == [("optimizer.step()", "eval-with-grad")]
+
+
+def test_evaluating_under_no_grad_in_train_mode_is_named_at_that_forward():
+    found, session = _warned("eval_in_train_mode.py")
+    assert found == [("print(accuracy())", "eval-in-train-mode")]  # (the pause is at the call)
+    message = next(w.message for s in session.history for w in s.warnings)
+    assert "dropout" in message and "batch-norm" in message and "model.eval()" in message
+
+
+def test_training_on_after_an_evaluation_left_the_model_in_eval_mode_is_named_at_the_backward():
+    found, _ = _warned("train_in_eval_mode.py")
+    assert found == [("loss.backward()", "train-in-eval-mode")]
+
+
+def test_an_evaluation_done_right_raises_no_mode_warning():
+    found, _ = _warned("evaluate_properly.py")
+    assert found == []

@@ -137,6 +137,7 @@ EXPECTED_WARNINGS = {
     "forgot-zero-grad": {"stale-grad"},
     "lr-too-high": {"nonfinite"},
     "shape-mismatch": {"shape-broadcast"},
+    "train-eval": {"eval-in-train-mode"},  # its first evaluation, before model.eval()
 }
 
 
