@@ -22,6 +22,12 @@ EDITED_AFTER_STEP = "edited-after-step"
 EVAL_IN_TRAIN_MODE = "eval-in-train-mode"
 TRAIN_IN_EVAL_MODE = "train-in-eval-mode"
 EVAL_WITH_GRAD = "eval-with-grad"
+SINGLE_CLASS = "single-class-ce"
+SOFTMAX_TWICE = "softmax-into-ce"
+SIGMOID_TWICE = "sigmoid-into-logits-loss"
+NLL_INPUT = "nll-not-log-probs"
+ZERO_GRAD_ORDER = "zero-grad-before-step"
+LOSS_RISING = "loss-rising"
 
 # Saved tensors/sizes an autograd node may carry: enough to see the shapes a loss really compared.
 _SIZE_ATTRS = ("_saved_self_sym_sizes", "_saved_self", "_saved_other", "_saved_target", "_saved_result")
@@ -290,4 +296,96 @@ def loss_with_grad_notice(line: int) -> Notice:
         "update: a loss measured to be looked at (a validation loss, one kept for a log). PyTorch "
         "recorded its autograd graph for nothing, and a list of such losses keeps every graph in "
         "memory. Compute it under `with torch.no_grad():`, or keep loss.item() rather than the tensor.",
+    )
+
+
+def loss_function_notices(loss: Any) -> list[Notice]:
+    """The wrong loss for the outputs it was given, read from the loss's autograd graph: the
+    classification losses apply their own softmax/sigmoid, and a class dimension of one is no choice."""
+    from .graph import walk
+
+    found: list[Notice] = []
+    for node in walk(loss.grad_fn, 8):  # (these nodes sit right under the loss)
+        kind = type(node).__name__
+        below = node.next_functions[0][0] if node.next_functions else None
+        below_kind = type(below).__name__
+        if kind == "LogSoftmaxBackward0":
+            try:
+                classes = node._saved_result.shape[node._saved_dim]
+            except (RuntimeError, AttributeError, IndexError):
+                classes = None
+            if classes == 1:
+                found.append(_single_class_notice())
+            elif below_kind == "SoftmaxBackward0":
+                found.append(_softmax_twice_notice())
+        elif kind == "BinaryCrossEntropyWithLogitsBackward0" and below_kind == "SigmoidBackward0":
+            found.append(_sigmoid_twice_notice())
+        elif kind in ("NllLossBackward0", "NllLoss2DBackward0") and below_kind not in (
+            "LogSoftmaxBackward0", "LogBackward0"
+        ):  # fmt: skip
+            try:
+                positive = bool((node._saved_self > 0).any())
+            except (RuntimeError, AttributeError):
+                positive = False
+            if positive:
+                found.append(_nll_input_notice())
+    return found
+
+
+def _single_class_notice() -> Notice:
+    return Notice(
+        SINGLE_CLASS,
+        "CrossEntropyLoss got scores for one class only (a class dimension of size 1). A softmax over "
+        "one score is always 1, so the loss is exactly 0 and every gradient is 0: nothing can learn. "
+        "For a yes/no task give BCEWithLogitsLoss one score per example, or give CrossEntropyLoss two "
+        "scores per example (one per class) and class indices as targets.",
+    )
+
+
+def _softmax_twice_notice() -> Notice:
+    return Notice(
+        SOFTMAX_TWICE,
+        "CrossEntropyLoss was given probabilities (the output of a softmax), but it applies its own "
+        "log-softmax to raw scores (logits). Softmax twice squashes the scores: the loss cannot get "
+        "near 0 and the gradients are small, so learning is slow. Remove the softmax from the model "
+        "and apply it only when you want probabilities to look at.",
+    )
+
+
+def _sigmoid_twice_notice() -> Notice:
+    return Notice(
+        SIGMOID_TWICE,
+        "BCEWithLogitsLoss was given probabilities (the output of a sigmoid), but it applies its own "
+        "sigmoid to raw scores (logits). Sigmoid twice squashes every input into (0.5, 0.73): the loss "
+        "stays high even when every answer is right. Remove the sigmoid, or keep it and use BCELoss.",
+    )
+
+
+def _nll_input_notice() -> Notice:
+    return Notice(
+        NLL_INPUT,
+        "NLLLoss was given values above 0, which cannot be log-probabilities (a log of a probability is "
+        "at most 0): it just takes minus the target class's value, so the loss goes below 0 and falls "
+        "forever. Give it log_softmax(scores), or give the raw scores to CrossEntropyLoss, which does "
+        "both.",
+    )
+
+
+def zero_grad_before_step_notice() -> Notice:
+    return Notice(
+        ZERO_GRAD_ORDER,
+        "This step found no gradients: zero_grad ran after backward and cleared them before the "
+        "update could use them, so the step changed nothing (or moved only by momentum and weight "
+        "decay). The order is zero_grad, then backward, then step: call optimizer.zero_grad() before "
+        "loss.backward() (or after step).",
+    )
+
+
+def loss_rising_notice(losses: list[float]) -> Notice:
+    shown = " → ".join(f"{v:.4g}" for v in losses)
+    return Notice(
+        LOSS_RISING,
+        f"The loss more than doubled at each of the last {len(losses) - 1} updates ({shown}). A "
+        "learning rate that is too high does this: every step overshoots the minimum by more than the "
+        "last, and soon the numbers overflow to Inf and NaN. Try a learning rate ten times smaller.",
     )

@@ -12,6 +12,7 @@ mode the last command set: after every phase, only after updates, or not at all.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import random
 import sys
@@ -40,6 +41,8 @@ _PASS_THROUGH = {"backward", "zero_grad", "set_grad", "del_grad"}
 # The share of a phase's compute time a pause may spend summarising big tensors: 15%, so that the
 # whole pause (small tensors, the snapshot itself) stays under the 20% a big model allows.
 STATS_BUDGET = 0.15
+# `loss-rising`: the loss more than doubled at each of this many updates in a row.
+RISING = 3
 
 
 # --- what the session tells its listener -----------------------------------------------------------
@@ -401,12 +404,21 @@ class Session:
 
     # --- a pause ---------------------------------------------------------------------------------------
 
+    def _check_rising(self) -> None:
+        """The loss more than doubled at each of the last RISING updates: a learning rate too high."""
+        recent = self._loss_history[-RISING - 1 :]
+        if len(recent) <= RISING or not all(math.isfinite(v) for v in recent):
+            return
+        if all(0 < a and 2 * a < b for a, b in zip(recent, recent[1:], strict=False)):
+            self._tracer.notice(detect.loss_rising_notice(list(recent)))
+
     def _take(self, phases: list[str], frame: FrameType, line: int) -> Snapshot:
         """Copy what a pause shows, now (it may be delivered a few lines later)."""
         if "step" in phases:
             self._step += 1
             if self._tracer is not None and self._tracer.loss_value is not None:
                 self._loss_history.append(self._tracer.loss_value)
+                self._check_rising()
         budget = None
         if self.stats_budget is not None and self._resumed_at is not None:
             budget = self.stats_budget * (time.perf_counter() - self._resumed_at)

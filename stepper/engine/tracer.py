@@ -96,6 +96,7 @@ class PhaseTracer:
         self.blocks = blocks or BlockIndex(source.text)
         self._source_lines = source.text.splitlines()
         self.modes = ModeWatch()  # train/eval mode and no_grad at each model call
+        self._losses_checked: set[int] = set()  # lines whose loss's function was checked
         self.stop_requested = False
         self.loss_value: float | None = None
         self._frames: dict[FrameType, _Frame] = {}
@@ -113,6 +114,7 @@ class PhaseTracer:
         self._losses: deque[Any] = deque(maxlen=8)
         self._forward_this_iteration = False
         self._backward_since_step = False
+        self._zeroed_after_backward = False  # a zero_grad came after the latest backward, before a step
         self._changed_quietly = False  # params changed in place, but no update is due (part of one)
         self._optimizer_stepped = False  # an optimizer's step hook was heard at this line boundary
         import torch
@@ -316,12 +318,17 @@ class PhaseTracer:
                     self._backward_mark = max(self._backward_mark, _sequence_nr(root.grad_fn))
                 self._stepped_since_backward = False
                 self._backward_since_step = True
+                self._zeroed_after_backward = False
                 self._forward_this_iteration = False
             elif kind == "zero_grad":
                 self.scaled_by = None
                 watch.add_from_owner(event.owner)
                 watch.clear_grads_live()
+                self._zeroed_after_backward = self._backward_since_step
             elif kind == "step":
+                if self._zeroed_after_backward and _no_gradients(event.owner):
+                    self._notice(detect.zero_grad_before_step_notice())
+                self._zeroed_after_backward = False
                 self.scaled_by = None
                 self._optimizer_stepped = True
                 self._stepped_since_backward = True
@@ -445,6 +452,10 @@ class PhaseTracer:
             self._scan_forward = True
             phases.append("forward")
 
+    def notice(self, notice: Notice | None) -> None:
+        """Hand a finding to the next pause, once per line of the script."""
+        self._notice(notice)
+
     def _notice(self, notice: Notice | None) -> None:
         if notice is None:
             return
@@ -505,6 +516,10 @@ class PhaseTracer:
         self._losses.append(tensor)
         self.loss_value = float(tensor.item())  # (a float16/bfloat16 one too: item() gives a Python float)
         self.modes.loss(tensor, self._line)
+        if self._line not in self._losses_checked:  # (the first loss made on each line)
+            self._losses_checked.add(self._line)
+            for notice in detect.loss_function_notices(tensor):
+                self._notice(notice)
 
     # --- source structure ------------------------------------------------------------------------------
 
@@ -549,6 +564,15 @@ class PhaseTracer:
         self.hooks.on_resync = None
         self.hooks.trace_function = None
         sys.settrace(None)
+
+
+def _no_gradients(optimizer: Any) -> bool:
+    """Has every parameter of this optimizer no gradient (None, or all zeros)?"""
+    try:
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+    except (AttributeError, KeyError, TypeError):
+        return False
+    return bool(params) and all(p.grad is None or not bool(p.grad.any()) for p in params)
 
 
 def _sequence_nr(fn: Any) -> int:

@@ -164,3 +164,34 @@ def test_training_on_after_an_evaluation_left_the_model_in_eval_mode_is_named_at
 def test_an_evaluation_done_right_raises_no_mode_warning():
     found, _ = _warned("evaluate_properly.py")
     assert found == []
+
+
+def test_classification_losses_given_the_wrong_inputs_are_named_at_their_loss():
+    found, session = _warned("loss_input_mistakes.py")
+    assert [code for _, code in found] == [
+        "single-class-ce", "softmax-into-ce", "sigmoid-into-logits-loss", "nll-not-log-probs",
+    ]  # fmt: skip
+    assert [line.split("(")[0] for line, _ in found] == [
+        "loss = nn.CrossEntropyLoss", "loss = F.cross_entropy",
+        "loss = nn.BCEWithLogitsLoss", "loss = F.nll_loss",
+    ]  # fmt: skip
+    # the first is why nothing learns: its loss is exactly 0
+    assert session.history[0].loss == 0
+
+
+def test_zero_grad_between_backward_and_step_is_named_at_the_step_that_found_no_gradients():
+    found, session = _warned("zero_grad_after_backward.py")
+    assert found == [("optimizer.step()", "zero-grad-before-step")]
+    assert session.history[0].params == session.history[-1].params  # and indeed nothing moved
+
+
+def test_a_loss_doubling_update_after_update_is_named_before_it_overflows():
+    session = run_session(find_lesson("lr-too-high").path)
+    found = [(s.index, s.phases, w.code) for s in session.history for w in s.warnings]
+    rising = [index for index, phases, code in found if code == "loss-rising"]
+    first_nonfinite = min(index for index, _, code in found if code == "nonfinite")
+    assert len(rising) == 1 and rising[0] < first_nonfinite
+    snapshot = session.history[rising[0]]
+    assert "step" in snapshot.phases
+    curve = list(snapshot.loss_history)[-4:]
+    assert all(2 * a < b for a, b in zip(curve, curve[1:], strict=False))

@@ -135,7 +135,7 @@ def test_lesson_runs_to_the_end_through_the_engine(name):
 # The gotcha each lesson shows is one stepper's detectors point out; the clean lessons stay quiet.
 EXPECTED_WARNINGS = {
     "forgot-zero-grad": {"stale-grad"},
-    "lr-too-high": {"nonfinite"},
+    "lr-too-high": {"loss-rising", "nonfinite"},
     "shape-mismatch": {"shape-broadcast"},
     "train-eval": {"eval-in-train-mode"},  # its first evaluation, before model.eval()
 }
