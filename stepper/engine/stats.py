@@ -99,8 +99,8 @@ def summarize(tensor: Any) -> TensorStats:
     if int(finite_v) < numel:
         # Statistics over the finite values only, scaled back from the zero-filled pass.
         k = int(finite_v)
-        if k == 0:
-            mean_v = std_v = lo_v = hi_v = math.nan
+        if k == 0:  # (the zero-filled pass gave 0 for each: none of them is a statistic of anything)
+            mean_v = std_v = lo_v = hi_v = norm_v = math.nan
         else:
             mean_v = mean_v * numel / k
             var = max(0.0, (std_v**2 + (mean_v * k / numel) ** 2) * numel / k - mean_v**2)

@@ -94,6 +94,7 @@ def test_values_whose_squares_overflow_float32_keep_their_norm(device):
 def test_a_tensor_of_only_nan_has_no_histogram(device):
     summary = summarize(torch.full((1000,), math.nan, device=device))
     assert summary.nan == 1000 and summary.hist is None and math.isnan(summary.mean)
+    assert math.isnan(summary.norm)  # not 0, which would read as a zero gradient
 
 
 @pytest.mark.parametrize("device", DEVICES)
