@@ -145,6 +145,7 @@ class Capture:
             loss_history=loss_history,
             skipped_views=skip,
             loss_before=loss_before,
+            mode=tracer.forward_mode if "forward" in phases else None,
         )
 
     # --- pieces ------------------------------------------------------------------------------------------

@@ -127,6 +127,15 @@ class ModeWatch:
         return layers
 
 
+def mode_of(model: Any, output: Any) -> str | None:
+    """How a model call ran, when that was not plain training: "eval", "no_grad", "eval, no_grad",
+    "eval, inference_mode" (None in train mode with gradients on)."""
+    parts = [] if getattr(model, "training", True) else ["eval"]
+    if output is not None and not output.requires_grad and _trainable(model):
+        parts.append("inference_mode" if output.is_inference() else "no_grad")
+    return ", ".join(parts) or None
+
+
 def _mode_dependent(module: Any) -> bool:
     """Does this layer compute something else in train mode than in eval mode?"""
     from torch import nn

@@ -201,6 +201,9 @@ class Snapshot:
     # At a pause that found the loss: the loss found at this same line the time before (None the
     # first time), to compare like with like when a loss is built over several lines.
     loss_before: float | None = None
+    # At a pause with a forward, how the model ran when that was not plain training: "eval",
+    # "no_grad", "eval, no_grad" or "eval, inference_mode" (None in train mode with gradients on).
+    mode: str | None = None
 
     def to_json(self, lean: bool = False) -> dict[str, Any]:
         """The JSONL pause object (`lean` leaves params/grads as None for a writer that fills them)."""
@@ -219,6 +222,7 @@ class Snapshot:
             "nonfinite": self.nonfinite,
             "warnings": [w.to_json() for w in self.warnings],
             "knobs": list(self.knobs),
+            "mode": self.mode,
         }
 
 

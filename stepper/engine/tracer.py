@@ -22,7 +22,7 @@ from typing import Any
 from . import detect
 from .graph import derives_from, uses_parameter
 from .hooks import TorchHooks, first_tensor
-from .modes import ModeWatch
+from .modes import ModeWatch, mode_of
 from .snapshot import Notice
 from .source import BlockIndex, ScriptSource, stored_names
 from .watch import ParamWatch
@@ -82,6 +82,7 @@ class PhaseTracer:
         self._scan_forward = False  # the last forward found came from a bound tensor, not a module
         self.prediction: Any = None  # the latest forward's output (the predictions)
         self.model_call: tuple[Any, Any] = (None, None)  # (module, its input) of the latest model call
+        self.forward_mode: str | None = None  # how the latest model call ran, when not plain training
         self.target: Any = None  # what the latest loss compared the predictions with
         self.loss_tensor: Any = None
         self.scaled_by: Any = None  # the GradScaler whose scaled loss the .grad values came from
@@ -279,6 +280,7 @@ class PhaseTracer:
                     watch.add_module(event.owner)
                     code = self._source_lines[line - 1] if 0 < line <= len(self._source_lines) else ""
                     self.notices.extend(self.modes.forward(event.owner, event.tensor, line, code))
+                    self.forward_mode = mode_of(event.owner, event.tensor)
                 reported.append(event.tensor)
             elif kind == "loss":
                 if not self._forward_this_iteration:

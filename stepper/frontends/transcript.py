@@ -14,7 +14,7 @@ from ..format import num, tensor_text
 def plain_block(snapshot: Snapshot) -> str:
     """A short human-readable block for one pause."""
     where = f"{os.path.basename(snapshot.file)}:{snapshot.line}"
-    phases = " + ".join(snapshot.phases)
+    phases = " + ".join(snapshot.phases) + (f" ({snapshot.mode})" if snapshot.mode else "")
     head = f"#{snapshot.index} step {snapshot.step} · {phases} · {where}  {snapshot.code}"
     lines = [head]
     loss = f"  loss {num(snapshot.loss, 6)}"
@@ -127,7 +127,8 @@ class JsonlWriter:
             f'"optimizer": {"null" if optimizer is None else self._text(optimizer, _dumps_to_json)}, '
             f'"nonfinite": {"true" if snapshot.nonfinite else "false"}, '
             f'"warnings": {self._text(snapshot.warnings, _dumps_notices)}, '
-            f'"knobs": {self._text(snapshot.knobs, _dumps_list)}}}'
+            f'"knobs": {self._text(snapshot.knobs, _dumps_list)}, '
+            f'"mode": {"null" if snapshot.mode is None else self._string(snapshot.mode)}}}'
         )
 
 

@@ -80,6 +80,18 @@ def _forward(snapshot: Snapshot, previous: Snapshot | None) -> str:
     return (
         f"forward: the model turned the inputs into predictions of shape {where}. A forward only "
         f"reads the parameters: their values and every .grad are exactly as before. {recorded}"
+        + _mode_sentence(snapshot.mode)
+    )
+
+
+def _mode_sentence(mode: str | None) -> str:
+    """What the model's mode changed in this forward (nothing to add in plain training)."""
+    if not mode or "eval" not in mode:
+        return ""
+    return (
+        " The model was in eval mode (model.eval()): dropout layers kept every value and batch-norm "
+        "layers used their stored running statistics, so the same input gives the same output; "
+        "model.train() switches back."
     )
 
 

@@ -388,3 +388,13 @@ def test_a_script_named_torch_py_is_told_apart_from_a_stepper_bug(tmp_path):
     assert_clear_message(result.stderr)
     assert "torch.py" in result.stderr
     assert "bug in stepper" not in result.stderr
+
+
+def test_the_transcripts_say_how_each_forward_ran_when_not_plain_training():
+    path = script_path("evaluate_properly.py")
+    results = run_cli_many({"plain": ["run", path, "--plain"], "jsonl": ["run", path, "--jsonl"]})
+    headers = [line for line in results["plain"].stdout.splitlines() if line.startswith("#")]
+    assert sum("· forward (eval, no_grad) ·" in line for line in headers) == 3  # (no loss: no graph)
+    assert sum("· forward + loss ·" in line for line in headers) == 3
+    pauses = [json.loads(line) for line in results["jsonl"].stdout.splitlines()][:-1]
+    assert {p["mode"] for p in pauses} == {None, "eval, no_grad"}

@@ -452,3 +452,17 @@ def test_the_loss_of_a_step_is_the_one_backpropagated_not_a_validation_loss_made
     # the validation loss is still shown at its own line
     val_line = line_of("val_loss_mid_step.py", "val_loss = loss_fn(model(x_val), y_val)")
     assert [s.loss for s in session.history if s.line == val_line] == validated
+
+
+def test_a_forward_pause_says_how_the_model_ran_when_not_plain_training():
+    modes = {(s.code, s.mode) for s in run_script("evaluate_properly.py").history if F in s.phases}
+    assert modes == {
+        ("loss = loss_fn(model(x), y)", None),  # train mode, gradients on: nothing to say
+        ("val_loss = loss_fn(model(x_val), y_val)", "eval, no_grad"),
+    }
+    modes = {(s.code, s.mode) for s in run_script("eval_with_grad.py").history if F in s.phases}
+    assert modes == {("preds = model(x)", None), ("val_preds = model(x_val)", "eval")}
+    modes = {s.mode for s in run_script("eval_in_train_mode.py").history if F in s.phases}
+    assert modes == {None, "no_grad"}
+    # ...and only at pauses with a forward
+    assert all(s.mode is None for s in run_script("evaluate_properly.py").history if F not in s.phases)

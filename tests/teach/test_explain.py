@@ -209,3 +209,12 @@ def test_the_worked_update_shows_elements_the_gradient_moved():
         nonzero = sum(1 for g in grads[name].values if g != 0)
         shown = [c for c in moved if c.param == name]
         assert len(shown) == min(nonzero, sum(1 for c in checks if c.param == name))
+
+
+def test_a_forward_in_eval_mode_says_what_eval_mode_changed():
+    history = run_script("evaluate_properly.py").history
+    evaluated = next(s for s in history if s.mode == "eval, no_grad")
+    trained = next(s for s in history if "forward" in s.phases and s.mode is None)
+    said, plain = " ".join(explain(evaluated, None)), " ".join(explain(trained, None))
+    assert "eval mode" in said and "batch-norm" in said
+    assert "eval mode" not in plain

@@ -154,7 +154,8 @@ class CodeView(Widget, can_focus=True):
             return f" ✗ {frame.error.type} "
         if frame.snapshot is None:
             return ""
-        return " ◀ " + " + ".join(frame.snapshot.phases) + " "
+        mode = f" ({frame.snapshot.mode})" if frame.snapshot.mode else ""
+        return " ◀ " + " + ".join(frame.snapshot.phases) + mode + " "
 
     def on_resize(self) -> None:
         self._strips.clear()
