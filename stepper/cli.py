@@ -189,16 +189,19 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
     )  # fmt: skip
     if kind == "tui":
         from .tui import run_app
-        from .tui.terminal import TerminalOptions
+        from .tui.terminal import TerminalOptions, speaks_utf8
 
-        # The screen exports on its own as it quits (with a screenshot), so not again below.
+        # The screen exports on its own as it quits (with a screenshot), so not again below. A
+        # locale that is not UTF-8 (LC_ALL=C, Latin-1) gets the ASCII screen without asking.
         options = TerminalOptions(
-            ascii=args.ascii, animations=args.animations or None, export_dir=args.export
+            ascii=args.ascii or not speaks_utf8(), animations=args.animations or None, export_dir=args.export
         )
         return run_app(session, options)
     else:
+        from .format import write_anywhere
         from .frontends.transcript import run_transcript
 
+        write_anywhere(sys.stdout, sys.stderr)
         try:
             status = run_transcript(session, kind, sys.stdout, sys.stderr)
         except BrokenPipeError:
@@ -241,16 +244,22 @@ def _export(session, directory: str) -> None:
 
 
 def _interactive_or_plain() -> str:
-    if sys.stdout.isatty() and sys.stdin.isatty():
+    if os.environ.get("TERM") == "dumb":
+        why = "the terminal says it cannot draw a screen (TERM=dumb)"
+    elif not sys.stdout.isatty():
+        why = "standard output is not a terminal"
+    elif not sys.stdin.isatty():
+        why = "standard input is not a terminal (the screen needs keys)"
+    else:
         try:
             import stepper.tui  # noqa: F401
         except ImportError:
             return "plain"
         return "tui"
     print(
-        "stepper: standard output is not a terminal, so the interactive screen is not drawn. "
-        "For a transcript use `stepper run --plain` (readable) or `--jsonl` (one JSON object per pause); "
-        "running the plain transcript now.",
+        f"stepper: {why}, so the interactive screen is not drawn. For a transcript use "
+        "`stepper run --plain` (readable) or `--jsonl` (one JSON object per pause); running the plain "
+        "transcript now.",
         file=sys.stderr,
     )
     return "plain"

@@ -76,3 +76,32 @@ def tensor_text(stats: TensorStats | None) -> str:
         flags = flags_text(stats)
         return values_text(stats) + (f"  {flags}" if flags else "")
     return summary_text(stats)
+
+
+# What a transcript writes for its few non-ASCII characters on a stream that cannot encode them (a
+# Latin-1 or ASCII locale); anything else becomes `?`.
+ASCII_FALLBACK = {
+    "·": ".", "→": "->", "←": "<-", "∈": " in ", "×": "x", "÷": "/", "−": "-", "≈": "~", "…": "...",
+    "μ": "mean ", "σ": "std ", "‖": "|", "▁": "_", "▂": "_", "▃": "-", "▄": "-", "▅": "=", "▆": "=",
+    "▇": "#", "█": "#", "≤": "<=", "≥": ">=", "—": "-", "–": "-", "✓": "ok", "✗": "x", "⚠": "!",
+}  # fmt: skip
+
+
+def _fallback(error: UnicodeError) -> tuple[str, int]:
+    text = error.object[error.start : error.end]  # type: ignore[attr-defined]
+    return "".join(ASCII_FALLBACK.get(char, "?") for char in text), error.end  # type: ignore[attr-defined]
+
+
+def write_anywhere(*streams) -> None:
+    """Let text streams whose encoding lacks a character write a stand-in for it, not raise
+    UnicodeEncodeError (`stepper run --plain` in a Latin-1 or ASCII locale)."""
+    import codecs
+
+    try:
+        codecs.lookup_error("stepper-fallback")
+    except LookupError:
+        codecs.register_error("stepper-fallback", _fallback)
+    for stream in streams:
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding not in ("utf8", "") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="stepper-fallback")

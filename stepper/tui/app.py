@@ -47,6 +47,13 @@ QUIET_RUN = 0.1
 KEEP_PLAYING = {"plus", "equals_sign", "minus", "ctrl+c", "q"}
 # The teaching views and live knobs too: turning the lr up while playing is how a run is made to explode.
 KEEP_PLAYING |= {"e", "d", "a", "m", "z", "left_square_bracket", "right_square_bracket"}
+# Over a slow link the bytes of one escape sequence (a mouse report, an arrow key) can arrive so far
+# apart that the escape is read alone and the rest as keys: `[` (the lr ÷10 knob), `<`, digits, `M`,
+# `m`, `c`. For this long after an escape, such characters are taken for that rest and ignored.
+SEQUENCE_TAIL = 1.0  # seconds
+SEQUENCE_CHARS = frozenset("[]<>;?0123456789~ABCDFHPQRSZMmcu")
+MAX_QUEUED = 32  # space/n and s presses kept while a phase runs
+LOSS_ROWS = 6  # the loss plot's least height, its border included
 VIEW_KEYS = {"explain": "e", "fit": "d", "graph": "a", "optimizer": "m"}  # the teaching views' toggles
 
 
@@ -79,6 +86,8 @@ class StepperApp(App[None]):
         Binding("plus,equals_sign", "faster", "faster", show=False, id="faster"),
         Binding("minus", "slower", "slower", show=False, id="slower"),
         Binding("ctrl+s", "save_screenshot", "screenshot", show=False, id="screenshot"),
+        Binding("ctrl+l", "redraw", "redraw", show=False, id="redraw"),
+        Binding("ctrl+z", "suspend_process", "suspend", show=False, id="suspend"),
         Binding("w", "export", "export", show=False, id="export"),
         Binding("question_mark", "help", "help", key_display="?", id="help"),
         Binding("q", "quit", "quit", id="quit"),
@@ -112,6 +121,10 @@ class StepperApp(App[None]):
         self._nonfinite_stop: tuple[int, int] | None = None  # (generation, pause) a run stopped at
         self._played_from = (-1, 0)  # (generation, pause) where the last play began
         self._stepped_at = 0.0  # clock when the last single phase or step (space, s) began
+        # space/n and s pressed while the last one still runs (a burst from a stalled SSH link): run
+        # each in turn at the next pauses rather than drop them.
+        self._queued_steps: list[str] = []
+        self._escape_at = -1.0  # clock of the last escape key (see SEQUENCE_TAIL)
 
     # --- layout ----------------------------------------------------------------------------------------
 
@@ -133,6 +146,9 @@ class StepperApp(App[None]):
 
     def on_mount(self) -> None:
         terminal.setup(self)
+        self.leave_room_for_the_loss(self.size.height)
+        # Back from ctrl+z (fg): the terminal shows the shell's screen, so draw every row again.
+        self.app_resume_signal.subscribe(self, lambda app: self.action_redraw())
         self.update_view()
         if self.autostart:
             # Start the session after the first frame is drawn: its worker imports torch, which holds
@@ -159,6 +175,26 @@ class StepperApp(App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         terminal.check_size(self, event.size)  # runs before Textual's own handler updates app.size
+        self.leave_room_for_the_loss(event.size.height)
+
+    def leave_room_for_the_loss(self, height: int) -> None:
+        """Parameters and gradients may each take half the right column, but not the loss plot's
+        last LOSS_ROWS rows: at 80×24 a model with a few tensors had filled the column and the loss
+        plot was gone."""
+        column = height - 4  # (the phase strip, the lesson line, the status bar and the footer)
+        most = column // 2
+        params = self.query_one(ParamsView)
+        if self.focused is not params:  # (while the learner walks the tree, the tree comes first)
+            most = max(4, min(most, (column - LOSS_ROWS) // 2))
+        for panel in (params, self.query_one(GradsView)):
+            if panel.styles.max_height != most:
+                panel.styles.max_height = most
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.leave_room_for_the_loss(self.size.height)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.leave_room_for_the_loss(self.size.height)
 
     def on_unmount(self) -> None:
         self.session.listener = None
@@ -279,6 +315,12 @@ class StepperApp(App[None]):
                 self.target_step = None
             else:
                 session.next_step()
+        elif session.state == "paused" and self._queued_steps and not self.running:
+            if message.reason or not self.live:  # a breakpoint or NaN stop: the learner looks first
+                self._queued_steps.clear()
+            else:
+                self._single(self._queued_steps.pop(0))
+                return
         self.update_view()
 
     def _freeze_gc(self) -> None:
@@ -306,6 +348,8 @@ class StepperApp(App[None]):
         return history[-1].step if history else 0
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and self._sequence_tail(event):
+            return
         # "Any key pauses": while playing or running to a step, a key other than the speed keys stops
         # the run and does nothing else, so the learner can stop exactly where they are.
         if (
@@ -330,6 +374,19 @@ class StepperApp(App[None]):
             self.update_view()
             return
         await super().on_event(event)
+
+    def _sequence_tail(self, event: events.Key) -> bool:
+        """Is this key the rest of an escape sequence that a slow link split (a mouse report or an
+        arrow key whose bytes came too far apart, read as escape then `[`, `<`, digits, `M`…)? Those
+        are ignored for a moment after an escape: `[` alone would divide the learning rate by 10."""
+        now = time.monotonic()
+        if event.key == "escape":
+            self._escape_at = now
+            return False
+        if now - self._escape_at < SEQUENCE_TAIL and event.character and event.character in SEQUENCE_CHARS:
+            self._escape_at = now  # (the rest of the same sequence may still be coming)
+            return True
+        return False
 
     # --- which keys apply now --------------------------------------------------------------------------
 
@@ -365,22 +422,23 @@ class StepperApp(App[None]):
         return True
 
     def action_next_phase(self) -> None:
-        if self.return_to_live():
-            return
-        if self.session.state == "paused":
-            self.say("")
-            self._stepped_at = time.monotonic()
-            self.session.next_phase()
-            self.update_view()
+        self._single("phase")
 
     def action_next_step(self) -> None:
+        self._single("step")
+
+    def _single(self, what: str) -> None:
+        """One phase or one step; pressed again while the last still runs, it waits its turn."""
         if self.return_to_live():
             return
-        if self.session.state == "paused":
+        state = self.session.state
+        if state == "paused":
             self.say("")
             self._stepped_at = time.monotonic()
-            self.session.next_step()
+            self.session.next_phase() if what == "phase" else self.session.next_step()
             self.update_view()
+        elif state == "running" and not self.running and len(self._queued_steps) < MAX_QUEUED:
+            self._queued_steps.append(what)
 
     def action_continue_run(self) -> None:
         if self.continuing:  # (a key pauses before it gets here; the footer's `c` comes here)
@@ -616,6 +674,13 @@ class StepperApp(App[None]):
         self.say(f"{key} again shows the code." if shown else f"Code panel back ({key} shows the view).")
         self.update_view()
 
+    def action_redraw(self) -> None:
+        """ctrl+l (and after a suspend): draw the whole screen again, as after a resize; the panels
+        otherwise repaint only the rows that change, so a stray message over them (`wall`) stayed."""
+        self.screen.refresh(layout=True)
+        for widget in self.screen.walk_children():
+            widget.refresh()
+
     def action_lr_up(self) -> None:
         self._scale_lr(up=True)
 
@@ -727,7 +792,7 @@ def run_app(session: Session, options: TerminalOptions | None = None) -> int:
     """Run the app on `session` until the learner quits. Exit status 1 when the script raised,
     128 + the signal's number after SIGTERM or SIGHUP."""
     app = StepperApp(session, options=options)
-    with terminal.signals_quit(app) as received:
+    with terminal.screen_on_stdout(), terminal.signals_quit(app) as received:
         app.run()
     leave_output_behind(app.session)
     if app.export_message:

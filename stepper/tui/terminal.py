@@ -39,7 +39,9 @@ from textual.filter import LineFilter
 if TYPE_CHECKING:
     from .app import StepperApp
 
-MIN_WIDTH, MIN_HEIGHT = 80, 24
+# 80×24 is the classic terminal; tmux and screen take a row of it for their status line, and the layout
+# still fits the 80×22 left by two of them nested.
+MIN_WIDTH, MIN_HEIGHT = 80, 22
 # Textual's default wait for the rest of an escape sequence is ESCDELAY=100 ms. Over a slow link the
 # bytes of one arrow key can arrive further apart than that and be read as escape, `[`, `D` — and `[`
 # is the lr ÷10 knob. Over SSH stepper waits longer (the escape key alone then takes this long).
@@ -58,6 +60,35 @@ class TerminalOptions:
     ascii: bool = False  # --ascii: only ASCII characters on screen
     animations: bool | None = None  # --animations: True; None: on, except over SSH
     export_dir: str | None = None  # --export DIR: the app writes the session there as it quits
+
+
+def speaks_utf8(environ=os.environ) -> bool:
+    """Does the locale say the terminal takes UTF-8? The first of LC_ALL, LC_CTYPE, LANG that is set
+    decides (as the C library does); LC_ALL=C, POSIX or a Latin-1 locale say no (tmux then draws
+    every box line and arrow as `_`). With none set, yes: most terminals today are UTF-8."""
+    for name in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = environ.get(name)
+        if value:
+            return "utf8" in value.lower().replace("-", "")
+    return True
+
+
+@contextmanager
+def screen_on_stdout() -> Iterator[None]:
+    """Textual draws on standard error. When that is redirected (`stepper run 2>log`) but standard
+    output is the terminal, it draws there instead: otherwise the screen went into the file and the
+    terminal stayed blank. (The script's own stderr is captured either way.)"""
+    err, out = sys.__stderr__, sys.__stdout__
+    if err is None or err.isatty() or out is None or not out.isatty():
+        yield
+        return
+    screen = open(os.dup(out.fileno()), "w", encoding=out.encoding or "utf-8", errors="replace")
+    sys.__stderr__ = screen  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        sys.__stderr__ = err  # type: ignore[misc]
+        screen.close()
 
 
 def over_ssh(environ: os._Environ | dict = os.environ) -> bool:
@@ -245,7 +276,7 @@ def restore_tty(saved: list | None) -> None:
             termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, saved)
         if sys.__stdout__ is not None and sys.__stdout__.isatty():
             os.write(sys.__stdout__.fileno(), RESET.encode())
-    except (ImportError, OSError, ValueError):
+    except Exception:  # (termios.error is not an OSError: a hung-up terminal raises it, EIO)
         pass
 
 
@@ -253,8 +284,10 @@ def watchdog(saved: list | None, status: int) -> None:
     """Make sure the process ends soon after a signal, even if something hangs on the way out."""
 
     def expire() -> None:
-        restore_tty(saved)
-        os._exit(status)
+        try:
+            restore_tty(saved)
+        finally:
+            os._exit(status)
 
     timer = threading.Timer(WATCHDOG_SECONDS, expire)
     timer.daemon = True

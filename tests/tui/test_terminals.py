@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pexpect
+import pyte
 import pytest
 from pty_terminal import STEPPER, PtyTerminal
 from textual import constants
@@ -58,16 +59,17 @@ async def resize(pilot, width: int, height: int) -> None:
 
 
 def too_small_text(width: int, height: int) -> str:
-    return f"terminal too small (need 80×24, have {width}×{height})"
+    return f"terminal too small (need 80×22, have {width}×{height})"
 
 
 # --- too small, and resizing ----------------------------------------------------------------------------
 
-SIZES = [(79, 24), (80, 24), (80, 23), (120, 40), (40, 10), (200, 60), (1, 1), (80, 24), (10, 3), (81, 25)]
+# (80×23 and 80×22: an 80×24 terminal less tmux's or screen's status line, once or nested twice)
+SIZES = [(79, 24), (80, 24), (80, 23), (80, 21), (120, 40), (40, 10), (80, 22), (1, 1), (10, 3), (81, 25)]
 
 
 def check_screen(app: StepperApp, width: int, height: int) -> None:
-    small = width < 80 or height < 24
+    small = width < 80 or height < 22
     assert isinstance(app.screen, TooSmallScreen) == small
     text = screen_text(app)
     if small and width >= 60:
@@ -458,3 +460,109 @@ def test_signals_leave_a_sane_terminal_and_no_process(tmp_path, signal_name, whe
         assert "\x1b" not in text and "[?" not in text and "^[" not in text
     finally:
         pane.close()
+
+
+# --- slow links: split escape sequences, bursts of keys ---------------------------------------------------
+
+
+def test_the_rest_of_an_escape_sequence_split_by_a_slow_link_is_not_taken_for_keys():
+    # Over a laggy link a mouse report `ESC [ < 35 ; 10 ; 5 M` can arrive as escape, then the rest:
+    # its `[` alone used to divide the learning rate by 10.
+    async def body(pilot):
+        app = pilot.app
+        await pilot.press("escape", "left_square_bracket", "less_than_sign", "3", "5", "semicolon", "M")
+        await settle(pilot)
+        assert app.session.knobs == ()
+        app._escape_at = -1.0  # long after that escape, `[` is the knob again
+        await press(pilot, "left_square_bracket")
+        assert app.session.knobs == ("lr ×0.1",)
+
+    run_app(body, StepperApp(lesson_session()))
+
+
+def test_steps_asked_for_while_one_still_runs_are_run_in_turn_not_dropped():
+    # Keys typed over a stalled SSH link arrive in one burst: ten spaces made one phase.
+    async def body(pilot):
+        app = pilot.app
+        for _ in range(4):  # in one go: the first starts a phase, the others find it running
+            app.action_next_phase()
+        app.action_next_step()
+        await settle(pilot)
+        for _ in range(20):  # (the queued ones run one after another, each at the pause before it)
+            await asyncio.sleep(0.02)
+            await settle(pilot)
+        history = app.session.history
+        # four phases (loss, zero_grad, backward, step), then one whole step: up to the next update
+        assert [s.phases for s in history[1:5]] == [("loss",), ("zero_grad",), ("backward",), ("step",)]
+        assert app.shown_index == len(history) - 1 == 9 and history[9].step == 2
+
+    run_app(body, StepperApp(lesson_session()))
+
+
+def test_a_locale_that_is_not_utf8_gets_the_ascii_screen():
+    from stepper.tui.terminal import speaks_utf8
+
+    assert speaks_utf8({"LANG": "en_US.UTF-8"}) and speaks_utf8({"LC_CTYPE": "C.utf8"}) and speaks_utf8({})
+    assert not speaks_utf8({"LC_ALL": "C", "LANG": "en_US.UTF-8"})  # LC_ALL wins, as in the C library
+    assert not speaks_utf8({"LANG": "en_US.ISO-8859-1"}) and not speaks_utf8({"LC_ALL": "POSIX"})
+
+
+def test_a_transcript_writes_stand_ins_where_its_stream_cannot_encode_a_character():
+    import io
+
+    from stepper.format import write_anywhere
+
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii")
+    write_anywhere(stream)
+    stream.write("#3 step 1 · step  x∈[-1, 1] ☃\n")
+    stream.flush()
+    assert raw.getvalue() == b"#3 step 1 . step  x in [-1, 1] ?\n"
+
+
+def test_a_hung_up_terminal_does_not_stop_the_terminal_being_restored(monkeypatch):
+    import termios
+
+    from stepper.tui import terminal
+
+    def hung_up(*args):
+        raise termios.error(5, "Input/output error")  # (not an OSError)
+
+    monkeypatch.setattr(termios, "tcsetattr", hung_up)
+    terminal.restore_tty([0, 0, 0, 0, 0, 0, []])  # says nothing, raises nothing
+
+
+def test_without_a_terminal_for_keys_or_screen_stepper_says_which(monkeypatch, capsys):
+    import sys
+
+    from stepper import cli
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert cli._interactive_or_plain() == "plain"
+    assert "standard input is not a terminal" in capsys.readouterr().err
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setenv("TERM", "dumb")
+    assert cli._interactive_or_plain() == "plain"
+    assert "TERM=dumb" in capsys.readouterr().err
+
+
+@needs_stepper
+def test_with_stderr_redirected_the_screen_is_still_drawn_on_the_terminal(tmp_path):
+    # Textual draws on standard error: `stepper run 2>err.txt` drew the screen into the file.
+    err = tmp_path / "err.txt"
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "SSH_CONNECTION")}
+    child = pexpect.spawn("/bin/sh", ["-c", f'"{STEPPER}" run 2>"{err}"'], env=env, dimensions=(24, 80))
+    screen = pyte.Screen(80, 24)
+    stream = pyte.ByteStream(screen)
+    deadline = time.monotonic() + SAFETY_TIMEOUT
+    while "pause 1/1" not in "\n".join(screen.display) and time.monotonic() < deadline:
+        try:
+            stream.feed(child.read_nonblocking(65536, timeout=0.05))
+        except pexpect.TIMEOUT:
+            pass
+    assert "pause 1/1" in "\n".join(screen.display)
+    child.send("q")
+    child.expect(pexpect.EOF, timeout=SAFETY_TIMEOUT)
+    assert b"\x1b[" not in err.read_bytes()  # no screen in the file

@@ -1,4 +1,4 @@
-"""Covers the app while the terminal is smaller than the layout needs (80×24), and says so.
+"""Covers the app while the terminal is smaller than the layout needs (80×22), and says so.
 
 The main screen stays underneath, untouched: when the terminal grows again this screen is popped and
 everything is where it was. q and ctrl+c still quit.
@@ -10,8 +10,10 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
+from ..terminal import MIN_HEIGHT, MIN_WIDTH
 
-def too_small_message(width: int, height: int, need: tuple[int, int] = (80, 24)) -> str:
+
+def too_small_message(width: int, height: int, need: tuple[int, int] = (MIN_WIDTH, MIN_HEIGHT)) -> str:
     return (
         f"terminal too small (need {need[0]}×{need[1]}, have {width}×{height})\n\n"
         "make the window bigger, or the font smaller · q quits"

@@ -48,7 +48,7 @@ class LossCanvas(PlotextPlot):
             low, high = low - pad, high + pad
         plt.ylim(low, high)
         # At most a tick every other row of the plot (its frame and the step axis take three rows).
-        most = max(2, (self.size.height - 2) // 2)
+        most = max(1, (self.size.height - 2) // 2)
         plt.yticks(*(log_ticks if self.log_scale else linear_ticks)(low, high, most))
         if len(xs) == 1:
             plt.xlim(0, 2)

@@ -54,9 +54,13 @@ def linear_ticks(low: float, high: float, most: int = 5) -> tuple[list[float], l
     chosen: list[float] = []
     for step in nice_step_ladder(high - low):
         first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
-        if last - first + 1 <= max(2, most):
+        if last - first + 1 <= max(1 if most < 2 else 2, most):
             chosen = [k * step for k in range(first, last + 1)]
             break
+    if not chosen:  # a range narrower than any round step: its two ends
+        return [low, high], [num(low), num(high)]
+    if len(chosen) == 1 and most < 2:  # room for one label only (a plot one row high)
+        return chosen, _tick_labels(chosen, step)
     if len(chosen) < 2:  # a range narrower than any round step fits twice: its two ends
         return [low, high], [num(low, 6), num(high, 6)]
     return chosen, _tick_labels(chosen, step)
