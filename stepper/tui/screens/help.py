@@ -34,6 +34,8 @@ KEYS = [
     ("]  [", "live knob: multiply / divide every param group's learning rate by 10"),
     ("z", "live knob: skip zero_grad (gradients pile up); z again restores it"),
     ("ctrl+s", "save an SVG screenshot of the screen"),
+    ("ctrl+l", "draw the whole screen again"),
+    ("ctrl+z", "suspend stepper (fg brings it back)"),
     ("w", "export the session: transcript, loss CSV, trace, output, screenshot (new folder here)"),
     ("?", "this help"),
     ("q  ctrl+c", "quit"),
