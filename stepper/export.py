@@ -81,6 +81,8 @@ def markdown_transcript(name: str, history: list[Snapshot], end: RunEnd | None) 
             error = end.error
             where = f" at {os.path.basename(error.file)}:{error.line}" if error.file else ""
             lines.append(f"**The script raised {error.type}{where}:** {error.message}")
+            if error.hint:
+                lines.append(f"\n{error.hint}")
         else:
             lines.append(f"Finished after {end.steps} updates.")
         lines.append("")

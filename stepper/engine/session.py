@@ -29,6 +29,7 @@ from typing import Any
 from . import detect, output
 from .breakpoints import Breakpoints
 from .capture import Capture
+from .hints import hint_for
 from .history import DEFAULT_MB, History
 from .hooks import TorchHooks
 from .snapshot import LossCurve, RunEnd, ScriptError, Snapshot
@@ -400,7 +401,7 @@ class Session:
                 text,
             )
         message = str(exc) or type(exc).__name__
-        return ScriptError(type(exc).__name__, message, file, line, text)
+        return ScriptError(type(exc).__name__, message, file, line, text, hint=hint_for(message))
 
     # --- a pause ---------------------------------------------------------------------------------------
 

@@ -236,9 +236,12 @@ class ScriptError:
     line: int | None
     # The user-code part of the traceback, formatted (never stepper's own frames).
     traceback: str = ""
+    # What a learner's usual error of this kind means and what to change (engine/hints.py), or "".
+    hint: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": self.type, "message": self.message, "file": self.file, "line": self.line}
+        where = {"file": self.file, "line": self.line}
+        return {"type": self.type, "message": self.message, **where, "hint": self.hint}
 
 
 @dataclass(frozen=True)

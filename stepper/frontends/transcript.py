@@ -47,6 +47,8 @@ def error_paragraph(end: RunEnd, name: str) -> str:
         f"stepper: the script raised {error.type}{where} after {end.steps} "
         f"update{'s' if end.steps != 1 else ''}: {error.message}"
     )
+    if error.hint:
+        text += f"\nWhat it usually means: {error.hint}"
     if error.traceback:
         text += "\nWhere it happened in your script:\n" + error.traceback.rstrip()
     return text

@@ -398,3 +398,20 @@ def test_the_transcripts_say_how_each_forward_ran_when_not_plain_training():
     assert sum("· forward + loss ·" in line for line in headers) == 3
     pauses = [json.loads(line) for line in results["jsonl"].stdout.splitlines()][:-1]
     assert {p["mode"] for p in pauses} == {None, "eval, no_grad"}
+
+
+def test_a_usual_torch_error_comes_with_what_it_usually_means(tmp_path):
+    script = tmp_path / "bce.py"
+    script.write_text(
+        "import torch\nfrom torch import nn\n"
+        "model = nn.Linear(2, 1)\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "x, y = torch.randn(8, 2), torch.ones(8, 1)\n"
+        "for _ in range(2):\n"
+        "    loss = nn.BCELoss()(model(x) * 10, y)\n"
+        "    opt.zero_grad()\n    loss.backward()\n    opt.step()\n"
+    )
+    path = str(script)
+    results = run_cli_many({"plain": ["run", path, "--plain"], "jsonl": ["run", path, "--jsonl"]})
+    assert "What it usually means: BCELoss takes probabilities" in results["plain"].stderr
+    error = end_line(results["jsonl"])["error"]
+    assert error["line"] == 7 and "BCEWithLogitsLoss" in error["hint"]

@@ -49,6 +49,8 @@ class ErrorPanel(Widget):
             text.append(f"{os.path.basename(error.file)}:{error.line}  ", style="bold")
         text.append(error.type, style="bold red")
         text.append(f"\n{error.message}")
+        if error.hint:
+            text.append(f"\n{error.hint}", style="italic")
         hint = "b/← looks back through the pauses · r restarts" if self.paused else "r restarts · q quits"
         text.append(f"\n{hint}", style="dim")
         return text
