@@ -391,6 +391,9 @@ class StepperApp(App[None]):
     # --- which keys apply now --------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        covered = type(self.screen).__name__ == "TooSmallScreen"  # (screens load when first used)
+        if covered and action not in ("quit", "redraw", "suspend_process"):
+            return False  # keys would act on the screen it covers, unseen
         session = self.session
         # A phase runs in about a millisecond: the keys stay lit while it does (greying them for that
         # moment would rebuild the footer twice per key press). Pressing one then does nothing.

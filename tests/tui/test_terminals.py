@@ -84,7 +84,12 @@ def test_too_small_screen_comes_and_goes_while_paused():
         for width, height in SIZES:
             await resize(pilot, width, height)
             check_screen(app, width, height)
-        # Everything still works at full size afterwards.
+        # Keys do nothing to the screen the cover hides...
+        await resize(pilot, 60, 20)
+        await press(pilot, "space", "s")
+        assert app.shown_index == 0 and len(app.session.history) == 1
+        # ...and everything works at full size afterwards.
+        await resize(pilot, 80, 24)
         await press(pilot, "space")
         assert app.shown_index == 1 and "pause 2/2" in screen_text(app)
 
