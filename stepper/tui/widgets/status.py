@@ -114,7 +114,7 @@ class Notice(Widget):
     """
 
     DEFAULT_CSS = """
-    Notice { height: 1; padding: 0 1; }
+    Notice { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     HINT = "? shows every key and what each phase does"
 
