@@ -26,7 +26,8 @@ PENDING_LIMIT = 64
 
 
 class ModeWatch:
-    def __init__(self) -> None:
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines  # the script's lines (one check reads the line a forward ran on)
         # id(model) -> (a weak reference to it, its layers whose output depends on train/eval mode)
         self._layers: dict[int, tuple[Any, tuple[Any, ...]]] = {}
         # Eval-mode forwards with gradients on, not yet settled: (line, id and sequence number of the
@@ -36,21 +37,22 @@ class ModeWatch:
         self._losses: list[tuple[int, int, int]] = []
         self._said: set[tuple[str, int]] = set()
 
-    def forward(self, model: Any, output: Any, line: int, code: str) -> list[Notice]:
+    def forward(self, model: Any, output: Any, line: int) -> list[Notice]:
         """A model's outermost call finished on `line`; what it says about train/eval mode."""
         notices: list[Notice] = []
         if model is None or output is None or not hasattr(model, "training"):
             return notices
-        layers = self._mode_layers(model)
-        grad_on = output.requires_grad
-        if grad_on:
+        if output.requires_grad:
             if model.training:
-                # Back in train mode: the eval-mode forwards before it were an evaluation.
-                self._settle(model, None, notices)
+                if self._pending:  # back in train mode: the eval-mode forwards before were an evaluation
+                    self._settle(model, None, notices)
             elif len(self._pending) < PENDING_LIMIT and output.grad_fn is not None:
                 fn = output.grad_fn
                 self._pending.append((line, id(fn), _sequence_nr(fn), weakref.ref(model)))
-        elif layers and any(layer.training for layer in layers) and _trainable(model):
+            return notices
+        layers = self._mode_layers(model)
+        if layers and any(layer.training for layer in layers) and _trainable(model):
+            code = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
             if "update_bn" in code:  # swa_utils.update_bn: train mode under no_grad on purpose
                 return notices
             self._say(detect.eval_in_train_mode_notice(_kinds(layers)), line, notices)
@@ -73,6 +75,9 @@ class ModeWatch:
         notices: list[Notice] = []
         if root is None or root.grad_fn is None or not (self._pending or self._losses):
             return notices
+        if not self._pending and len(self._losses) == 1 and self._losses[0][1] == id(root.grad_fn):
+            self._losses.clear()  # (the usual loop: one loss, and the backward ran from it)
+            return notices
         wanted = {(fn_id, seq) for _, fn_id, seq, _ in self._pending}
         wanted.update((fn_id, seq) for _, fn_id, seq in self._losses)
         reached = set()
@@ -89,9 +94,10 @@ class ModeWatch:
     def step(self) -> list[Notice]:
         """An update: the losses made since the last one that no backward used were evaluations."""
         notices: list[Notice] = []
-        for line, _, _ in self._losses:
-            self._say(detect.loss_with_grad_notice(line), line, notices)
-        self._losses = []
+        if self._losses:
+            for line, _, _ in self._losses:
+                self._say(detect.loss_with_grad_notice(line), line, notices)
+            self._losses = []
         return notices
 
     def _settle(self, model: Any, reached: set[tuple[int, int]] | None, notices: list[Notice]) -> None:

@@ -95,8 +95,7 @@ class PhaseTracer:
         self._stepped_since_backward = False
         self._line = 0  # the line being observed (where a finding is reported)
         self.blocks = blocks or BlockIndex(source.text)
-        self._source_lines = source.text.splitlines()
-        self.modes = ModeWatch()  # train/eval mode and no_grad at each model call
+        self.modes = ModeWatch(source.text.splitlines())  # train/eval mode and no_grad at model calls
         self._losses_checked: set[int] = set()  # lines whose loss's function was checked
         self.stop_requested = False
         self.loss_value: float | None = None
@@ -278,8 +277,7 @@ class PhaseTracer:
                 self.model_call = (event.owner, first_tensor(event.args))
                 if isinstance(event.owner, torch.nn.Module):
                     watch.add_module(event.owner)
-                    code = self._source_lines[line - 1] if 0 < line <= len(self._source_lines) else ""
-                    self.notices.extend(self.modes.forward(event.owner, event.tensor, line, code))
+                    self.notices.extend(self.modes.forward(event.owner, event.tensor, line))
                     self.forward_mode = mode_of(event.owner, event.tensor)
                 reported.append(event.tensor)
             elif kind == "loss":

@@ -5,7 +5,8 @@ records every operation just as in training: the output has requires_grad=True a
 graph keeps the intermediate tensors alive as long as the output lives. On a big model inside a
 validation loop that is a lot of wasted memory and time. Inside `with torch.no_grad():` the same call
 gives the same numbers, but requires_grad=False and grad_fn=None: nothing was recorded. Watch the two
-printed lines at the end, and notice the parameters and .grad are the same before and after both.
+printed lines at the end, and the last two forward pauses: the second says `forward (no_grad)`. The
+parameters and .grad are the same before and after both.
 """
 
 import torch

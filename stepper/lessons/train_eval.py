@@ -6,7 +6,8 @@ one of them; that is also why this loss jumps around more than in `linear`. The 
 after the loop until you call model.eval(). At the end the same input goes through the model twice in
 each mode; watch the printed lines. In train mode the two answers differ and the loss on the data is
 about four times higher; after model.eval() the answers agree. model.eval() changes no weight, only how
-Dropout (and BatchNorm) behave, and model.train() switches back.
+Dropout (and BatchNorm) behave, and model.train() switches back. stepper labels each forward with the
+mode it ran in (`forward (eval, no_grad)`) and warns at the evaluation still in train mode.
 """
 
 import torch
