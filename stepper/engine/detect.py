@@ -28,6 +28,7 @@ SIGMOID_TWICE = "sigmoid-into-logits-loss"
 NLL_INPUT = "nll-not-log-probs"
 ZERO_GRAD_ORDER = "zero-grad-before-step"
 LOSS_RISING = "loss-rising"
+LOSS_GRAPH_KEPT = "loss-graph-kept"
 
 # Saved tensors/sizes an autograd node may carry: enough to see the shapes a loss really compared.
 _SIZE_ATTRS = ("_saved_self_sym_sizes", "_saved_self", "_saved_other", "_saved_target", "_saved_result")
@@ -388,4 +389,13 @@ def loss_rising_notice(losses: list[float]) -> Notice:
         f"The loss more than doubled at each of the last {len(losses) - 1} updates ({shown}). A "
         "learning rate that is too high does this: every step overshoots the minimum by more than the "
         "last, and soon the numbers overflow to Inf and NaN. Try a learning rate ten times smaller.",
+    )
+
+
+def loss_graph_kept_notice() -> Notice:
+    return Notice(
+        LOSS_GRAPH_KEPT,
+        "This line keeps adding up losses as tensors after their backward (`total += loss`): each one "
+        "still holds its autograd graph, so the total keeps every iteration's graph, and the memory "
+        "they hold, alive until the total is dropped. Add loss.item() (a plain number) instead.",
     )

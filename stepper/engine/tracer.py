@@ -421,6 +421,10 @@ class PhaseTracer:
                 if not self._loss_backwarded and self.hooks.scaler_of(value) is None:
                     self.loss_tensor = value
                     self.loss_value = float(value.item())
+                elif self._loss_backwarded:
+                    # A running total of losses kept as a tensor after their backward (`total +=
+                    # loss`): it holds every iteration's autograd graph.
+                    self._notice(detect.loss_graph_kept_notice())
                 return
             if self._forward_this_iteration:
                 if forward_ids and not derives_from(fn, forward_ids):

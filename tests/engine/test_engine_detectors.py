@@ -195,3 +195,8 @@ def test_a_loss_doubling_update_after_update_is_named_before_it_overflows():
     assert "step" in snapshot.phases
     curve = list(snapshot.loss_history)[-4:]
     assert all(2 * a < b for a, b in zip(curve, curve[1:], strict=False))
+
+
+def test_a_running_total_of_loss_tensors_is_named_once_at_its_line():
+    found, _ = _warned("weight_penalty.py")  # `running = running + loss` after backward, each epoch
+    assert found == [("running = running + loss", "loss-graph-kept")]
