@@ -392,10 +392,10 @@ def loss_rising_notice(losses: list[float]) -> Notice:
     )
 
 
-def loss_graph_kept_notice() -> Notice:
+def loss_graph_kept_notice(line: int) -> Notice:
     return Notice(
         LOSS_GRAPH_KEPT,
-        "This line keeps adding up losses as tensors after their backward (`total += loss`): each one "
+        f"Line {line} adds up losses as tensors after their backward (`total += loss`): each one "
         "still holds its autograd graph, so the total keeps every iteration's graph, and the memory "
         "they hold, alive until the total is dropped. Add loss.item() (a plain number) instead.",
     )

@@ -424,7 +424,7 @@ class PhaseTracer:
                 elif self._loss_backwarded:
                     # A running total of losses kept as a tensor after their backward (`total +=
                     # loss`): it holds every iteration's autograd graph.
-                    self._notice(detect.loss_graph_kept_notice())
+                    self._notice(detect.loss_graph_kept_notice(self._line))
                 return
             if self._forward_this_iteration:
                 if forward_ids and not derives_from(fn, forward_ids):

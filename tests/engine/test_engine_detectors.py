@@ -4,7 +4,7 @@ import json
 import math
 
 import pytest
-from engine_helpers import run_cli_many, run_script, run_session, script_path
+from engine_helpers import line_of, run_cli_many, run_script, run_session, script_path
 
 from stepper.lessons import find_lesson
 
@@ -198,5 +198,7 @@ def test_a_loss_doubling_update_after_update_is_named_before_it_overflows():
 
 
 def test_a_running_total_of_loss_tensors_is_named_once_at_its_line():
-    found, _ = _warned("weight_penalty.py")  # `running = running + loss` after backward, each epoch
-    assert found == [("running = running + loss", "loss-graph-kept")]
+    found, session = _warned("weight_penalty.py")  # `running = running + loss` after backward
+    assert found == [("optimizer.step()", "loss-graph-kept")]  # (said at the next pause, naming the line)
+    line = line_of("weight_penalty.py", "running = running + loss")
+    assert f"Line {line} adds up losses" in next(w.message for s in session.history for w in s.warnings)
