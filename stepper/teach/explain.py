@@ -182,6 +182,13 @@ def _backward(snapshot: Snapshot, previous: Snapshot | None) -> str:
         parts.append(f"{_names(untouched)}: .grad unchanged, this loss does not depend on it.")
     if absent:
         parts.append(f"{_names(absent)}: .grad is None, this loss does not depend on it (or it is frozen).")
+    stored = [snapshot.grads[name] for name in filled + added]
+    if stored and all(grad.zeros for grad in stored):
+        parts.append(
+            "Every gradient is exactly 0: nudging any parameter would not change this loss at all, so "
+            "the step has nothing to follow and the parameters will not move. A loss that cannot "
+            "change is the usual cause (one class for CrossEntropyLoss, a constant or detached output)."
+        )
     return (
         "backward: autograd followed the graph from the loss back to the parameters and stored, in "
         ".grad, how the loss changes when each parameter grows. " + " ".join(parts)

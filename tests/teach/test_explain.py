@@ -218,3 +218,12 @@ def test_a_forward_in_eval_mode_says_what_eval_mode_changed():
     said, plain = " ".join(explain(evaluated, None)), " ".join(explain(trained, None))
     assert "eval mode" in said and "batch-norm" in said
     assert "eval mode" not in plain
+
+
+def test_a_backward_whose_gradients_are_all_zero_says_nothing_will_move():
+    history = run_script("loss_input_mistakes.py").history  # the first loss: one class, loss 0
+    backward = next(s for s in history if s.phases == ("backward",))
+    said = " ".join(explain(backward, history[backward.index - 1]))
+    assert "Every gradient is exactly 0" in said
+    later = [s for s in history if s.phases == ("backward",)][1]
+    assert "Every gradient is exactly 0" not in " ".join(explain(later, history[later.index - 1]))
