@@ -28,6 +28,14 @@ def walk(grad_fn: Any, limit: int, stop: frozenset[int] | set[int] = frozenset()
         stack.extend(child for child, _ in reversed(node.next_functions))
 
 
+def sequence_nr(fn: Any) -> int:
+    """The order in which autograd made the node `fn` in this thread (-1 when torch does not say)."""
+    try:
+        return fn._sequence_nr()
+    except (AttributeError, RuntimeError):
+        return -1
+
+
 def graph_leaves(grad_fn: Any, limit: int = 20000) -> list[Any]:
     """The leaf tensors (parameters) an autograd graph accumulates gradients into, in graph order."""
     return [node.variable for node in walk(grad_fn, limit) if getattr(node, "variable", None) is not None]

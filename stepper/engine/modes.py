@@ -18,7 +18,7 @@ import weakref
 from typing import Any
 
 from . import detect
-from .graph import walk
+from .graph import sequence_nr, walk
 from .snapshot import Notice
 
 # How many eval-mode forwards with gradients on are remembered until one of them is settled.
@@ -48,7 +48,7 @@ class ModeWatch:
                     self._settle(model, None, notices)
             elif len(self._pending) < PENDING_LIMIT and output.grad_fn is not None:
                 fn = output.grad_fn
-                self._pending.append((line, id(fn), _sequence_nr(fn), weakref.ref(model)))
+                self._pending.append((line, id(fn), sequence_nr(fn), weakref.ref(model)))
             return notices
         layers = self._mode_layers(model)
         if layers and any(layer.training for layer in layers) and _trainable(model):
@@ -65,9 +65,9 @@ class ModeWatch:
             return
         if self._pending:  # a loss of an eval-mode forward: that forward's notice will say it
             forwards = {(fn_id, seq) for _, fn_id, seq, _ in self._pending}
-            if any((id(node), _sequence_nr(node)) in forwards for node in walk(fn, 256)):
+            if any((id(node), sequence_nr(node)) in forwards for node in walk(fn, 256)):
                 return
-        self._losses.append((line, id(fn), _sequence_nr(fn)))
+        self._losses.append((line, id(fn), sequence_nr(fn)))
 
     def backward(self, root: Any) -> list[Notice]:
         """A backward ran from `root`: settle the eval-mode forwards remembered so far, and forget
@@ -82,7 +82,7 @@ class ModeWatch:
         wanted.update((fn_id, seq) for _, fn_id, seq in self._losses)
         reached = set()
         for node in walk(root.grad_fn, 4096):
-            key = (id(node), _sequence_nr(node))
+            key = (id(node), sequence_nr(node))
             if key in wanted:
                 reached.add(key)
                 if len(reached) == len(wanted):
@@ -165,10 +165,3 @@ def _kinds(layers: tuple[Any, ...]) -> str:
 
 def _trainable(model: Any) -> bool:
     return any(p.requires_grad for p in model.parameters())
-
-
-def _sequence_nr(fn: Any) -> int:
-    try:
-        return fn._sequence_nr()
-    except (AttributeError, RuntimeError):
-        return -1

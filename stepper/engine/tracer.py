@@ -20,7 +20,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from . import detect
-from .graph import derives_from, uses_parameter
+from .graph import derives_from, sequence_nr, uses_parameter
 from .hooks import TorchHooks, first_tensor
 from .modes import ModeWatch, mode_of
 from .snapshot import Notice
@@ -315,7 +315,7 @@ class PhaseTracer:
                 watch.mark_grads_live()
                 self._loss_backwarded = True
                 if root is not None and root.grad_fn is not None:
-                    self._backward_mark = max(self._backward_mark, _sequence_nr(root.grad_fn))
+                    self._backward_mark = max(self._backward_mark, sequence_nr(root.grad_fn))
                 self._stepped_since_backward = False
                 self._backward_since_step = True
                 self._zeroed_after_backward = False
@@ -405,7 +405,7 @@ class PhaseTracer:
 
     def _classify(self, value: Any, phases: list[str]) -> None:
         fn = value.grad_fn
-        if _sequence_nr(fn) <= self._backward_mark:
+        if sequence_nr(fn) <= self._backward_mark:
             # Made before the latest backward: the last iteration's hidden state bound again
             # (`h, c = state`), not a new forward.
             return
@@ -577,11 +577,3 @@ def _no_gradients(optimizer: Any) -> bool:
     except (AttributeError, KeyError, TypeError):
         return False
     return bool(params) and all(p.grad is None or not bool(p.grad.any()) for p in params)
-
-
-def _sequence_nr(fn: Any) -> int:
-    """The order in which autograd made the node `fn` in this thread (-1 when torch does not say)."""
-    try:
-        return fn._sequence_nr()
-    except (AttributeError, RuntimeError):
-        return -1
