@@ -24,6 +24,12 @@ def num(value: float | None, digits: int = 4) -> str:
     return f"{value:.{max(1, digits - 2)}e}"
 
 
+def phases_text(phases: tuple[str, ...], mode: str | None = None) -> str:
+    """`forward + loss`, with the forward's mode beside it when it was not plain training:
+    `forward (eval, no_grad) + loss`."""
+    return " + ".join(f"{p} ({mode})" if mode and p == "forward" else p for p in phases)
+
+
 def shape_text(shape: tuple[int, ...]) -> str:
     return "[" + ", ".join(str(d) for d in shape) + "]"
 

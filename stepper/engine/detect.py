@@ -77,13 +77,28 @@ def loss_inputs_broadcast(preds: Any, target: Any) -> Notice | None:
     return _broadcast_notice(a, b, both)
 
 
+# Operations that broadcast their operands elementwise: where predictions meet targets and grow.
+_ELEMENTWISE = frozenset(
+    name + "Backward"
+    for name in (
+        "Sub", "Add", "Mul", "Div", "Pow", "Abs", "Neg", "Exp", "Log", "Sigmoid", "Clamp", "Maximum",
+        "Minimum", "Where", "Softplus", "MseLoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
+        "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
+    )
+)  # fmt: skip
+
+
 def graph_broadcast(loss: Any, predictions: Any) -> Notice | None:
     """A hand-written or functional loss whose graph holds a tensor bigger than the predictions:
     `(preds - y)` with preds [100, 1] and y [100] silently became [100, 100]."""
     pred_shape = _shape(predictions)
     if pred_shape is None or _numel(pred_shape) <= 1:
         return None
+    if type(loss.grad_fn).__name__ in ("NllLossBackward0", "NllLoss2DBackward0"):
+        return None  # (cross-entropy and NLL index the scores by class: they never broadcast)
     for node in _between(loss.grad_fn, getattr(predictions, "grad_fn", None), 64):
+        if type(node).__name__.rstrip("0123456789") not in _ELEMENTWISE:
+            continue  # (a matrix product or a softmax makes bigger tensors by design: za @ zb.T)
         for attr in _SIZE_ATTRS:
             try:
                 shape = _shape(getattr(node, attr, None))
@@ -256,11 +271,12 @@ def _mode_effects(kinds: str, which: int) -> str:
     return " and ".join(parts)
 
 
-def eval_in_train_mode_notice(kinds: str) -> Notice:
+def eval_in_train_mode_notice(kinds: str, line: int) -> Notice:
     """A forward with gradients off (evaluation) while dropout/batch-norm layers were in train mode."""
     return Notice(
         EVAL_IN_TRAIN_MODE,
-        "This forward ran with gradients off, as an evaluation does, but the model was still in train "
+        f"The forward at line {line} ran with gradients off, as an evaluation does, but the model was "
+        "still in train "
         f"mode: {_mode_effects(kinds, 0)}. Its outputs differ from what the trained model gives, and the "
         "same input gives different outputs. Call model.eval() before evaluating, and model.train() "
         "before training again (Monte Carlo dropout keeps train mode on purpose).",
@@ -290,13 +306,13 @@ def eval_with_grad_notice(line: int) -> Notice:
 
 
 def loss_with_grad_notice(line: int) -> Notice:
-    """A loss with a graph that no backward used before the next update."""
+    """Losses with a graph, from one line, that no backward used (twice in a row)."""
     return Notice(
         EVAL_WITH_GRAD,
-        f"The loss at line {line} was computed with gradients on, but no backward used it before this "
-        "update: a loss measured to be looked at (a validation loss, one kept for a log). PyTorch "
-        "recorded its autograd graph for nothing, and a list of such losses keeps every graph in "
-        "memory. Compute it under `with torch.no_grad():`, or keep loss.item() rather than the tensor.",
+        f"The losses computed at line {line} have gradients on, but no backward used them: losses "
+        "measured to be looked at (a validation loss, one kept for a log). PyTorch recorded their "
+        "autograd graphs for nothing, and a list of such losses keeps every graph in memory. Compute "
+        "them under `with torch.no_grad():`, or keep loss.item() rather than the tensor.",
     )
 
 

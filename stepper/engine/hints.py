@@ -9,7 +9,12 @@ from __future__ import annotations
 # (a piece of torch's message, the hint). The first that matches is used.
 HINTS: tuple[tuple[str, str], ...] = (
     (
-        "should be between 0 and 1",
+        "all elements of target should be between 0 and 1",
+        "BCELoss's targets must be probabilities in [0, 1] (0 or 1 for yes/no labels): check the "
+        "labels (a class index 2, a -1 for 'no'), and use CrossEntropyLoss for more than two classes.",
+    ),
+    (
+        "all elements of input should be between 0 and 1",
         "BCELoss takes probabilities in [0, 1], not raw scores: give the model's output to "
         "BCEWithLogitsLoss instead (it applies the sigmoid itself, without overflow), or apply "
         "torch.sigmoid first.",
@@ -30,8 +35,9 @@ HINTS: tuple[tuple[str, str], ...] = (
         "backward through the graph a second time",
         "This backward needs a graph an earlier backward already freed. Usually something from the "
         "last iteration is still part of this loss (an RNN's hidden state, a running total kept as a "
-        "tensor): .detach() it, or keep loss.item(). (retain_graph=True is for a second backward that "
-        "is really meant.)",
+        "tensor), or one tensor feeds two losses (a GAN's `fake` without .detach() in the "
+        "discriminator's loss): .detach() it, or keep loss.item(). (retain_graph=True is for a second "
+        "backward that is really meant.)",
     ),
     (
         "modified by an inplace operation",
@@ -45,7 +51,7 @@ HINTS: tuple[tuple[str, str], ...] = (
         "labels.long() (for probabilities per class, give targets of the predictions' shape).",
     ),
     (
-        "is out of bounds",
+        "out of bounds.",  # (torch: "Target 3 is out of bounds.")
         "A class index is at least the number of scores per example: the model's last layer needs one "
         "output per class (out_features = the number of classes), and labels must run from 0 to the "
         "number of classes − 1.",

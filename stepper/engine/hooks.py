@@ -53,6 +53,15 @@ def first_tensor(value: Any) -> Any:
     return None
 
 
+def _tensors_in(value: Any) -> list[Any]:
+    """The tensors a backward or grad call was given: one, or a sequence of them."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return [value]
+    return [t for t in value if isinstance(t, torch.Tensor)] if isinstance(value, (list, tuple)) else []
+
+
 def is_loss_tensor(tensor: Any) -> bool:
     return tensor is not None and tensor.grad_fn is not None and tensor.dim() == 0
 
@@ -84,6 +93,8 @@ class TorchHooks:
         self.scaled: list[tuple[Any, Any]] = []
         # What the latest `torch.autograd.grad(..., create_graph=True)` returned (weak references).
         self.gradients_made: list[Any] = []
+        # The tensors autograd.grad calls that are no backward phase ran from (a gradient penalty's).
+        self.roots: list[Any] = []
         # Weights computed by parametrizations lately (spectral_norm's): a parameter, not a forward.
         self.computed_weights: list[Any] = []
         # What each clip_grad_norm_ ("norm", its total norm, max_norm) and clip_grad_value_ ("value",
@@ -209,7 +220,8 @@ class TorchHooks:
             hooks._quiet += 1
             try:
                 result = original_backward(tensors, *args, **kwargs)
-                hooks.events.append(Event("backward", first_tensor(tensors)))
+                roots = tuple(_tensors_in(tensors))
+                hooks.events.append(Event("backward", first_tensor(tensors), None, roots))
             finally:
                 hooks._quiet -= 1
                 hooks.retrace()
@@ -238,9 +250,12 @@ class TorchHooks:
             hooks._quiet += 1
             try:
                 result = original_grad(outputs, inputs, *args, **kwargs)
+                roots = _tensors_in(outputs)
                 if phase:
-                    hooks.events.append(Event("backward", first_tensor(outputs)))
-                elif create_graph:  # part of a loss to come: not a forward's output either
+                    hooks.events.append(Event("backward", first_tensor(outputs), None, tuple(roots)))
+                else:  # (a gradient that stores nothing: the losses it used were used all the same)
+                    hooks.roots.extend(roots)
+                if create_graph:  # part of a loss to come: not a forward's output either
                     found = [t for t in (result.values() if isinstance(result, dict) else result)
                              if isinstance(t, torch.Tensor)]  # fmt: skip
                     hooks.gradients_made = [weakref.ref(t) for t in found]

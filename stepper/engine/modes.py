@@ -9,7 +9,14 @@ Three mistakes a learner makes around evaluation, each read from what the model 
 - `eval-with-grad`: a forward in eval mode with gradients on whose output no backward used: the
   evaluation recorded a graph for nothing. That is known only later: when the model is next called
   in train mode, or at the next backward, which shows whether that output was trained on. Likewise
-  a loss that no backward used before the next update (a validation loss logged with gradients on).
+  a loss from a line whose losses went unused twice in a row (a validation loss with gradients on).
+
+Each is settled from what happened next, never from one call alone: a no-grad forward in train mode
+whose output feeds another model is a GAN's generator making data; a backward through an eval-mode
+forward counts as training only once an optimizer that holds that model's parameters steps with
+those gradients (an adversarial attack's gradients are thrown away by the zero_grad before it); a
+model with some mode layers in train mode and others in eval mode (Monte Carlo dropout, frozen
+batch-norm) is set so on purpose.
 """
 
 from __future__ import annotations
@@ -33,87 +40,151 @@ class ModeWatch:
         # Eval-mode forwards with gradients on, not yet settled: (line, id and sequence number of the
         # output's grad_fn, the model). Ids, not the nodes: holding them would keep graphs alive.
         self._pending: list[tuple[int, int, int, Any]] = []
-        # Losses found (line, id and sequence number of their grad_fn) that no backward used yet.
+        # Those a backward reached: (line, the model). A step of an optimizer that holds the model's
+        # parameters settles them as trained on; a zero_grad before it throws their gradients away.
+        self._trained: list[tuple[int, Any]] = []
+        # Train-mode forwards with gradients off, not yet settled: (line, the output, which layers
+        # trained). Fed to another model (a GAN's `fake` into its discriminator) they were data.
+        self._quiet: list[tuple[int, Any, str]] = []
+        # Losses found (line, id and sequence number of their grad_fn) that no backward used yet, and
+        # per line how many in a row went unused.
         self._losses: list[tuple[int, int, int]] = []
+        self._unused: dict[int, int] = {}
         self._said: set[tuple[str, int]] = set()
 
-    def forward(self, model: Any, output: Any, line: int) -> list[Notice]:
-        """A model's outermost call finished on `line`; what it says about train/eval mode."""
+    def forward(self, model: Any, output: Any, line: int, given: Any = None) -> list[Notice]:
+        """A model's outermost call finished on `line` (`given`: its first input); what it says about
+        train/eval mode."""
         notices: list[Notice] = []
+        if self._quiet:
+            self._settle_quiet(model, given, notices)
         if model is None or output is None or not hasattr(model, "training"):
             return notices
         if output.requires_grad:
             if model.training:
                 if self._pending:  # back in train mode: the eval-mode forwards before were an evaluation
-                    self._settle(model, None, notices)
+                    self._settle(model, notices)
             elif len(self._pending) < PENDING_LIMIT and output.grad_fn is not None:
                 fn = output.grad_fn
                 self._pending.append((line, id(fn), sequence_nr(fn), weakref.ref(model)))
             return notices
-        layers = self._mode_layers(model)
-        if layers and any(layer.training for layer in layers) and _trainable(model):
+        training = [layer for layer in self._mode_layers(model) if layer.training]
+        # (model.eval() and then dropout layers put back in train mode is Monte Carlo dropout: meant)
+        if training and model.training and _trainable(model) and len(self._quiet) < PENDING_LIMIT:
             code = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
-            if "update_bn" in code:  # swa_utils.update_bn: train mode under no_grad on purpose
-                return notices
-            self._say(detect.eval_in_train_mode_notice(_kinds(layers)), line, notices)
+            if "update_bn" not in code:  # swa_utils.update_bn: train mode under no_grad on purpose
+                self._quiet.append((line, weakref.ref(output), _kinds(tuple(training)), weakref.ref(model)))
         return notices
 
-    def loss(self, loss: Any, line: int) -> None:
-        """A loss was found on `line`: remember it until a backward uses it or a step comes first."""
+    def _settle_quiet(self, model: Any, given: Any, notices: list[Notice]) -> None:
+        """Settle the no-grad train-mode forwards: fed to another model they were data (a GAN's
+        generator making fakes for its discriminator); when their own model runs again, or at a
+        step, they were an evaluation in train mode."""
+        kept = []
+        for line, out, kinds, owner in self._quiet:
+            if given is not None and out() is given:
+                continue
+            if model is None or owner() is model or owner() is None:
+                self._say(detect.eval_in_train_mode_notice(kinds, line), line, notices)
+            else:
+                kept.append((line, out, kinds, owner))
+        self._quiet = kept
+
+    def loss(self, loss: Any, line: int) -> list[Notice]:
+        """A loss was found on `line`: remember it until a backward uses it. When a loss from the
+        same line went unused twice in a row, it is measured to be looked at (a validation loss)."""
+        notices: list[Notice] = []
         fn = loss.grad_fn
-        if fn is None or len(self._losses) >= PENDING_LIMIT:
-            return
+        if fn is None:
+            return notices
+        before = [entry for entry in self._losses if entry[0] == line]
+        if before:  # the last loss from this line was never used
+            self._losses = [entry for entry in self._losses if entry[0] != line]
+            self._unused[line] = self._unused.get(line, 0) + 1
+            if self._unused[line] >= 2:
+                self._say(detect.loss_with_grad_notice(line), line, notices)
         if self._pending:  # a loss of an eval-mode forward: that forward's notice will say it
             forwards = {(fn_id, seq) for _, fn_id, seq, _ in self._pending}
             if any((id(node), sequence_nr(node)) in forwards for node in walk(fn, 256)):
-                return
-        self._losses.append((line, id(fn), sequence_nr(fn)))
+                return notices
+        if len(self._losses) < PENDING_LIMIT:
+            self._losses.append((line, id(fn), sequence_nr(fn)))
+        return notices
 
-    def backward(self, root: Any) -> list[Notice]:
-        """A backward ran from `root`: settle the eval-mode forwards remembered so far, and forget
-        the losses it used."""
+    def used(self, roots: list[Any], trains: bool) -> list[Notice]:
+        """A backward (`trains`: it stores .grad) or a gradient taken from `roots`: forget the losses
+        it used; the eval-mode forwards it reached were trained on, and at a backward the others were
+        an evaluation."""
         notices: list[Notice] = []
-        if root is None or root.grad_fn is None or not (self._pending or self._losses):
+        if not (self._pending or self._losses):
             return notices
-        if not self._pending and len(self._losses) == 1 and self._losses[0][1] == id(root.grad_fn):
+        fns = [root.grad_fn for root in roots if getattr(root, "grad_fn", None) is not None]
+        if not fns:
+            return notices
+        if not self._pending and len(fns) == 1 and [entry[1] for entry in self._losses] == [id(fns[0])]:
+            self._unused[self._losses[0][0]] = 0
             self._losses.clear()  # (the usual loop: one loss, and the backward ran from it)
             return notices
         wanted = {(fn_id, seq) for _, fn_id, seq, _ in self._pending}
         wanted.update((fn_id, seq) for _, fn_id, seq in self._losses)
-        reached = set()
-        for node in walk(root.grad_fn, 4096):
-            key = (id(node), sequence_nr(node))
-            if key in wanted:
-                reached.add(key)
-                if len(reached) == len(wanted):
-                    break  # (usually at once: the root is the loss)
+        reached: set[tuple[int, int]] = set()
+        for fn in fns:
+            for node in walk(fn, 4096):
+                key = (id(node), sequence_nr(node))
+                if key in wanted:
+                    reached.add(key)
+                    if len(reached) == len(wanted):
+                        break  # (usually at once: the root is the loss)
+        for line, fn_id, seq in self._losses:
+            if (fn_id, seq) in reached:
+                self._unused[line] = 0
         self._losses = [entry for entry in self._losses if entry[1:] not in reached]
-        self._settle(None, reached, notices)
+        kept = []
+        for line, fn_id, seq, ref in self._pending:
+            if (fn_id, seq) in reached:
+                if trains:
+                    self._trained.append((line, ref))
+            elif trains:
+                self._say(detect.eval_with_grad_notice(line), line, notices)
+            else:
+                kept.append((line, fn_id, seq, ref))
+        self._pending = kept
         return notices
 
-    def step(self) -> list[Notice]:
-        """An update: the losses made since the last one that no backward used were evaluations."""
+    def zero_grad(self) -> None:
+        self._trained.clear()  # (those gradients were thrown away before any update used them)
+
+    def step(self, optimizer: Any) -> list[Notice]:
+        """An update by `optimizer`: a model it updates, trained through an eval-mode forward, was
+        trained in eval mode."""
         notices: list[Notice] = []
-        if self._losses:
-            for line, _, _ in self._losses:
-                self._say(detect.loss_with_grad_notice(line), line, notices)
-            self._losses = []
+        if self._quiet:
+            self._settle_quiet(None, None, notices)
+        if not self._trained:
+            return notices
+        try:
+            updated = {id(p) for group in optimizer.param_groups for p in group["params"]}
+        except (AttributeError, KeyError, TypeError):
+            updated = set()
+        for line, ref in self._trained:
+            model = ref()
+            if model is None or not any(id(p) in updated for p in model.parameters()):
+                continue  # (a frozen teacher, say: nothing of it is trained)
+            layers = self._mode_layers(model)
+            if layers and not any(layer.training for layer in layers):  # (a mix is meant)
+                self._say(detect.train_in_eval_mode_notice(line, _kinds(layers)), line, notices)
+        self._trained.clear()
         return notices
 
-    def _settle(self, model: Any, reached: set[tuple[int, int]] | None, notices: list[Notice]) -> None:
-        """Settle the eval-mode forwards of `model` (of every model when None): trained on when
-        `reached` (what a backward's graph reached) holds them, else an evaluation."""
+    def _settle(self, model: Any, notices: list[Notice]) -> None:
+        """The eval-mode forwards of `model` that no backward has reached were an evaluation."""
         kept = []
         for line, fn_id, seq, ref in self._pending:
             owner = ref()
             if owner is None:
                 continue
-            if model is not None and owner is not model:
+            if owner is not model:
                 kept.append((line, fn_id, seq, ref))
-            elif reached is not None and (fn_id, seq) in reached:
-                layers = self._mode_layers(owner)
-                if layers:
-                    self._say(detect.train_in_eval_mode_notice(line, _kinds(layers)), line, notices)
             else:
                 self._say(detect.eval_with_grad_notice(line), line, notices)
         self._pending = kept

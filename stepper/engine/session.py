@@ -410,7 +410,12 @@ class Session:
         recent = self._loss_history[-RISING - 1 :]
         if len(recent) <= RISING or not all(math.isfinite(v) for v in recent):
             return
-        if all(0 < a and 2 * a < b for a, b in zip(recent, recent[1:], strict=False)):
+        if not all(0 < a and 2 * a < b for a, b in zip(recent, recent[1:], strict=False)):
+            return
+        # Diverging, the loss climbs past everything before; a noisy minibatch loss near its minimum
+        # (batch size 1) can double three times running and still stay below where it started.
+        before = [v for v in self._loss_history[: -RISING - 1] if math.isfinite(v)]
+        if not before or recent[-1] > max(before):
             self._tracer.notice(detect.loss_rising_notice(list(recent)))
 
     def _take(self, phases: list[str], frame: FrameType, line: int) -> Snapshot:

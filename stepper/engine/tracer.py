@@ -97,6 +97,7 @@ class PhaseTracer:
         self.blocks = blocks or BlockIndex(source.text)
         self.modes = ModeWatch(source.text.splitlines())  # train/eval mode and no_grad at model calls
         self._losses_checked: set[int] = set()  # lines whose loss's function was checked
+        self._totals: dict[int, tuple[int, Any]] = {}  # line -> a running total of losses made there
         self.stop_requested = False
         self.loss_value: float | None = None
         self._frames: dict[FrameType, _Frame] = {}
@@ -259,6 +260,9 @@ class PhaseTracer:
         watch = self.watch
         reported: list[Any] = []
         hooks = self.hooks
+        if hooks.roots:
+            roots, hooks.roots = hooks.roots, []
+            self.notices.extend(self.modes.used(roots, trains=False))
         events = hooks.drain() if hooks.events else ()
         self._optimizer_stepped = False
         if hooks.skipped_steps:
@@ -277,7 +281,8 @@ class PhaseTracer:
                 self.model_call = (event.owner, first_tensor(event.args))
                 if isinstance(event.owner, torch.nn.Module):
                     watch.add_module(event.owner)
-                    self.notices.extend(self.modes.forward(event.owner, event.tensor, line))
+                    given = first_tensor(event.args)
+                    self.notices.extend(self.modes.forward(event.owner, event.tensor, line, given))
                     self.forward_mode = mode_of(event.owner, event.tensor)
                 reported.append(event.tensor)
             elif kind == "loss":
@@ -305,11 +310,11 @@ class PhaseTracer:
                     self.loss_tensor = root
                     self.loss_value = float(root.item())
                 self.scaled_by = None
+                self.notices.extend(self.modes.used(list(event.args) or [root], trains=True))
                 if root is not None and root.grad_fn is not None:
                     watch.add_from_graph(root.grad_fn)
                     if hooks.scaled:
                         self._check_scaled(root)
-                self.notices.extend(self.modes.backward(root))
                 if watch.grads_added_to():
                     self._notice(detect.accumulation_notice(self._stepped_since_backward))
                 watch.mark_grads_live()
@@ -324,6 +329,7 @@ class PhaseTracer:
                 self.scaled_by = None
                 watch.add_from_owner(event.owner)
                 watch.clear_grads_live()
+                self.modes.zero_grad()
                 self._zeroed_after_backward = self._backward_since_step
             elif kind == "step":
                 if self._zeroed_after_backward and _no_gradients(event.owner):
@@ -334,7 +340,7 @@ class PhaseTracer:
                 self._stepped_since_backward = True
                 watch.add_from_optimizer(event.owner)
                 watch.versions_changed()
-                self.notices.extend(self.modes.step())
+                self.notices.extend(self.modes.step(event.owner))
                 self._backward_since_step = False
             phases.append(kind)
 
@@ -423,8 +429,12 @@ class PhaseTracer:
                     self.loss_value = float(value.item())
                 elif self._loss_backwarded:
                     # A running total of losses kept as a tensor after their backward (`total +=
-                    # loss`): it holds every iteration's autograd graph.
-                    self._notice(detect.loss_graph_kept_notice(self._line))
+                    # loss`), when this line's total grows from its own last value: it holds every
+                    # iteration's autograd graph. (`err = err_real + err_fake` for a log is made anew.)
+                    last = self._totals.get(self._line)
+                    if last is not None and derives_from(fn, {last[0]}, 64):
+                        self._notice(detect.loss_graph_kept_notice(self._line))
+                    self._totals[self._line] = (id(fn), value)
                 return
             if self._forward_this_iteration:
                 if forward_ids and not derives_from(fn, forward_ids):
@@ -519,7 +529,7 @@ class PhaseTracer:
         self._loss_backwarded = False
         self._losses.append(tensor)
         self.loss_value = float(tensor.item())  # (a float16/bfloat16 one too: item() gives a Python float)
-        self.modes.loss(tensor, self._line)
+        self.notices.extend(self.modes.loss(tensor, self._line))
         if self._line not in self._losses_checked:  # (the first loss made on each line)
             self._losses_checked.add(self._line)
             for notice in detect.loss_function_notices(tensor):

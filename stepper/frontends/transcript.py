@@ -8,13 +8,13 @@ import os
 from typing import TextIO
 
 from ..engine import Output, Paused, RunEnd, Session, Snapshot, TensorStats, output
-from ..format import num, tensor_text
+from ..format import num, phases_text, tensor_text
 
 
 def plain_block(snapshot: Snapshot) -> str:
     """A short human-readable block for one pause."""
     where = f"{os.path.basename(snapshot.file)}:{snapshot.line}"
-    phases = " + ".join(snapshot.phases) + (f" ({snapshot.mode})" if snapshot.mode else "")
+    phases = phases_text(snapshot.phases, snapshot.mode)
     head = f"#{snapshot.index} step {snapshot.step} · {phases} · {where}  {snapshot.code}"
     lines = [head]
     loss = f"  loss {num(snapshot.loss, 6)}"

@@ -144,21 +144,24 @@ def test_an_evaluation_in_eval_mode_with_gradients_on_is_named_when_training_res
     assert "line 21" in next(w.message for s in session.history for w in s.warnings)
 
 
-def test_a_loss_no_backward_used_before_the_update_is_named_at_that_update():
-    found, _ = _warned("val_loss_mid_step.py")
-    assert found == [("optimizer.step()", "eval-with-grad")]
+def test_losses_from_a_line_that_no_backward_used_twice_running_are_named_there():
+    found, _ = _warned("val_loss_mid_step.py")  # (the third validation loss: two went unused)
+    assert found == [("val_loss = loss_fn(model(x_val), y_val)", "eval-with-grad")]
 
 
-def test_evaluating_under_no_grad_in_train_mode_is_named_at_that_forward():
+def test_evaluating_under_no_grad_in_train_mode_is_named_when_the_model_runs_again():
     found, session = _warned("eval_in_train_mode.py")
-    assert found == [("print(accuracy())", "eval-in-train-mode")]  # (the pause is at the call)
+    # (not at once: a no-grad forward whose output fed another model was data, a GAN's fakes)
+    assert found == [("loss = loss_fn(model(x), y)", "eval-in-train-mode")]
     message = next(w.message for s in session.history for w in s.warnings)
+    line = line_of("eval_in_train_mode.py", "return (model(x).argmax(1) == y).float().mean().item()")
+    assert f"line {line}" in message
     assert "dropout" in message and "batch-norm" in message and "model.eval()" in message
 
 
-def test_training_on_after_an_evaluation_left_the_model_in_eval_mode_is_named_at_the_backward():
-    found, _ = _warned("train_in_eval_mode.py")
-    assert found == [("loss.backward()", "train-in-eval-mode")]
+def test_training_on_after_an_evaluation_left_the_model_in_eval_mode_is_named_at_the_update():
+    found, _ = _warned("train_in_eval_mode.py")  # (once its optimizer steps with those gradients)
+    assert found == [("optimizer.step()", "train-in-eval-mode")]
 
 
 def test_an_evaluation_done_right_raises_no_mode_warning():
@@ -202,3 +205,29 @@ def test_a_running_total_of_loss_tensors_is_named_once_at_its_line():
     assert found == [("optimizer.step()", "loss-graph-kept")]  # (said at the next pause, naming the line)
     line = line_of("weight_penalty.py", "running = running + loss")
     assert f"Line {line} adds up losses" in next(w.message for s in session.history for w in s.warnings)
+
+
+def test_correct_patterns_that_look_like_the_mode_and_loss_mistakes_raise_no_warning():
+    # a GAN's no-grad fakes, two losses for two optimizers, an eval-mode adversarial attack through
+    # autograd.grad before training in train mode, Monte Carlo dropout
+    found, _ = _warned("evaluation_patterns_done_right.py")
+    assert found == []
+
+
+def test_loss_rising_needs_the_loss_to_pass_everything_before_the_rise():
+    from stepper.engine import Session, load_script
+
+    said = []
+
+    class Tracer:
+        def notice(self, notice):
+            said.append(notice.code)
+
+    session = Session(load_script(find_lesson("linear").path))
+    session._tracer = Tracer()
+    session._loss_history = [2.0, 0.5, 0.01, 0.03, 0.07, 0.2]  # batch-size-1 noise near the minimum
+    session._check_rising()
+    assert said == []
+    session._loss_history = [2.0, 2.5, 5.1, 11.0, 25.0]  # diverging
+    session._check_rising()
+    assert said == ["loss-rising"]

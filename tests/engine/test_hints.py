@@ -67,5 +67,15 @@ def test_a_usual_mistake_gets_its_hint(mistake, says):
     assert says in hint_for(str(raised.value)), str(raised.value)
 
 
-def test_other_errors_get_no_hint():
+def bce_bad_labels():
+    nn.BCELoss()(torch.tensor([[0.2], [0.7]]), torch.tensor([[2.0], [0.0]]))
+
+
+def test_other_errors_get_no_hint_or_their_own():
     assert hint_for("division by zero") == ""
+    with pytest.raises(IndexError) as raised:
+        torch.zeros(100)[100]  # an off-by-one in the data, not a class index
+    assert hint_for(str(raised.value)) == ""
+    with pytest.raises(Exception) as raised:
+        bce_bad_labels()  # the labels are wrong, not the scores
+    assert "labels" in hint_for(str(raised.value)) and "BCEWithLogitsLoss" not in hint_for(str(raised.value))

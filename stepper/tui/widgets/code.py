@@ -16,6 +16,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...engine import ScriptSource
+from ...format import phases_text
 from ..frame import Frame
 from .repaint import refresh_rows, set_border_titles
 
@@ -154,8 +155,7 @@ class CodeView(Widget, can_focus=True):
             return f" ✗ {frame.error.type} "
         if frame.snapshot is None:
             return ""
-        mode = f" ({frame.snapshot.mode})" if frame.snapshot.mode else ""
-        return " ◀ " + " + ".join(frame.snapshot.phases) + mode + " "
+        return " ◀ " + phases_text(frame.snapshot.phases, frame.snapshot.mode) + " "
 
     def on_resize(self) -> None:
         self._strips.clear()
