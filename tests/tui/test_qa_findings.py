@@ -142,7 +142,7 @@ def test_going_to_a_step_past_the_end_says_the_run_ended():
 
 
 def test_a_forward_under_no_grad_is_not_explained_as_recorded():
-    # no-grad lesson, the prediction inside `with torch.no_grad():` (line 46): the explanation said
+    # no-grad lesson, the prediction inside `with torch.no_grad():`: the explanation said
     # "PyTorch did record how each prediction was computed" and the graph view "No graph yet: PyTorch
     # records it while the forward runs" — the opposite of what the lesson is there to show.
     async def body(pilot):
@@ -150,9 +150,10 @@ def test_a_forward_under_no_grad_is_not_explained_as_recorded():
         app.go_to_step(50)
         await settle(pilot)
         await press(pilot, "n", "e")
-        assert "did record" in screen_text(app)  # line 41, without no_grad
+        assert "did record" in screen_text(app)  # the prediction without no_grad
         await press(pilot, "n")
-        assert app.session.history[app.shown_index].line == 46
+        shown = app.session.history[app.shown_index]
+        assert shown.code == "pred = model(x_new)" and shown.mode == "no_grad"
         text = screen_text(app)
         assert "did record" not in text and "recorded nothing" in text, text
         await press(pilot, "a")
