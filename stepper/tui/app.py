@@ -181,6 +181,8 @@ class StepperApp(App[None]):
         """Parameters and gradients may each take half the right column, but not the loss plot's
         last LOSS_ROWS rows: at 80×24 a model with a few tensors had filled the column and the loss
         plot was gone."""
+        if height <= 0:  # (not laid out yet)
+            return
         column = height - 4  # (the phase strip, the lesson line, the status bar and the footer)
         most = column // 2
         params = self.query_one(ParamsView)
