@@ -33,8 +33,9 @@ PENDING_LIMIT = 64
 
 
 class ModeWatch:
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], optimizers: Any = list) -> None:
         self._lines = lines  # the script's lines (one check reads the line a forward ran on)
+        self._optimizers = optimizers  # () -> the optimizers the script has used
         # id(model) -> (a weak reference to it, its layers whose output depends on train/eval mode)
         self._layers: dict[int, tuple[Any, tuple[Any, ...]]] = {}
         # Eval-mode forwards with gradients on, not yet settled: (line, id and sequence number of the
@@ -85,7 +86,10 @@ class ModeWatch:
             if given is not None and out() is given:
                 continue
             if model is None or owner() is model or owner() is None:
-                self._say(detect.eval_in_train_mode_notice(kinds, line), line, notices)
+                # (a model no optimizer trains, run in train mode under no_grad, is a target network
+                # updated by hand, as BYOL's and mean teachers' are)
+                if owner() is not None and self._trained_by_some_optimizer(owner()):
+                    self._say(detect.eval_in_train_mode_notice(kinds, line), line, notices)
             else:
                 kept.append((line, out, kinds, owner))
         self._quiet = kept
@@ -188,6 +192,16 @@ class ModeWatch:
             else:
                 self._say(detect.eval_with_grad_notice(line), line, notices)
         self._pending = kept
+
+    def _trained_by_some_optimizer(self, model: Any) -> bool:
+        params = {id(p) for p in model.parameters()}
+        for optimizer in self._optimizers():
+            try:
+                if any(id(p) in params for group in optimizer.param_groups for p in group["params"]):
+                    return True
+            except (AttributeError, KeyError, TypeError):
+                continue
+        return False
 
     def _say(self, notice: Notice, line: int, notices: list[Notice]) -> None:
         key = (notice.code, line)

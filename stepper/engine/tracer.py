@@ -95,7 +95,8 @@ class PhaseTracer:
         self._stepped_since_backward = False
         self._line = 0  # the line being observed (where a finding is reported)
         self.blocks = blocks or BlockIndex(source.text)
-        self.modes = ModeWatch(source.text.splitlines())  # train/eval mode and no_grad at model calls
+        # Train/eval mode and no_grad at model calls.
+        self.modes = ModeWatch(source.text.splitlines(), lambda: hooks.optimizers)
         self._losses_checked: set[int] = set()  # lines whose loss's function was checked
         self._totals: dict[int, tuple[int, Any]] = {}  # line -> a running total of losses made there
         self.stop_requested = False

@@ -209,7 +209,8 @@ def test_a_running_total_of_loss_tensors_is_named_once_at_its_line():
 
 def test_correct_patterns_that_look_like_the_mode_and_loss_mistakes_raise_no_warning():
     # a GAN's no-grad fakes, two losses for two optimizers, an eval-mode adversarial attack through
-    # autograd.grad before training in train mode, Monte Carlo dropout
+    # autograd.grad before training in train mode, a target network no optimizer trains, Monte Carlo
+    # dropout
     found, _ = _warned("evaluation_patterns_done_right.py")
     assert found == []
 

@@ -51,6 +51,16 @@ for _ in range(3):
     loss.backward()
     optimizer.step()
 
+# A target network (BYOL, mean teacher) in train mode under no_grad: no optimizer trains it.
+target = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+for _ in range(2):
+    with torch.no_grad():
+        goal = target(x).softmax(1)
+    loss = F.cross_entropy(model(x), goal)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
 # Monte Carlo dropout: eval mode, dropout layers switched back on, under no_grad.
 model.eval()
 for layer in model.modules():
