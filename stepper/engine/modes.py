@@ -27,6 +27,7 @@ from typing import Any
 from . import detect
 from .graph import sequence_nr, walk
 from .snapshot import Notice
+from .watch import optimizer_params
 
 # How many eval-mode forwards with gradients on are remembered until one of them is settled.
 PENDING_LIMIT = 64
@@ -45,8 +46,8 @@ class ModeWatch:
         # parameters settles them as trained on; a zero_grad before it throws their gradients away.
         self._trained: list[tuple[int, Any]] = []
         # Train-mode forwards with gradients off, not yet settled: (line, the output, which layers
-        # trained). Fed to another model (a GAN's `fake` into its discriminator) they were data.
-        self._quiet: list[tuple[int, Any, str]] = []
+        # trained, the model; both weakly). Fed to another model (a GAN's fakes) they were data.
+        self._quiet: list[tuple[int, Any, str, Any]] = []
         # Losses found (line, id and sequence number of their grad_fn) that no backward used yet, and
         # per line how many in a row went unused.
         self._losses: list[tuple[int, int, int]] = []
@@ -166,10 +167,7 @@ class ModeWatch:
             self._settle_quiet(None, None, notices)
         if not self._trained:
             return notices
-        try:
-            updated = {id(p) for group in optimizer.param_groups for p in group["params"]}
-        except (AttributeError, KeyError, TypeError):
-            updated = set()
+        updated = {id(p) for p in optimizer_params(optimizer)}
         for line, ref in self._trained:
             model = ref()
             if model is None or not any(id(p) in updated for p in model.parameters()):
@@ -195,13 +193,7 @@ class ModeWatch:
 
     def _trained_by_some_optimizer(self, model: Any) -> bool:
         params = {id(p) for p in model.parameters()}
-        for optimizer in self._optimizers():
-            try:
-                if any(id(p) in params for group in optimizer.param_groups for p in group["params"]):
-                    return True
-            except (AttributeError, KeyError, TypeError):
-                continue
-        return False
+        return any(id(p) in params for optimizer in self._optimizers() for p in optimizer_params(optimizer))
 
     def _say(self, notice: Notice, line: int, notices: list[Notice]) -> None:
         key = (notice.code, line)

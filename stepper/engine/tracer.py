@@ -20,12 +20,12 @@ from types import CodeType, FrameType
 from typing import Any
 
 from . import detect
-from .graph import derives_from, sequence_nr, uses_parameter
+from .graph import derives_from, sequence_nr, uses_parameter, walk
 from .hooks import TorchHooks, first_tensor
 from .modes import ModeWatch, mode_of
 from .snapshot import Notice
 from .source import BlockIndex, ScriptSource, stored_names
-from .watch import ParamWatch
+from .watch import ParamWatch, optimizer_params
 
 MUTATIONS = frozenset(("zero_grad", "step"))
 
@@ -98,7 +98,7 @@ class PhaseTracer:
         # Train/eval mode and no_grad at model calls.
         self.modes = ModeWatch(source.text.splitlines(), lambda: hooks.optimizers)
         self._losses_checked: set[int] = set()  # lines whose loss's function was checked
-        self._totals: dict[int, tuple[int, Any]] = {}  # line -> a running total of losses made there
+        self._totals: dict[int, tuple[int, int]] = {}  # line -> the running total of losses made there
         self.stop_requested = False
         self.loss_value: float | None = None
         self._frames: dict[FrameType, _Frame] = {}
@@ -433,9 +433,9 @@ class PhaseTracer:
                     # loss`), when this line's total grows from its own last value: it holds every
                     # iteration's autograd graph. (`err = err_real + err_fake` for a log is made anew.)
                     last = self._totals.get(self._line)
-                    if last is not None and derives_from(fn, {last[0]}, 64):
+                    if last is not None and any((id(n), sequence_nr(n)) == last for n in walk(fn, 64)):
                         self._notice(detect.loss_graph_kept_notice(self._line))
-                    self._totals[self._line] = (id(fn), value)
+                    self._totals[self._line] = (id(fn), sequence_nr(fn))  # (ids: no graph kept alive)
                 return
             if self._forward_this_iteration:
                 if forward_ids and not derives_from(fn, forward_ids):
@@ -583,8 +583,5 @@ class PhaseTracer:
 
 def _no_gradients(optimizer: Any) -> bool:
     """Has every parameter of this optimizer no gradient (None, or all zeros)?"""
-    try:
-        params = [p for group in optimizer.param_groups for p in group["params"]]
-    except (AttributeError, KeyError, TypeError):
-        return False
+    params = optimizer_params(optimizer)
     return bool(params) and all(p.grad is None or not bool(p.grad.any()) for p in params)

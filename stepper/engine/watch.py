@@ -111,9 +111,8 @@ class ParamWatch:
             self.add(owner)
 
     def add_from_optimizer(self, optimizer: Any) -> None:
-        for group in optimizer.param_groups:
-            for p in group["params"]:
-                self.add(p)
+        for p in optimizer_params(optimizer):
+            self.add(p)
 
     # --- changes -------------------------------------------------------------------------------------
 
@@ -285,6 +284,14 @@ def _names_in_scope(
     for key, name in weak.items():
         names.setdefault(key, name)
     return names, bare
+
+
+def optimizer_params(optimizer: Any) -> list[Any]:
+    """Every parameter an optimizer updates, over all its param groups ([] for an odd object)."""
+    try:
+        return [p for group in optimizer.param_groups for p in group["params"]]
+    except (AttributeError, KeyError, TypeError):
+        return []
 
 
 def optimizer_info(
