@@ -571,3 +571,16 @@ def test_with_stderr_redirected_the_screen_is_still_drawn_on_the_terminal(tmp_pa
     child.send("q")
     child.expect(pexpect.EOF, timeout=SAFETY_TIMEOUT)
     assert b"\x1b[" not in err.read_bytes()  # no screen in the file
+
+
+@needs_stepper
+def test_a_c_locale_gets_the_ascii_screen_without_asking():
+    # LC_ALL=C (a minimal server, or a session whose client sent no locale): tmux then drew every box
+    # line and arrow as `_`; stepper now draws only ASCII there, as with --ascii.
+    term = Terminal({"LC_ALL": "C", "TERM": "xterm"})
+    try:
+        term.wait_for("pause 1/1")
+        assert not non_ascii(term.raw.decode("utf-8", errors="replace")), non_ascii(term.raw.decode())
+        assert "+- lesson linear --" in term.text()
+    finally:
+        term.close()
