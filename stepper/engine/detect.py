@@ -72,9 +72,13 @@ def loss_inputs_broadcast(preds: Any, target: Any) -> Notice | None:
     if a is None or b is None or a == b:
         return None
     both = _broadcast(a, b)
-    if both is None or _numel(both) <= max(_numel(a), _numel(b)):
-        return None  # a plain error, or a harmless broadcast (a scalar target)
-    return _broadcast_notice(a, b, both)
+    if both is None:
+        return None  # a plain error
+    if _numel(both) > max(_numel(a), _numel(b)):
+        return _broadcast_notice(a, b, both)
+    if 1 < _numel(b) < _numel(both):  # (a scalar target is harmless; [N, 1] against [N, 3] is not)
+        return _repeat_notice(a, b, both)
+    return None
 
 
 # Operations that broadcast their operands elementwise: where predictions meet targets and grow.
@@ -151,6 +155,18 @@ def _broadcast_notice(a: tuple[int, ...], b: tuple[int, ...], both: tuple[int, .
         f"broadcast both to {_text(both)} without an error, so every prediction was compared with "
         "every target and the loss cannot fall as it should. Make the shapes match, for example "
         "`preds.squeeze(1)` or `y.unsqueeze(1)`.",
+    )
+
+
+def _repeat_notice(a: tuple[int, ...], b: tuple[int, ...], both: tuple[int, ...]) -> Notice:
+    times = _numel(both) // _numel(b)
+    return Notice(
+        SHAPE_BROADCAST,
+        f"The loss compared predictions of shape {_text(a)} with targets of shape {_text(b)}. PyTorch "
+        f"repeated each target {times} times to fill {_text(both)} without an error, so one target was "
+        "compared with several predictions. If the targets are class labels (one per example), this "
+        "is the wrong loss: CrossEntropyLoss takes one score per class and the class index. Otherwise "
+        "make the shapes match.",
     )
 
 

@@ -232,3 +232,10 @@ def test_loss_rising_needs_the_loss_to_pass_everything_before_the_rise():
     session._loss_history = [2.0, 2.5, 5.1, 11.0, 25.0]  # diverging
     session._check_rising()
     assert said == ["loss-rising"]
+
+
+def test_targets_repeated_across_a_row_of_predictions_are_named_at_the_loss():
+    found, session = _warned("repeated_targets.py")
+    assert found == [("loss = loss_fn(model(x), labels)", "shape-broadcast")]
+    message = next(w.message for s in session.history for w in s.warnings)
+    assert "[24, 3]" in message and "[24, 1]" in message and "repeated each target 3 times" in message
