@@ -161,6 +161,9 @@ class TorchHooks:
 
         self._thread = threading.get_ident()
         hooks = self
+        # (`get_ident() == hooks._thread` is `_ours()` written out: a call of a Python function before
+        # tracing is switched off costs a trace call of its own.)
+        get_ident = threading.get_ident
         # Inside a `torch.compile`d model, Dynamo traces these hooks for every inner module: there
         # they must be nothing (the compiled model's own call, which runs eagerly, is the one heard).
         compiling = getattr(torch.compiler, "is_compiling", lambda: False)
@@ -171,14 +174,14 @@ class TorchHooks:
         def pre_hook(module, args):
             if compiling():
                 return
-            if hooks._ours():
+            if get_ident() == hooks._thread:
                 hooks.module_depth += 1
                 if hooks.module_depth == 1 and not hooks._quiet:
                     hooks.untrace()
                     hooks._module_untraced = True
 
         def post_hook(module, args, output):
-            if compiling() or not hooks._ours():
+            if compiling() or get_ident() != hooks._thread:
                 return None
             hooks.module_depth -= 1
             if hooks.module_depth == 0 and not hooks._quiet:
@@ -214,7 +217,7 @@ class TorchHooks:
         original_backward = torch.autograd.backward
 
         def backward(tensors, *args, **kwargs):
-            if not hooks._ours() or hooks._quiet:
+            if get_ident() != hooks._thread or hooks._quiet:
                 return original_backward(tensors, *args, **kwargs)
             hooks.untrace()
             hooks._quiet += 1
@@ -235,7 +238,7 @@ class TorchHooks:
             """`torch.autograd.grad(loss, params)`: the backward of a loop that updates its parameters
             with the gradients it returns (they never reach .grad). A gradient taken to build a loss
             (create_graph=True: a gradient penalty, MAML's inner step) or of inputs is not a phase."""
-            if not hooks._ours() or hooks._quiet:
+            if get_ident() != hooks._thread or hooks._quiet:
                 return original_grad(outputs, inputs, *args, **kwargs)
             if isinstance(inputs, torch.Tensor):
                 wrt = [inputs]
@@ -268,7 +271,7 @@ class TorchHooks:
 
         def wrap_zero_grad(original):
             def zero_grad(self, *args, **kwargs):
-                if not hooks._ours() or hooks._quiet:
+                if get_ident() != hooks._thread or hooks._quiet:
                     return original(self, *args, **kwargs)
                 hooks.untrace()
                 hooks._quiet += 1
@@ -296,7 +299,7 @@ class TorchHooks:
         base = torch._C.TensorBase.grad
 
         def set_grad(tensor, value):
-            if value is None and hooks._ours() and not hooks._quiet:
+            if value is None and get_ident() == hooks._thread and not hooks._quiet:
                 if hooks.skip_zero_grad:
                     return
                 hooks.events.append(Event("zero_grad", owner=tensor))
@@ -410,7 +413,13 @@ class TorchHooks:
     def _before_step(self, optimizer, args, kwargs) -> None:
         # A step given a closure (LBFGS) runs the script's forward and backward inside it: keep
         # tracing those lines. (`args` are the step's own: the optimizer first, then any closure.)
-        if self._ours() and not self._quiet and len(args) <= 1 and not kwargs and not self._step_untraced:
+        if (
+            threading.get_ident() == self._thread
+            and not self._quiet
+            and len(args) <= 1
+            and not kwargs
+            and not self._step_untraced
+        ):
             self.untrace()
             self._step_untraced = True
 

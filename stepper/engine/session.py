@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import detect, output
 from .breakpoints import Breakpoints
@@ -54,9 +54,10 @@ class Loading:
     """The worker started and is importing PyTorch."""
 
 
-@dataclass(frozen=True)
-class Paused:
-    """A pause happened. `waiting` is True when the script now waits for a command."""
+class Paused(NamedTuple):
+    """A pause happened. `waiting` is True when the script now waits for a command.
+
+    (A named tuple: a loop running on makes five of these per iteration.)"""
 
     snapshot: Snapshot
     waiting: bool

@@ -67,6 +67,11 @@ class JsonlWriter:
         # id(object) -> (object, its JSON text); the object is held so that its id stays its own.
         self._texts: dict[int, tuple[object, str]] = {}
         self._strings: dict[str, str] = {}
+        # The text of a line's pieces that stay the same from pause to pause, with what they were made
+        # from (compared by identity): per line of the script, its phases, file and code; and the
+        # latest optimizer, warnings, knobs, mode and non-finite flag.
+        self._places: dict[int, tuple[object, object, object, str]] = {}
+        self._tail: tuple[object, ...] = ()
 
     def _text(self, obj, make) -> str:
         hit = self._texts.get(id(obj))
@@ -88,49 +93,62 @@ class JsonlWriter:
         return "null" if stats is None else self._text(stats, self._stats_text)
 
     def _stats_text(self, stats: TensorStats) -> str:
-        """`json.dumps(stats.to_json())`, written directly: a summary has a fixed form, and its
-        numbers repeat (a one-element tensor's mean, min, max and value are one number), so each
-        distinct float is turned into text once."""
-        texts: dict[float, str] = {}
-
-        def number(value: float | None) -> str:
-            text = texts.get(value)  # (NaN never finds itself; _float_text handles it)
-            if text is None:
-                text = texts[value] = _float_text(value)
-            return text
-
-        shape = ", ".join(map(str, stats.shape))
-        values = "null" if stats.values is None else "[" + ", ".join(map(number, stats.values)) + "]"
+        """`json.dumps(stats.to_json())`, written directly: a summary has a fixed form."""
+        number = _float_text
+        mean = number(stats.mean)
+        values = stats.values
+        if values is None:
+            values_text = "null"
+        elif len(values) == 1:  # (a one-number tensor: its mean is its value)
+            values_text = f"[{mean}]" if values[0] is stats.mean else f"[{number(values[0])}]"
+        else:
+            values_text = "[" + ", ".join(map(number, values)) + "]"
         hist = "null" if stats.hist is None else "[" + ", ".join(map(str, stats.hist)) + "]"
+        shape = ", ".join(map(str, stats.shape))
         return (
             f'{{"shape": [{shape}], "dtype": {self._string(stats.dtype)}, '
             f'"device": {self._string(stats.device)}, "numel": {stats.numel}, '
-            f'"mean": {number(stats.mean)}, "std": {number(stats.std)}, "min": {number(stats.min)}, '
+            f'"mean": {mean}, "std": {number(stats.std)}, "min": {number(stats.min)}, '
             f'"max": {number(stats.max)}, "norm": {number(stats.norm)}, "nan": {stats.nan}, '
             f'"inf": {stats.inf}, "zeros": {"true" if stats.zeros else "false"}, '
-            f'"values": {values}, "hist": {hist}, "approx": {"true" if stats.approx else "false"}}}'
+            f'"values": {values_text}, "hist": {hist}, "approx": {"true" if stats.approx else "false"}}}'
         )
 
     def _tensors(self, tensors: dict) -> str:
-        def make(tensors: dict) -> str:
-            items = (f"{self._string(name)}: {self._stats(stats)}" for name, stats in tensors.items())
-            return "{" + ", ".join(items) + "}"
+        return self._text(tensors, self._tensors_text)
 
-        return self._text(tensors, make)
+    def _tensors_text(self, tensors: dict) -> str:
+        items = (f"{self._string(name)}: {self._stats(stats)}" for name, stats in tensors.items())
+        return "{" + ", ".join(items) + "}"
 
     def line(self, snapshot: Snapshot) -> str:
-        optimizer = snapshot.optimizer
+        phases, file, code = snapshot.phases, snapshot.file, snapshot.code
+        place = self._places.get(snapshot.line)
+        if place is None or place[0] is not phases or place[1] is not file or place[2] is not code:
+            text = (
+                f'"phases": {self._text(phases, _dumps_list)}, "file": {self._string(file)}, '
+                f'"line": {snapshot.line}, "code": {self._string(code)}'
+            )
+            place = self._places[snapshot.line] = (phases, file, code, text)
+        optimizer, warnings, knobs = snapshot.optimizer, snapshot.warnings, snapshot.knobs
+        tail = self._tail
+        if (
+            not tail or tail[0] is not optimizer or tail[1] is not warnings or tail[2] is not knobs
+            or tail[3] != snapshot.mode or tail[4] != snapshot.nonfinite
+        ):  # fmt: skip
+            mode = snapshot.mode
+            text = (
+                f'"optimizer": {"null" if optimizer is None else self._text(optimizer, _dumps_to_json)}, '
+                f'"nonfinite": {"true" if snapshot.nonfinite else "false"}, '
+                f'"warnings": {self._text(warnings, _dumps_notices)}, '
+                f'"knobs": {self._text(knobs, _dumps_list)}, '
+                f'"mode": {"null" if mode is None else self._string(mode)}}}'
+            )
+            tail = self._tail = (optimizer, warnings, knobs, mode, snapshot.nonfinite, text)
         return (
-            f'{{"event": "pause", "index": {snapshot.index}, "step": {snapshot.step}, '
-            f'"phases": {self._text(snapshot.phases, _dumps_list)}, '
-            f'"file": {self._string(snapshot.file)}, "line": {snapshot.line}, '
-            f'"code": {self._string(snapshot.code)}, "loss": {_float_text(snapshot.loss)}, '
-            f'"params": {self._tensors(snapshot.params)}, "grads": {self._tensors(snapshot.grads)}, '
-            f'"optimizer": {"null" if optimizer is None else self._text(optimizer, _dumps_to_json)}, '
-            f'"nonfinite": {"true" if snapshot.nonfinite else "false"}, '
-            f'"warnings": {self._text(snapshot.warnings, _dumps_notices)}, '
-            f'"knobs": {self._text(snapshot.knobs, _dumps_list)}, '
-            f'"mode": {"null" if snapshot.mode is None else self._string(snapshot.mode)}}}'
+            f'{{"event": "pause", "index": {snapshot.index}, "step": {snapshot.step}, {place[3]}, '
+            f'"loss": {_float_text(snapshot.loss)}, "params": {self._tensors(snapshot.params)}, '
+            f'"grads": {self._tensors(snapshot.grads)}, {tail[5]}'
         )
 
 
