@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 
 from .engine import RunEnd, Session, Snapshot
-from .format import num, tensor_text
+from .format import num, phases_text, tensor_text
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def export_session(session: Session, directory: str, screenshot_svg: str | None 
 def markdown_transcript(name: str, history: list[Snapshot], end: RunEnd | None) -> str:
     lines = [f"# stepper session: {name}", ""]
     for snapshot in history:
-        phases = " + ".join(snapshot.phases)
+        phases = phases_text(snapshot.phases, snapshot.mode)
         where = f"{os.path.basename(snapshot.file)}:{snapshot.line}"
         lines.append(f"## Pause {snapshot.index} — step {snapshot.step}, {phases}")
         lines.append("")
@@ -70,6 +70,8 @@ def markdown_transcript(name: str, history: list[Snapshot], end: RunEnd | None) 
         lines.append("")
         loss = num(snapshot.loss, 6)
         lines.append(f"- loss: {loss}" + ("  **(NaN/Inf present)**" if snapshot.nonfinite else ""))
+        if snapshot.knobs:  # (the live knobs the learner turned: what this pause ran under)
+            lines.append(f"- knobs: {', '.join(snapshot.knobs)}")
         for param, stats in snapshot.params.items():
             lines.append(f"- `{param}` = {tensor_text(stats)}")
             lines.append(f"- `{param}.grad` = {tensor_text(snapshot.grads.get(param))}")

@@ -1,6 +1,7 @@
 """Export (nothing the learner saw is lost) and `stepper serve` (the screen in a browser)."""
 
 import csv
+import dataclasses
 import json
 import socket
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from stepper.engine import Session, load_script
-from stepper.export import export_session
+from stepper.export import export_session, markdown_transcript
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
 
@@ -63,6 +64,19 @@ def test_export_after_the_script_raised_keeps_what_came_before(tmp_path):
     assert "ValueError" in markdown and "broken on purpose" in markdown
     last = json.loads((tmp_path / "out" / "trace.jsonl").read_text().splitlines()[-1])
     assert last["status"] == "error" and last["error"]["type"] == "ValueError"
+
+
+def test_the_transcript_says_how_a_pause_ran_knobs_and_mode(tmp_path):
+    """A pause taken with a live knob turned (lr ×10 from the screen) and an evaluation forward say so
+    in transcript.md, as on the screen."""
+    session = finished("evaluate_properly.py")
+    history = list(session.history)
+    evaluated = next(s for s in history if s.mode)
+    turned = dataclasses.replace(history[0], knobs=("lr ×10",))
+    markdown = markdown_transcript("x.py", [turned, evaluated], session.end)
+    assert "- knobs: lr ×10" in markdown
+    assert f"forward ({evaluated.mode})" in markdown
+    assert markdown.count("- knobs:") == 1  # (a pause with no knob turned says nothing of them)
 
 
 def test_export_flag_on_the_command_line(tmp_path):
