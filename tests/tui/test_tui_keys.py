@@ -7,6 +7,7 @@ import asyncio
 from tui_helpers import drive, press, screen_text, script_session, settle
 
 from stepper.engine import PHASES
+from stepper.tui.app import RUNNING_FPS
 from stepper.tui.screens.goto import GoToStepScreen
 from stepper.tui.screens.help import HelpScreen
 from stepper.tui.screens.output import OutputScreen, output_text
@@ -88,6 +89,34 @@ def test_plus_and_minus_change_the_speed_while_playing():
         await pilot.press("p")
         assert not app.playing
         await settle(pilot)
+
+    drive(body)
+
+
+def test_fast_play_draws_the_latest_pause_at_most_running_fps_times_a_second():
+    """At 32 or 64 phases a second, a frame per pause is more than anyone reads and more bytes than a
+    slow SSH link carries: pauses closer together than a frame interval are drawn once, the latest
+    one, when the interval is up (the clock here is a stand-in, so no timing is measured)."""
+
+    async def body(pilot):
+        app = pilot.app
+        await settle(pilot)
+        now = [1000.0]
+        app._clock = lambda: now[0]
+        drawn = []
+        draw = app.update_view
+        app.update_view = lambda: (drawn.append(now[0]), draw())
+        app._draw_playing()  # the first pause since the last frame: drawn at once
+        now[0] += 0.01
+        app._draw_playing()  # two more within 1/RUNNING_FPS s: not drawn yet...
+        now[0] += 0.01
+        app._draw_playing()
+        assert drawn == [1000.0]
+        assert app._play_draw_timer is not None  # ...but the latest is, when the interval is up
+        now[0] += 1 / RUNNING_FPS
+        await asyncio.sleep(2 / RUNNING_FPS)
+        await pilot.pause()
+        assert len(drawn) == 2 and app._play_draw_timer is None
 
     drive(body)
 
