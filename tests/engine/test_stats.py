@@ -9,7 +9,7 @@ import math
 import pytest
 import torch
 
-from stepper.engine.stats import HIST_BINS, HIST_SAMPLE, SMALL_TENSOR, summarize
+from stepper.engine.stats import HIST_BINS, HIST_SAMPLE, SMALL_TENSOR, summarize, summarize_many
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 # Sizes past each boundary: just too big to keep every value, mid-size, a histogram from a sample.
@@ -145,3 +145,28 @@ def test_json_has_the_histogram():
     big = summarize(torch.randn(500)).to_json()
     assert len(big["hist"]) == HIST_BINS and sum(big["hist"]) == 500
     assert summarize(torch.randn(3)).to_json()["hist"] is None
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_summaries_taken_together_are_those_taken_one_at_a_time(device):
+    """`summarize_many` waits for the device twice for all its tensors: every kind of tensor still comes
+    out exactly as `summarize` gives it (small, one number, big, a histogram from a sample, constant,
+    with NaN and Inf, near-constant big μ, integers, half precision, float64 beside float32, empty)."""
+    torch.manual_seed(1)
+    nan_inf = torch.randn(400, device=device)
+    nan_inf[::7] = math.nan
+    nan_inf[3] = math.inf
+    tensors = [
+        torch.randn(5, device=device),
+        torch.tensor(2.5, device=device),
+        torch.randn(700, device=device) * 3 + 1,
+        torch.randn(HIST_SAMPLE * 3, device=device),
+        torch.full((300,), 4.0, device=device),
+        nan_inf,
+        1000 + 0.01 * torch.randn(500, device=device),
+        torch.randint(0, 9, (200,), device=device),
+        torch.randn(129, device=device).half(),
+        torch.randn(90, device=device, dtype=torch.float64),
+        torch.zeros(0, device=device),
+    ]
+    assert summarize_many(tensors) == [summarize(t) for t in tensors]
