@@ -29,6 +29,8 @@ NLL_INPUT = "nll-not-log-probs"
 ZERO_GRAD_ORDER = "zero-grad-before-step"
 LOSS_RISING = "loss-rising"
 LOSS_GRAPH_KEPT = "loss-graph-kept"
+MSE_ON_LABELS = "mse-on-labels"
+LR_TOO_LOW = "lr-too-low"
 
 # Saved tensors/sizes an autograd node may carry: enough to see the shapes a loss really compared.
 _SIZE_ATTRS = ("_saved_self_sym_sizes", "_saved_self", "_saved_other", "_saved_target", "_saved_result")
@@ -332,12 +334,15 @@ def loss_with_grad_notice(line: int) -> Notice:
     )
 
 
-def loss_function_notices(loss: Any) -> list[Notice]:
+def loss_function_notices(loss: Any, given_target: Any = None) -> list[Notice]:
     """The wrong loss for the outputs it was given, read from the loss's autograd graph: the
-    classification losses apply their own softmax/sigmoid, and a class dimension of one is no choice."""
+    classification losses apply their own softmax/sigmoid, a class dimension of one is no choice, and
+    MSE (or its kin) on class labels treats names as amounts. `given_target`: the target a loss module
+    was called with; None for a functional or hand-written loss."""
     from .graph import walk
 
     found: list[Notice] = []
+    regression = None  # the first MSE-like node: it saved the very tensors the loss compared
     for node in walk(loss.grad_fn, 8):  # (these nodes sit right under the loss)
         kind = type(node).__name__
         below = node.next_functions[0][0] if node.next_functions else None
@@ -362,7 +367,148 @@ def loss_function_notices(loss: Any) -> list[Notice]:
                 positive = False
             if positive:
                 found.append(_nll_input_notice())
+        elif kind in _REGRESSION_LOSSES and regression is None:
+            regression = node
+    if regression is not None:
+        found.extend(_regression_loss_notices(regression, given_target))
+    elif hasattr(given_target, "stride"):  # (a tensor)
+        compared = _l1_compared_shape(loss)
+        if compared is not None and compared == _shape(given_target):
+            found.extend(filter(None, [_labels_notice("L1 loss", compared, given_target)]))
     return found
+
+
+# The losses that compare predictions with targets as numbers, by their autograd node, as a learner
+# would name them. (torch 2.x records F.l1_loss as mean(|a - b|): see _l1_compared_shape.)
+_REGRESSION_LOSSES = {
+    "MseLossBackward0": "MSE loss",
+    "L1LossBackward0": "L1 loss",
+    "HuberLossBackward0": "Huber loss",
+    "SmoothL1LossBackward0": "Smooth L1 loss",
+}
+
+# Reading target values costs torch calls: look at an evenly spread sample of at most this many.
+_LABEL_SAMPLE = 4096
+# How many different labels look like classes: 0/1 targets are left alone (MSE on a yes/no label is a
+# known, milder choice, and the ordering problem needs three classes); past 20, more likely amounts.
+_FEW_LABELS = (3, 20)
+
+
+def _regression_loss_notices(node: Any, given_target: Any) -> list[Notice]:
+    """The MSE-like loss node's saved predictions and targets: a functional call's targets repeated
+    across a row, and class labels used as numbers."""
+    try:
+        preds, target = node._saved_self, node._saved_target
+    except (RuntimeError, AttributeError):  # freed by a backward that already ran
+        return []
+    found: list[Notice] = []
+    pred_shape = _unexpanded_shape(preds)
+    if given_target is None:  # (a loss module's own arguments go to loss_inputs_broadcast)
+        found.extend(filter(None, [_functional_repeat(pred_shape, preds, target)]))
+    found.extend(filter(None, [_labels_notice(_REGRESSION_LOSSES[type(node).__name__], pred_shape, target)]))
+    return found
+
+
+def _repeated_dims(t: Any) -> list[int]:
+    # A broadcast repeats a tensor without copying it: a view whose stride is 0 along each repeated
+    # dimension. (A dimension of size 1 may have any stride; it was not repeated.)
+    strides = zip(t.shape, t.stride(), strict=True)
+    return [d for d, (size, stride) in enumerate(strides) if size > 1 and stride == 0]
+
+
+def _unexpanded_shape(t: Any) -> tuple[int, ...]:
+    """The shape of the tensor a broadcast repeated into `t`: each repeated dimension back to 1, the
+    leading ones dropped (broadcasting adds dimensions in front: [3] against [N, 3])."""
+    dims = _repeated_dims(t)
+    lead = 0
+    while lead < len(dims) and dims[lead] == lead:
+        lead += 1
+    return tuple(1 if d in dims else size for d, size in enumerate(t.shape))[lead:]
+
+
+def _functional_repeat(pred_shape: tuple[int, ...], preds: Any, target: Any) -> Notice | None:
+    """`F.mse_loss(preds [N, 3], y [N, 1])`: the functional loss broadcast its inputs before autograd
+    saw them, so the graph holds the repeated targets [N, 3]; their strides tell what they were."""
+    both = _shape(target)
+    if both is None or pred_shape != both:
+        return None  # the predictions were repeated too: graph_broadcast's [N, 1] against [N] case
+    target_shape = _unexpanded_shape(target)
+    if 1 < _numel(target_shape) < _numel(both):  # (a scalar target is harmless, as for loss modules)
+        return _repeat_notice(pred_shape, target_shape, both)
+    return None
+
+
+def _l1_compared_shape(loss: Any) -> tuple[int, ...] | None:
+    """nn.L1Loss leaves no node of its own: autograd records mean(|preds - target|) (or sum). The shape
+    of preds - target when the loss is exactly that."""
+    top = loss.grad_fn
+    if type(top).__name__ not in ("MeanBackward0", "SumBackward0") or not top.next_functions:
+        return None
+    absolute = top.next_functions[0][0]
+    if type(absolute).__name__ != "AbsBackward0" or not absolute.next_functions:
+        return None
+    if type(absolute.next_functions[0][0]).__name__ != "SubBackward0":
+        return None
+    try:
+        return _shape(absolute._saved_self)
+    except RuntimeError:  # freed by a backward that already ran
+        return None
+
+
+def _labels_notice(loss_name: str, pred_shape: tuple[int, ...], target: Any) -> Notice | None:
+    """One prediction per example ([N] or [N, 1]) against targets that look like class labels."""
+    n = pred_shape[0] if pred_shape else 0
+    target_shape = _unexpanded_shape(target)
+    if n < _FEW_LABELS[0] or pred_shape not in ((n,), (n, 1)) or target_shape not in ((n,), (n, 1)):
+        return None
+    values = _label_values(target)
+    if values is None:
+        return None
+    if len(values) <= 6:
+        seen = "the whole numbers " + ", ".join(str(v) for v in values)
+    else:
+        seen = f"{len(values)} different whole numbers from 0 to {values[-1]}"
+    dtype = str(target.dtype).removeprefix("torch.")
+    stored = "floats" if target.is_floating_point() else f"integers ({dtype})"
+    fix = "y.squeeze(1).long()" if target_shape == (n, 1) else "y.long()"
+    return Notice(
+        MSE_ON_LABELS,
+        f"The {loss_name} compared one prediction per example ({_text(pred_shape)}) with targets that "
+        f"look like class labels: {seen}, stored as {stored}. If they are class labels, this is the "
+        "wrong loss: it treats them as amounts, so label 2 counts as twice label 1 and class 1 must lie "
+        "halfway between classes 0 and 2, and a model unsure between two classes is pulled to a number "
+        "in between, another class or none. Give the model one output per class "
+        f"([{n}, {values[-1] + 1}]) and use nn.CrossEntropyLoss with the labels as a long tensor of "
+        f"shape [{n}] (`{fix}`). If they are amounts (counts, ages, ratings), the {loss_name} is right.",
+    )
+
+
+def _label_values(target: Any) -> list[int] | None:
+    """The different values of the targets (a sample of them), when they look like class labels: 3 to
+    20 whole numbers from 0, at least half of 0..max present, not all multiples of one number (y = 2x
+    on arange is a line to fit, not classes)."""
+    import torch
+
+    if target.dtype == torch.bool or target.is_complex():
+        return None
+    try:
+        with torch.no_grad():
+            flat = target
+            for dim in _repeated_dims(target):  # (look at each target once, not at its repeats)
+                flat = flat.narrow(dim, 0, 1)
+            flat = flat.reshape(-1)
+            sample = flat[:: max(1, flat.numel() // _LABEL_SAMPLE)]
+            if sample.is_floating_point() and not bool((sample == sample.round()).all()):
+                return None
+            distinct = torch.unique(sample)
+            if not _FEW_LABELS[0] <= distinct.numel() <= _FEW_LABELS[1]:
+                return None
+            values = [int(v) for v in distinct.tolist()]
+    except (RuntimeError, TypeError):  # a dtype these operations do not support
+        return None
+    if values[0] != 0 or values[-1] >= 2 * len(values) or math.gcd(*values) != 1:
+        return None
+    return values
 
 
 def _single_class_notice() -> Notice:
@@ -430,4 +576,25 @@ def loss_graph_kept_notice(line: int) -> Notice:
         f"Line {line} adds up losses as tensors after their backward (`total += loss`): each one "
         "still holds its autograd graph, so the total keeps every iteration's graph, and the memory "
         "they hold, alive until the total is dropped. Add loss.item() (a plain number) instead.",
+    )
+
+
+def lr_too_low_notice(updates: int, first: float, last: float, ratio: float, lr: float | None) -> Notice:
+    """`ratio`: the smallest, over those updates, of how many times as long the step could have been
+    and still gone downhill in its own direction (engine/stepsize.py)."""
+    per_update = 100 * (first - last) / (abs(first) * updates)
+    longer = f"{float(f'{ratio:.2g}'):,.0f}"
+    if lr is None:
+        what, cure = "The learning rate looks", "Try one about 10× larger in your update."
+    else:
+        what = f"The learning rate ({lr:g}) looks"
+        cure = "Try it about 10× larger (on stepper's screen, `]` multiplies it by 10 while the script runs)."
+    return Notice(
+        LR_TOO_LOW,
+        f"The loss fell only from {first:.4g} to {last:.4g} over the last {updates} updates (about "
+        f"{per_update:.2g}% per update), and each step barely changed the gradients: a step {longer} "
+        f"times as long, in the same direction, would still have gone downhill. {what} far too small. "
+        f"{cure} If the inputs are on very different scales (one feature in the thousands, another "
+        "near 1), training crawls like this at any learning rate that does not blow up: then scale the "
+        "inputs to similar ranges instead.",
     )

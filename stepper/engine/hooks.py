@@ -66,6 +66,10 @@ def is_loss_tensor(tensor: Any) -> bool:
     return tensor is not None and tensor.grad_fn is not None and tensor.dim() == 0
 
 
+class _StandIn(property):
+    """A property that can carry the attributes of the descriptor it stands in for."""
+
+
 class TorchHooks:
     """Installs the listeners and collects what they hear."""
 
@@ -101,6 +105,12 @@ class TorchHooks:
         # (values cut, values in all), clip_value) found since the tracer last looked.
         self.clipped: list[tuple[str, Any, float]] = []
         self.skipped_steps: list[Any] = []
+        # > 0 while a closure given to an optimizer's step runs (LBFGS): the parameters it finds
+        # changed were changed by that step, which is one update however many times it changes them.
+        self.in_closure = 0
+        # Batch-norm layers whose running statistics the script reset since the tracer last looked
+        # (weak references): train-mode forwards under no_grad then recompute them on purpose.
+        self.stats_reset: list[Any] = []
 
     def quiet(self, on: bool) -> None:
         """While on, what the script's modules do is not an event (stepper's own forward calls)."""
@@ -293,6 +303,7 @@ class TorchHooks:
 
         self._watch_grad_scaler()
         self._watch_clipping()
+        self._watch_stats_reset()
 
         # `p.grad = None` written by hand: the only trace it leaves on the first iteration (when .grad
         # was None already) is the assignment itself, so we listen to the attribute.
@@ -310,7 +321,12 @@ class TorchHooks:
 
         # Reading stays in C (torch and stepper read .grad tens of times an iteration): only writes
         # and deletes go through Python.
-        self._patch(torch.Tensor, "grad", property(base.__get__, set_grad, del_grad, base.__doc__))
+        grad = _StandIn(base.__get__, set_grad, del_grad, base.__doc__)
+        # Code that inspects Tensor.grad finds what the real attribute has: torch 2.11's dynamo reads
+        # `Tensor.grad.__get__.__self__.__objclass__` when it is first imported (the first optimizer
+        # a script makes imports it), and without these every script with an optimizer failed there.
+        grad.__objclass__, grad.__name__ = base.__objclass__, base.__name__
+        self._patch(torch.Tensor, "grad", grad)
 
     def _watch_grad_scaler(self) -> None:
         """Mixed precision's GradScaler multiplies the loss before backward (every .grad comes out that
@@ -386,6 +402,25 @@ class TorchHooks:
         self._patch(clip_grad, "clip_grad_value_", clip_grad_value_)
         self._patch(torch.nn.utils, "clip_grad_value_", clip_grad_value_)
 
+    def _watch_stats_reset(self) -> None:
+        """`reset_running_stats()` on a batch-norm layer (directly or through `model.apply`) starts a
+        recalibration of its statistics ("precise BN", `swa_utils.update_bn`): the train-mode forwards
+        under no_grad that follow are that, not an evaluation that forgot `model.eval()`."""
+        from torch.nn.modules.batchnorm import _NormBase
+
+        hooks = self
+        original = _NormBase.reset_running_stats
+
+        def reset_running_stats(layer):
+            if hooks._ours() and not hooks._quiet and _has_run(layer):
+                # (A layer that never ran has nothing to reset: that is its constructor's own call.)
+                del hooks.stats_reset[:-255]
+                hooks.stats_reset.append(weakref.ref(layer))
+            return original(layer)
+
+        reset_running_stats.__wrapped__ = original
+        self._patch(_NormBase, "reset_running_stats", reset_running_stats)
+
     def scaler_of(self, tensor: Any) -> Any:
         """The GradScaler that returned `tensor` (a scaled loss), if one did."""
         for tensor_ref, scaler_ref in self.scaled:
@@ -410,18 +445,33 @@ class TorchHooks:
         while self._undo:
             self._undo.pop()()
 
-    def _before_step(self, optimizer, args, kwargs) -> None:
+    def _before_step(self, optimizer, args, kwargs) -> Any:
         # A step given a closure (LBFGS) runs the script's forward and backward inside it: keep
         # tracing those lines. (`args` are the step's own: the optimizer first, then any closure.)
-        if (
-            threading.get_ident() == self._thread
-            and not self._quiet
-            and len(args) <= 1
-            and not kwargs
-            and not self._step_untraced
-        ):
-            self.untrace()
-            self._step_untraced = True
+        if threading.get_ident() != self._thread or self._quiet:
+            return None
+        if len(args) <= 1 and not kwargs:
+            if not self._step_untraced:
+                self.untrace()
+                self._step_untraced = True
+            return None
+        closure = args[1] if len(args) > 1 else kwargs.get("closure")
+        if not callable(closure):
+            return None
+        # Counted around each call of the closure, so that the count is right even when the closure
+        # or the step raises. (The step's pre-hooks may hand it new arguments: this wrapper.)
+        hooks = self
+
+        def closure_in_step(*a, **k):
+            hooks.in_closure += 1
+            try:
+                return closure(*a, **k)
+            finally:
+                hooks.in_closure -= 1
+
+        if len(args) > 1:
+            return (args[0], closure_in_step, *args[2:]), kwargs
+        return args, {**kwargs, "closure": closure_in_step}
 
     def _after_step(self, optimizer, args, kwargs) -> None:
         if not self._ours():
@@ -437,3 +487,12 @@ class TorchHooks:
     def drain(self) -> list[Event]:
         events, self.events = self.events, []
         return events
+
+
+def _has_run(layer: Any) -> bool:
+    """Has this batch-norm layer counted any batch into its running statistics?"""
+    counted = getattr(layer, "num_batches_tracked", None)
+    try:
+        return counted is not None and bool(counted)
+    except (RuntimeError, NotImplementedError):  # (a meta tensor has no value to read)
+        return False

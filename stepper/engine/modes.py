@@ -16,7 +16,8 @@ whose output feeds another model is a GAN's generator making data; a backward th
 forward counts as training only once an optimizer that holds that model's parameters steps with
 those gradients (an adversarial attack's gradients are thrown away by the zero_grad before it); a
 model with some mode layers in train mode and others in eval mode (Monte Carlo dropout, frozen
-batch-norm) is set so on purpose.
+batch-norm) is set so on purpose; and no-grad train-mode forwards right after the script reset its
+batch-norm statistics recompute them (precise BN).
 """
 
 from __future__ import annotations
@@ -53,6 +54,16 @@ class ModeWatch:
         self._losses: list[tuple[int, int, int]] = []
         self._unused: dict[int, int] = {}
         self._said: set[tuple[str, int]] = set()
+        # Batch-norm layers whose running statistics were reset since the last update: id -> (a weak
+        # reference, the line whose train-mode no-grad forwards recompute them, once one has run).
+        self._recalibrating: dict[int, tuple[Any, int | None]] = {}
+
+    def stats_reset(self, layers: list[Any]) -> None:
+        """The script reset these batch-norm layers' running statistics (weak references)."""
+        for ref in layers:
+            layer = ref()
+            if layer is not None:
+                self._recalibrating[id(layer)] = (ref, None)
 
     def forward(self, model: Any, output: Any, line: int, given: Any = None) -> list[Notice]:
         """A model's outermost call finished on `line` (`given`: its first input); what it says about
@@ -74,9 +85,26 @@ class ModeWatch:
         # (model.eval() and then dropout layers put back in train mode is Monte Carlo dropout: meant)
         if training and model.training and _trainable(model) and len(self._quiet) < PENDING_LIMIT:
             code = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
-            if "update_bn" not in code:  # swa_utils.update_bn: train mode under no_grad on purpose
+            # swa_utils.update_bn, and any recalibration after a reset: train mode under no_grad on purpose
+            if "update_bn" not in code and not (self._recalibrating and self._recalibrates(training, line)):
                 self._quiet.append((line, weakref.ref(output), _kinds(tuple(training)), weakref.ref(model)))
         return notices
+
+    def _recalibrates(self, training: list[Any], line: int) -> bool:
+        """Is this no-grad train-mode forward on `line` recomputing batch-norm statistics the script
+        reset ("precise BN")? The first line to run one after the reset is the recalibration; another
+        line later (an evaluation that then forgot `model.eval()`) is not."""
+        recalibrating = False
+        for layer in training:
+            known = self._recalibrating.get(id(layer))
+            if known is None or known[0]() is not layer:
+                continue
+            if known[1] is None:  # (every reset layer of the model is claimed by this line at once)
+                self._recalibrating[id(layer)] = (known[0], line)
+                recalibrating = True
+            elif known[1] == line:
+                recalibrating = True
+        return recalibrating
 
     def _settle_quiet(self, model: Any, given: Any, notices: list[Notice]) -> None:
         """Settle the no-grad train-mode forwards: fed to another model they were data (a GAN's
@@ -165,6 +193,8 @@ class ModeWatch:
         notices: list[Notice] = []
         if self._quiet:
             self._settle_quiet(None, None, notices)
+        if self._recalibrating:  # (training again: the statistics are the training's own from here on)
+            self._recalibrating.clear()
         if not self._trained:
             return notices
         updated = {id(p) for p in optimizer_params(optimizer)}

@@ -34,6 +34,7 @@ from .history import DEFAULT_MB, History
 from .hooks import TorchHooks
 from .snapshot import LossCurve, RunEnd, ScriptError, Snapshot
 from .source import BlockIndex, ScriptSource
+from .stepsize import StepSizeWatch
 from .tracer import PhaseTracer, StopScript
 from .watch import ParamWatch
 
@@ -122,6 +123,7 @@ class Session:
         self._tracer: PhaseTracer | None = None
         self._step = 0
         self._loss_history: list[float] = []
+        self._step_size = StepSizeWatch()  # `lr-too-low`: updates far shorter than the slope allows
         self._capture: Capture | None = None
         # An interactive front end turns this on: continue/step modes then stop at the first NaN/Inf.
         self.pause_on_nonfinite = pause_on_nonfinite
@@ -419,6 +421,20 @@ class Session:
         if not before or recent[-1] > max(before):
             self._tracer.notice(detect.loss_rising_notice(list(recent)))
 
+    def _check_step_size(self, phases: list[str], snapshot: Snapshot) -> None:
+        """Updates far shorter than the slope allows (engine/stepsize.py). Read from the snapshot just
+        taken, so said at the next pause: the measure needs this backward's gradients."""
+        tracer = self._tracer
+        # Gradients added onto ones zero_grad left (the live knob) or scaled by a GradScaler are not
+        # one backward's own: nothing to measure with.
+        own = not self.hooks.skip_zero_grad and tracer.scaled_by is None
+        optimizer = snapshot.optimizer
+        notice = self._step_size.pause(
+            phases, snapshot.params, snapshot.grads, self._capture.watch.items, line=snapshot.line,
+            lr=None if optimizer is None else optimizer.lr, losses=self._loss_history, own_grads=own,
+        )  # fmt: skip
+        tracer.notice(notice)
+
     def _take(self, phases: list[str], frame: FrameType, line: int) -> Snapshot:
         """Copy what a pause shows, now (it may be delivered a few lines later)."""
         if "step" in phases:
@@ -429,11 +445,14 @@ class Session:
         budget = None
         if self.stats_budget is not None and self._resumed_at is not None:
             budget = self.stats_budget * (time.perf_counter() - self._resumed_at)
-        return self._capture.snapshot(
+        snapshot = self._capture.snapshot(
             self._tracer, phases, frame, line,
             index=len(self.history), step=self._step, knobs=self.knobs,
             loss_history=LossCurve(self._loss_history, len(self._loss_history)), budget=budget,
         )  # fmt: skip
+        if not self._step_size.done and ("backward" in phases or "step" in phases or "zero_grad" in phases):
+            self._check_step_size(phases, snapshot)
+        return snapshot
 
     def _deliver(self, snapshot: Snapshot) -> None:
         """Record a pause, tell the listener, and wait there if the current mode says so."""

@@ -14,6 +14,7 @@ tensors the finished line bound — and turns that into phases. Then it decides 
 from __future__ import annotations
 
 import sys
+import weakref
 from collections import deque
 from collections.abc import Callable
 from types import CodeType, FrameType
@@ -25,7 +26,7 @@ from .hooks import TorchHooks, first_tensor
 from .modes import ModeWatch, mode_of
 from .snapshot import Notice
 from .source import BlockIndex, ScriptSource, stored_names
-from .watch import ParamWatch, optimizer_params
+from .watch import ParamWatch, optimizer_params, optimizers_in_scope
 
 MUTATIONS = frozenset(("zero_grad", "step"))
 
@@ -119,6 +120,17 @@ class PhaseTracer:
         self._zeroed_after_backward = False  # a zero_grad came after the latest backward, before a step
         self._changed_quietly = False  # params changed in place, but no update is due (part of one)
         self._optimizer_stepped = False  # an optimizer's step hook was heard at this line boundary
+        # A stale-grad or grad-accumulate finding about a backward taken for an input's gradient (an
+        # adversarial attack): said at the next step only if no zero_grad threw those gradients away.
+        self._unsettled_accumulation: Notice | None = None
+        # Parameters an optimizer holds, changed by hand after a backward (SAM's climb and return,
+        # weight decay by hand): that optimizer's step is the update. Counts the backwards since the
+        # first such change while no step came; two mean the script updates by hand after all, and
+        # from then on its changes are steps (`_edits_are_updates`).
+        self._edits_unstepped: int | None = None
+        self._edits_are_updates = False
+        self._found_optimizers: list[Any] = []  # optimizers found in the script's variables (weakly)
+        self._scanned: set[tuple[CodeType, int]] = set()  # update lines already looked around for one
         import torch
 
         self._torch = torch
@@ -283,6 +295,11 @@ class PhaseTracer:
                 if isinstance(event.owner, torch.nn.Module):
                     watch.add_module(event.owner)
                     given = first_tensor(event.args)
+                    if given is not None and given.requires_grad and given.grad_fn is None:
+                        self._note_input(given)
+                    if hooks.stats_reset:
+                        resets, hooks.stats_reset = hooks.stats_reset, []
+                        self.modes.stats_reset(resets)
                     self.notices.extend(self.modes.forward(event.owner, event.tensor, line, given))
                     self.forward_mode = mode_of(event.owner, event.tensor)
                 reported.append(event.tensor)
@@ -316,8 +333,19 @@ class PhaseTracer:
                     watch.add_from_graph(root.grad_fn)
                     if hooks.scaled:
                         self._check_scaled(root)
+                for_input = watch.inputs_took_grads()
                 if watch.grads_added_to():
-                    self._notice(detect.accumulation_notice(self._stepped_since_backward))
+                    notice = detect.accumulation_notice(self._stepped_since_backward)
+                    if for_input:
+                        # The parameters' gradients are a by-product of taking an input's (FGSM):
+                        # whether adding them to old ones matters depends on a zero_grad before the step.
+                        self._unsettled_accumulation = notice
+                    else:
+                        self._notice(notice)
+                if self._edits_unstepped is not None:
+                    self._edits_unstepped += 1
+                    if self._edits_unstepped >= 2:
+                        self._edits_are_updates, self._edits_unstepped = True, None
                 watch.mark_grads_live()
                 self._loss_backwarded = True
                 if root is not None and root.grad_fn is not None:
@@ -331,6 +359,7 @@ class PhaseTracer:
                 watch.add_from_owner(event.owner)
                 watch.clear_grads_live()
                 self.modes.zero_grad()
+                self._unsettled_accumulation = None
                 self._zeroed_after_backward = self._backward_since_step
             elif kind == "step":
                 if self._zeroed_after_backward and _no_gradients(event.owner):
@@ -343,6 +372,8 @@ class PhaseTracer:
                 watch.versions_changed()
                 self.notices.extend(self.modes.step(event.owner))
                 self._backward_since_step = False
+                self._edits_unstepped = None
+                self._settle_accumulation()
             phases.append(kind)
 
         # New tensors the finished line bound (or the value a helper returns).
@@ -386,7 +417,20 @@ class PhaseTracer:
             edited = edited or watch.values_changed(state.before)
             state.before = None
         changed = edited or rebound
-        self._changed_quietly = changed and not self._backward_since_step
+        if changed and (
+            hooks.in_closure
+            or (edited and self._backward_since_step and self._left_to_optimizer(frame, line))
+        ):
+            # Not an update of its own: a step that calls a closure (LBFGS) changed the parameters
+            # between its calls of it, which is that one step, said when it returns; or the parameters
+            # an optimizer holds changed by hand before its step, which is the update.
+            watch.param_generation += 1
+            self._changed_quietly = False
+            if not hooks.in_closure and self._edits_unstepped is None:
+                self._edits_unstepped = 0
+            changed = False
+        else:
+            self._changed_quietly = changed and not self._backward_since_step
         if changed:
             watch.param_generation += 1
             # (Not a line of the update itself: those are one step, held together as a group.)
@@ -400,10 +444,46 @@ class PhaseTracer:
             at = phases.index("zero_grad") if "zero_grad" in phases else len(phases)
             phases.insert(at, "step")
             self._backward_since_step = False
+            self._settle_accumulation()
         if self._line_kind(line) == "zero_grad" and "zero_grad" not in phases and watch.grads_zeroed():
             watch.grad_generation += 1
             phases.append("zero_grad")
+            self._unsettled_accumulation = None
         return phases
+
+    def _note_input(self, tensor: Any) -> None:
+        """A model was given a leaf tensor that takes gradients: data whose gradient the script wants
+        (an adversarial example), unless an optimizer trains it (style transfer's image)."""
+        if isinstance(tensor, self._torch.nn.Parameter):
+            return
+        if any(p is tensor for o in self.hooks.optimizers for p in optimizer_params(o)):
+            return
+        self.watch.add_input(tensor)
+
+    def _settle_accumulation(self) -> None:
+        """A step used the gradients an input's backward added to old ones: that finding stands."""
+        if self._unsettled_accumulation is not None:
+            notice, self._unsettled_accumulation = self._unsettled_accumulation, None
+            self._notice(notice)
+
+    def _left_to_optimizer(self, frame: FrameType, line: int) -> bool:
+        """Are the parameters that just changed by hand, after a backward, held by an optimizer? Then
+        they were moved on purpose before its step (SAM's climb to a nearby point and back, weight
+        decay written by hand), and that step is the update. Optimizers not yet seen clearing or
+        stepping are looked for once per line among the script's variables (SAM's first climb)."""
+        if self._edits_are_updates:
+            return False
+        edited = {id(t) for t in (ref() for ref in self.watch.edited) if t is not None}
+        found = [o for o in (ref() for ref in self._found_optimizers) if o is not None]
+        if _holds_any(self.hooks.optimizers + found, edited):
+            return True
+        key = (frame.f_code, line)
+        if key in self._scanned:
+            return False
+        self._scanned.add(key)
+        found = [o for o in optimizers_in_scope(frame, self.file) if not any(o is f for f in found)] + found
+        self._found_optimizers = [weakref.ref(o) for o in found]
+        return _holds_any(found, edited)
 
     def _is_known_loss(self, tensor: Any) -> bool:
         if any(tensor is t for t in self._losses):
@@ -520,6 +600,7 @@ class PhaseTracer:
             self.watch.add_from_graph(tensor.grad_fn)
 
     def _note_loss(self, tensor: Any, target: Any = None) -> None:
+        given = target  # a loss module's own second argument (None for a functional or hand-written loss)
         if target is None:  # a functional loss keeps its target for backward
             try:
                 target = getattr(tensor.grad_fn, "_saved_target", None)
@@ -533,7 +614,7 @@ class PhaseTracer:
         self.notices.extend(self.modes.loss(tensor, self._line))
         if self._line not in self._losses_checked:  # (the first loss made on each line)
             self._losses_checked.add(self._line)
-            for notice in detect.loss_function_notices(tensor):
+            for notice in detect.loss_function_notices(tensor, given):
                 self._notice(notice)
 
     # --- source structure ------------------------------------------------------------------------------
@@ -579,6 +660,10 @@ class PhaseTracer:
         self.hooks.on_resync = None
         self.hooks.trace_function = None
         sys.settrace(None)
+
+
+def _holds_any(optimizers: list[Any], ids: set[int]) -> bool:
+    return any(id(p) in ids for optimizer in optimizers for p in optimizer_params(optimizer))
 
 
 def _no_gradients(optimizer: Any) -> bool:

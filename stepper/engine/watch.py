@@ -52,6 +52,15 @@ class ParamWatch:
         self._quiet_walks = 0
         # Variables a `for` loop binds (`for p in params`) are poor names for a parameter.
         self._loop_targets = loop_targets
+        # Weak references to the parameters the latest `versions_changed`/`values_changed` that found a
+        # change saw change.
+        self.edited: list[Any] = []
+        # Inputs of a model that take gradients (an adversarial example being made), no parameters:
+        # id -> (a weak reference, the (id, version) of its .grad when last looked at).
+        self._inputs: dict[int, tuple[Any, tuple[int, int] | None]] = {}
+        # Such inputs found to be optimised after all (given to a model again with a gradient): id ->
+        # a weak reference. They are parameters from then on.
+        self._optimised_inputs: dict[int, Any] = {}
 
     # --- finding parameters ------------------------------------------------------------------------
 
@@ -59,6 +68,8 @@ class ParamWatch:
         """Watch `tensor` if it takes gradients (or, `frozen_too`, if it is a model's parameter
         that does not: a frozen layer is shown, so a learner sees it stay as it was)."""
         if id(tensor) in self.tracked or not (frozen_too or getattr(tensor, "requires_grad", False)):
+            return
+        if self._inputs and self._is_input(tensor):
             return
         ref = weakref.ref(tensor, self._on_dead)
         self.tracked[id(tensor)] = Tracked(ref, None, tensor._version, len(self.tracked))
@@ -111,8 +122,60 @@ class ParamWatch:
             self.add(owner)
 
     def add_from_optimizer(self, optimizer: Any) -> None:
-        for p in optimizer_params(optimizer):
+        params = optimizer_params(optimizer)
+        if self._inputs:  # an input an optimizer trains (style transfer's image) is a parameter after all
+            for p in params:
+                if self._is_input(p):
+                    del self._inputs[id(p)]
+        for p in params:
             self.add(p)
+
+    # --- inputs that take gradients ------------------------------------------------------------------
+
+    def add_input(self, tensor: Any) -> None:
+        """`tensor`, a leaf that takes gradients, was given to a model as its input and no optimizer
+        holds it: it is data whose gradient the script wants (an adversarial attack), not a parameter."""
+        known = self._optimised_inputs.get(id(tensor))
+        if known is not None and known() is tensor:
+            return
+        if self._is_input(tensor):
+            if tensor.grad is not None:
+                # Given to a model again, its gradient taken: it is being optimised (a feature
+                # visualisation written by hand), so it is a parameter, watched from now on.
+                del self._inputs[id(tensor)]
+                self._optimised_inputs = {k: r for k, r in self._optimised_inputs.items() if r() is not None}
+                self._optimised_inputs[id(tensor)] = weakref.ref(tensor)
+                self.add(tensor)
+            return
+        if len(self._inputs) >= 16:
+            self._inputs = {k: v for k, v in self._inputs.items() if v[0]() is not None}
+            if len(self._inputs) >= 16:
+                return  # (so many at once are left as they were: watched like parameters)
+        self._inputs[id(tensor)] = (weakref.ref(tensor), _grad_state(tensor))
+        entry = self.tracked.get(id(tensor))
+        if entry is not None and entry.tensor is tensor:
+            del self.tracked[id(tensor)]
+            self.names.discard(entry.name)
+
+    def _is_input(self, tensor: Any) -> bool:
+        known = self._inputs.get(id(tensor))
+        return known is not None and known[0]() is tensor
+
+    def inputs_took_grads(self) -> bool:
+        """Did a backward since the last look fill or add to the .grad of such an input?"""
+        if not self._inputs:
+            return False
+        took = False
+        for key, (ref, seen) in list(self._inputs.items()):
+            tensor = ref()
+            if tensor is None:
+                del self._inputs[key]
+                continue
+            now = _grad_state(tensor)
+            if now != seen:
+                took = took or now is not None
+                self._inputs[key] = (ref, now)
+        return took
 
     # --- changes -------------------------------------------------------------------------------------
 
@@ -129,13 +192,18 @@ class ParamWatch:
         """Did any parameter change in place (its version counter moved) since the last call?"""
         if self._dead:
             self._prune()
-        changed = False
+        edited = None
         for entry in self.tracked.values():
             version = entry.ref()._version  # (ref() rather than the property: this runs at every line)
             if version != entry.version:
                 entry.version = version
-                changed = True
-        return changed
+                if edited is None:
+                    edited = []
+                edited.append(entry.ref)
+        if edited is None:
+            return False
+        self.edited = edited
+        return True
 
     def fingerprints(self) -> dict[int, Any]:
         """Copies of (samples of) every parameter's values, to catch updates through ``.data``."""
@@ -144,11 +212,14 @@ class ParamWatch:
     def values_changed(self, before: dict[int, Any]) -> bool:
         import torch
 
+        edited = []
         for key, old in before.items():
             entry = self.tracked.get(key)
             if entry is not None and not torch.equal(_fingerprint(entry.tensor), old):
-                return True
-        return False
+                edited.append(entry.ref)
+        if edited:
+            self.edited = edited
+        return bool(edited)
 
     def mark_grads_live(self) -> None:
         """After a backward: every .grad that holds values now counts as 'not yet cleared'."""
@@ -222,6 +293,11 @@ class ParamWatch:
         if self._dead:
             self._prune()
         return [(e.name or f"param{e.order}", e.ref()) for e in self.tracked.values()]
+
+
+def _grad_state(tensor: Any) -> tuple[int, int] | None:
+    grad = tensor.grad
+    return None if grad is None else (id(grad), grad._version)
 
 
 def _fingerprint(tensor: Any) -> Any:
@@ -348,3 +424,27 @@ def find_optimizer(frame: FrameType | None, script_file: str) -> Any:
                                 return inner
         frame = frame.f_back
     return None
+
+
+def optimizers_in_scope(frame: FrameType | None, script_file: str) -> list[Any]:
+    """Every optimizer the script's variables hold, looking outward from `frame`: in its frames'
+    locals and globals, and one level into the script's own objects (`self.optimizer`)."""
+    import torch
+
+    found: dict[int, Any] = {}
+    looked: set[int] = set()
+    while frame is not None:
+        if frame.f_code.co_filename == script_file:
+            for namespace in (frame.f_locals, frame.f_globals):
+                if id(namespace) in looked:
+                    continue
+                looked.add(id(namespace))
+                for value in list(namespace.values()):
+                    if isinstance(value, torch.optim.Optimizer):
+                        found.setdefault(id(value), value)
+                    elif type(value).__module__ == "__main__" and hasattr(value, "__dict__"):
+                        for inner in vars(value).values():
+                            if isinstance(inner, torch.optim.Optimizer):
+                                found.setdefault(id(inner), inner)
+        frame = frame.f_back
+    return list(found.values())

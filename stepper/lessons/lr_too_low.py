@@ -3,8 +3,9 @@
 The line fit from `linear` with lr=0.001 instead of 0.1. Each step moves the parameters in the right
 direction, but by only a thousandth of the gradient: compare the weight and bias before and after a
 step pause and they change in the third decimal place. After 100 steps the loss has only gone from
-about 2.6 to about 2.1, and the weight and bias are still far from 2 and 1. Nothing is broken and
-nothing warns you; it would just take about a hundred times as many steps.
+about 2.6 to about 2.1, and the weight and bias are still far from 2 and 1. Nothing is broken and no
+error stops it; it would just take about a hundred times as many steps. After a dozen steps stepper
+says so (`lr-too-low`): each step barely changed the gradients, so the steps could be far longer.
 """
 
 import torch

@@ -196,11 +196,11 @@ EXPECTED = {
         ((S,), "optimizer.step(closure)"),
     ]
     * 2,
-    # LBFGS iterating inside step(): each update is a step, listed before the closure's zero_grad
-    # that follows it; the last is heard as step() returns
+    # LBFGS iterating inside step(): it moves the parameters between its calls of the closure, but
+    # the script asked for one update: one step per step() call, said as it returns, and each call of
+    # the closure pauses as it runs (the parameters it shows are where LBFGS has got to)
     "lbfgs_iterations.py": (
-        [((Z,), "optimizer.zero_grad()"), ((F, L), LBFGS_LOSS), ((B,), "loss.backward()")]
-        + [((S, Z), "optimizer.zero_grad()"), ((F, L), LBFGS_LOSS), ((B,), "loss.backward()")] * 2
+        [((Z,), "optimizer.zero_grad()"), ((F, L), LBFGS_LOSS), ((B,), "loss.backward()")] * 3
         + [((S,), "optimizer.step(closure)")]
     )
     * 2,

@@ -136,8 +136,10 @@ def test_lesson_runs_to_the_end_through_the_engine(name):
 EXPECTED_WARNINGS = {
     "forgot-zero-grad": {"stale-grad"},
     "lr-too-high": {"loss-rising", "nonfinite"},
+    "lr-too-low": {"lr-too-low"},
     "shape-mismatch": {"shape-broadcast"},
     "train-eval": {"eval-in-train-mode"},  # its first evaluation, before model.eval()
+    "wrong-loss": {"mse-on-labels"},  # part 1: one output, MSE against the labels 0., 1., 2.
 }
 
 
