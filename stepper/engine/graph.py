@@ -14,14 +14,14 @@ from .snapshot import GraphNode
 MAX_NODES = 40
 
 
-def walk(grad_fn: Any, limit: int, stop: frozenset[int] | set[int] = frozenset()) -> Iterator[Any]:
+def walk(grad_fn: Any, limit: int, stop: frozenset | set = frozenset()) -> Iterator[Any]:
     """The nodes of an autograd graph from `grad_fn` down, depth first in input order, each once and
-    at most `limit` of them, not going below nodes whose ids are in `stop`."""
+    at most `limit` of them, not going below nodes whose `node_key`s are in `stop`."""
     seen: set[int] = set()
     stack = [grad_fn]
     while stack and len(seen) < limit:
         node = stack.pop()
-        if node is None or id(node) in seen or id(node) in stop:
+        if node is None or id(node) in seen or (stop and node_key(node) in stop):
             continue
         seen.add(id(node))
         yield node
@@ -36,17 +36,34 @@ def sequence_nr(fn: Any) -> int:
         return -1
 
 
+_UNNUMBERED = 2**64 - 1  # the number of nodes autograd does not number (AccumulateGrad, at a leaf)
+
+
+def node_key(fn: Any) -> tuple:
+    """What tells one autograd node from another for as long as it lives, without keeping it alive.
+
+    Not the Python object's id alone: torch 2.13 keeps one Python object per node, but torch 2.11 makes
+    a new one each time `tensor.grad_fn` is read after the last was dropped, so a loss remembered by
+    id was never found again (every loss looked unused: `eval-with-grad` on a lent GPU's torch).
+    Autograd numbers the nodes it makes, in order, per thread; only leaves go unnumbered."""
+    number = sequence_nr(fn)
+    if 0 <= number < _UNNUMBERED:
+        return number, type(fn).__name__
+    return "object", id(fn)
+
+
 def graph_leaves(grad_fn: Any, limit: int = 20000) -> list[Any]:
     """The leaf tensors (parameters) an autograd graph accumulates gradients into, in graph order."""
     return [node.variable for node in walk(grad_fn, limit) if getattr(node, "variable", None) is not None]
 
 
-def derives_from(grad_fn: Any, targets: set[int], limit: int = 256) -> bool:
-    """Does this autograd node lead (within `limit` nodes) to one of the nodes whose ids are given?"""
-    return bool(targets) and any(id(node) in targets for node in walk(grad_fn, limit))
+def derives_from(grad_fn: Any, targets: set, limit: int = 256) -> bool:
+    """Does this autograd node lead (within `limit` nodes) to one of the nodes whose `node_key`s are
+    given?"""
+    return bool(targets) and any(node_key(node) in targets for node in walk(grad_fn, limit))
 
 
-def uses_parameter(grad_fn: Any, stop: set[int], limit: int = 256) -> bool:
+def uses_parameter(grad_fn: Any, stop: set, limit: int = 256) -> bool:
     """Does the graph between `grad_fn` and the nodes in `stop` reach a parameter (a leaf)?"""
     return any(getattr(node, "variable", None) is not None for node in walk(grad_fn, limit, stop))
 

@@ -26,7 +26,7 @@ import weakref
 from typing import Any
 
 from . import detect
-from .graph import sequence_nr, walk
+from .graph import node_key, sequence_nr, walk
 from .snapshot import Notice
 from .watch import optimizer_params
 
@@ -79,7 +79,7 @@ class ModeWatch:
                     self._settle(model, notices)
             elif len(self._pending) < PENDING_LIMIT and output.grad_fn is not None:
                 fn = output.grad_fn
-                self._pending.append((line, id(fn), sequence_nr(fn), weakref.ref(model)))
+                self._pending.append((line, node_key(fn), sequence_nr(fn), weakref.ref(model)))
             return notices
         training = [layer for layer in self._mode_layers(model) if layer.training]
         # (model.eval() and then dropout layers put back in train mode is Monte Carlo dropout: meant)
@@ -138,10 +138,10 @@ class ModeWatch:
                 self._say(detect.loss_with_grad_notice(line), line, notices)
         if self._pending:  # a loss of an eval-mode forward: that forward's notice will say it
             forwards = {(fn_id, seq) for _, fn_id, seq, _ in self._pending}
-            if any((id(node), sequence_nr(node)) in forwards for node in walk(fn, 256)):
+            if any((node_key(node), sequence_nr(node)) in forwards for node in walk(fn, 256)):
                 return notices
         if len(self._losses) < PENDING_LIMIT:
-            self._losses.append((line, id(fn), sequence_nr(fn)))
+            self._losses.append((line, node_key(fn), sequence_nr(fn)))
         return notices
 
     def used(self, roots: list[Any], trains: bool) -> list[Notice]:
@@ -154,7 +154,7 @@ class ModeWatch:
         fns = [root.grad_fn for root in roots if getattr(root, "grad_fn", None) is not None]
         if not fns:
             return notices
-        if not self._pending and len(fns) == 1 and [entry[1] for entry in self._losses] == [id(fns[0])]:
+        if not self._pending and len(fns) == 1 and [entry[1] for entry in self._losses] == [node_key(fns[0])]:
             self._unused[self._losses[0][0]] = 0
             self._losses.clear()  # (the usual loop: one loss, and the backward ran from it)
             return notices
@@ -163,7 +163,7 @@ class ModeWatch:
         reached: set[tuple[int, int]] = set()
         for fn in fns:
             for node in walk(fn, 4096):
-                key = (id(node), sequence_nr(node))
+                key = (node_key(node), sequence_nr(node))
                 if key in wanted:
                     reached.add(key)
                     if len(reached) == len(wanted):

@@ -21,7 +21,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from . import detect
-from .graph import derives_from, sequence_nr, uses_parameter, walk
+from .graph import derives_from, node_key, sequence_nr, uses_parameter, walk
 from .hooks import TorchHooks, first_tensor
 from .modes import ModeWatch, mode_of
 from .snapshot import Notice
@@ -99,7 +99,7 @@ class PhaseTracer:
         # Train/eval mode and no_grad at model calls.
         self.modes = ModeWatch(source.text.splitlines(), lambda: hooks.optimizers)
         self._losses_checked: set[int] = set()  # lines whose loss's function was checked
-        self._totals: dict[int, tuple[int, int]] = {}  # line -> the running total of losses made there
+        self._totals: dict[int, tuple] = {}  # line -> the running total of losses made there
         self.stop_requested = False
         self.loss_value: float | None = None
         self._frames: dict[FrameType, _Frame] = {}
@@ -488,7 +488,7 @@ class PhaseTracer:
     def _is_known_loss(self, tensor: Any) -> bool:
         if any(tensor is t for t in self._losses):
             return True
-        return derives_from(tensor.grad_fn, {id(t.grad_fn) for t in self._losses})
+        return derives_from(tensor.grad_fn, {node_key(t.grad_fn) for t in self._losses})
 
     def _classify(self, value: Any, phases: list[str]) -> None:
         fn = value.grad_fn
@@ -496,8 +496,8 @@ class PhaseTracer:
             # Made before the latest backward: the last iteration's hidden state bound again
             # (`h, c = state`), not a new forward.
             return
-        loss_ids = {id(t.grad_fn) for t in self._losses}
-        forward_ids = {id(t.grad_fn) for t in self._forwards}
+        loss_ids = {node_key(t.grad_fn) for t in self._losses}
+        forward_ids = {node_key(t.grad_fn) for t in self._forwards}
         if value.dim() == 0:
             if derives_from(fn, loss_ids):
                 # The same loss rescaled (loss / accumulation_steps), or one with terms added
@@ -513,9 +513,9 @@ class PhaseTracer:
                     # loss`), when this line's total grows from its own last value: it holds every
                     # iteration's autograd graph. (`err = err_real + err_fake` for a log is made anew.)
                     last = self._totals.get(self._line)
-                    if last is not None and any((id(n), sequence_nr(n)) == last for n in walk(fn, 64)):
+                    if last is not None and any(node_key(n) == last for n in walk(fn, 64)):
                         self._notice(detect.loss_graph_kept_notice(self._line))
-                    self._totals[self._line] = (id(fn), sequence_nr(fn))  # (ids: no graph kept alive)
+                    self._totals[self._line] = node_key(fn)  # (a key: no graph kept alive)
                 return
             if self._forward_this_iteration:
                 if forward_ids and not derives_from(fn, forward_ids):
