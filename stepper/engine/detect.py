@@ -474,12 +474,11 @@ def _labels_notice(loss_name: str, pred_shape: tuple[int, ...], target: Any) -> 
     return Notice(
         MSE_ON_LABELS,
         f"The {loss_name} compared one prediction per example ({_text(pred_shape)}) with targets that "
-        f"look like class labels: {seen}, stored as {stored}. If they are class labels, this is the "
-        "wrong loss: it treats them as amounts, so label 2 counts as twice label 1 and class 1 must lie "
-        "halfway between classes 0 and 2, and a model unsure between two classes is pulled to a number "
-        "in between, another class or none. Give the model one output per class "
-        f"([{n}, {values[-1] + 1}]) and use nn.CrossEntropyLoss with the labels as a long tensor of "
-        f"shape [{n}] (`{fix}`). If they are amounts (counts, ages, ratings), the {loss_name} is right.",
+        f"look like class labels ({seen}, stored as {stored}). If they are class labels, it treats them "
+        "as amounts: label 2 counts as twice label 1, and a model unsure between two classes is pulled "
+        f"to a number between them. Give the model one output per class ([{n}, {values[-1] + 1}]) and "
+        f"use nn.CrossEntropyLoss with the labels as a long tensor of shape [{n}] (`{fix}`). If they are "
+        f"amounts (counts, ratings), the {loss_name} is right.",
     )
 
 
@@ -585,16 +584,13 @@ def lr_too_low_notice(updates: int, first: float, last: float, ratio: float, lr:
     per_update = 100 * (first - last) / (abs(first) * updates)
     longer = f"{float(f'{ratio:.2g}'):,.0f}"
     if lr is None:
-        what, cure = "The learning rate looks", "Try one about 10× larger in your update."
+        what, cure = "The learning rate looks", "try one about 10× larger in your update"
     else:
-        what = f"The learning rate ({lr:g}) looks"
-        cure = "Try it about 10× larger (on stepper's screen, `]` multiplies it by 10 while the script runs)."
+        what, cure = f"The learning rate ({lr:g}) looks", "try about 10× larger (`]` on stepper's screen)"
     return Notice(
         LR_TOO_LOW,
-        f"The loss fell only from {first:.4g} to {last:.4g} over the last {updates} updates (about "
-        f"{per_update:.2g}% per update), and each step barely changed the gradients: a step {longer} "
-        f"times as long, in the same direction, would still have gone downhill. {what} far too small. "
-        f"{cure} If the inputs are on very different scales (one feature in the thousands, another "
-        "near 1), training crawls like this at any learning rate that does not blow up: then scale the "
-        "inputs to similar ranges instead.",
+        f"The loss fell only from {first:.4g} to {last:.4g} in {updates} updates (about {per_update:.2g}% "
+        f"each), and each step barely changed the gradients: a step {longer} times as long would still "
+        f"have gone downhill. {what} far too small: {cure}. (Inputs on very different scales crawl like "
+        "this at any learning rate that does not blow up: then scale the inputs instead.)",
     )
