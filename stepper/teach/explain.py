@@ -246,6 +246,7 @@ def _step(snapshot: Snapshot, previous: Snapshot | None) -> str:
     lines = [f"step: {kind} updated {which}, moving {against} the gradient by its rule:"]
     if opt is not None:
         lines.append(_rule(snapshot))
+        lines.extend(_rounded_away(snapshot, previous, moved))
     for check in checks:
         mark = "✓" if check.ok else f"✗ actual {num(check.actual, 6)}"
         lines.append(f"  {check.param}[{check.index}]: {check.formula} {mark}")
@@ -254,6 +255,42 @@ def _step(snapshot: Snapshot, previous: Snapshot | None) -> str:
     if checks and rest > 0:
         lines.append(f"(and {rest} more parameters, by the same rule)")
     return "\n".join(lines)
+
+
+def _rounded_away(snapshot: Snapshot, previous: Snapshot | None, moved: list[str]) -> list[str]:
+    """Parameters the step left exactly as they were although their gradients are not zero, because
+    each change was below what float32 can hold next to the value: a learning rate far too small
+    (1e-10) looks like an optimizer that skipped them. Worked out for plain SGD (a change of lr × grad)
+    and Adam (about lr a step), on parameters small enough to keep every value."""
+    opt = snapshot.optimizer
+    if previous is None or opt is None or not isinstance(opt.lr, float) or opt.lr <= 0:
+        return []
+    plain_sgd = opt.type == "SGD" and not opt.hyper.get("momentum") and not opt.hyper.get("weight_decay")
+    if not plain_sgd and opt.type not in ("Adam", "AdamW"):
+        return []
+    lines = []
+    for name, stats in snapshot.params.items():
+        grad = snapshot.grads.get(name)
+        if name in moved or stats.dtype != "float32" or grad is None or grad.values is None:
+            continue
+        if stats.values is None or grad.zeros or grad.nonfinite or stats.nonfinite:
+            continue
+        changes = [opt.lr * abs(g) if plain_sgd else opt.lr for g in grad.values]
+        gaps = [_float32_gap(v) for v in stats.values]
+        if all(change < gap / 2 for change, gap, g in zip(changes, gaps, grad.values, strict=True) if g):
+            lines.append(
+                f"  {name} did not change, though its gradient is not zero: its change (at most "
+                f"{num(max(changes))}) is less than half the gap between float32 numbers near its values "
+                f"(up to {num(max(gaps))}), so it rounds away. The learning rate is far too small for them."
+            )
+    return lines
+
+
+def _float32_gap(value: float) -> float:
+    """The distance from `value` to the next float32 number away from zero."""
+    if value == 0:
+        return 2.0**-149  # (the smallest float32 above zero)
+    return 2.0 ** (math.frexp(abs(value))[1] - 24)
 
 
 def _rule(snapshot: Snapshot) -> str:

@@ -227,3 +227,13 @@ def test_a_backward_whose_gradients_are_all_zero_says_nothing_will_move():
     assert "Every gradient is exactly 0" in said
     later = [s for s in history if s.phases == ("backward",)][1]
     assert "Every gradient is exactly 0" not in " ".join(explain(later, history[later.index - 1]))
+
+
+def test_a_parameter_whose_update_rounds_away_in_float32_is_explained_not_called_skipped():
+    history = run_script("update_rounds_away.py").history
+    previous, step = next((a, b) for a, b in zip(history, history[1:], strict=False) if "step" in b.phases)
+    assert step.params["model.bias"] == previous.params["model.bias"]  # (it really did not move)
+    text = "\n".join(explain(step, previous))
+    assert "updated 1 of the 2 parameters (model.weight)" in text
+    assert "model.bias did not change, though its gradient is not zero" in text and "rounds away" in text
+    assert "model.weight did not change" not in text  # (the weight's update is well above its gap)
