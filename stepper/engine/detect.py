@@ -334,11 +334,11 @@ def loss_with_grad_notice(line: int) -> Notice:
     )
 
 
-def loss_function_notices(loss: Any, given_target: Any = None) -> list[Notice]:
+def loss_function_notices(loss: Any, given_target: Any = None, code: str = "") -> list[Notice]:
     """The wrong loss for the outputs it was given, read from the loss's autograd graph: the
     classification losses apply their own softmax/sigmoid, a class dimension of one is no choice, and
     MSE (or its kin) on class labels treats names as amounts. `given_target`: the target a loss module
-    was called with; None for a functional or hand-written loss."""
+    was called with; None for a functional or hand-written loss. `code`: the text of the loss's line."""
     from .graph import walk
 
     found: list[Notice] = []
@@ -370,7 +370,7 @@ def loss_function_notices(loss: Any, given_target: Any = None) -> list[Notice]:
         elif kind in _REGRESSION_LOSSES and regression is None:
             regression = node
     if regression is not None:
-        found.extend(_regression_loss_notices(regression, given_target))
+        found.extend(_regression_loss_notices(regression, given_target, code))
     elif hasattr(given_target, "stride"):  # (a tensor)
         compared = _l1_compared_shape(loss)
         if compared is not None and compared == _shape(given_target):
@@ -394,7 +394,7 @@ _LABEL_SAMPLE = 4096
 _FEW_LABELS = (3, 20)
 
 
-def _regression_loss_notices(node: Any, given_target: Any) -> list[Notice]:
+def _regression_loss_notices(node: Any, given_target: Any, code: str = "") -> list[Notice]:
     """The MSE-like loss node's saved predictions and targets: a functional call's targets repeated
     across a row, and class labels used as numbers."""
     try:
@@ -403,7 +403,9 @@ def _regression_loss_notices(node: Any, given_target: Any) -> list[Notice]:
         return []
     found: list[Notice] = []
     pred_shape = _unexpanded_shape(preds)
-    if given_target is None:  # (a loss module's own arguments go to loss_inputs_broadcast)
+    # (A loss module's own arguments go to loss_inputs_broadcast; targets the line expands itself,
+    # `y.expand_as(preds)` for an ensemble's heads, are repeated on purpose and leave the same strides.)
+    if given_target is None and not any(word in code for word in ("expand", "broadcast_to")):
         found.extend(filter(None, [_functional_repeat(pred_shape, preds, target)]))
     found.extend(filter(None, [_labels_notice(_REGRESSION_LOSSES[type(node).__name__], pred_shape, target)]))
     return found

@@ -91,6 +91,7 @@ class TorchHooks:
         # learns which line each of the script's frames is on now.
         self.on_resync: Any = None
         self.steps_seen = 0  # optimizer steps that ran, however they were called
+        self.stepped: weakref.WeakSet = weakref.WeakSet()  # the optimizers seen stepping, ever
         # Mixed precision: what `GradScaler.scale` returned lately, as (weak reference to the scaled
         # loss, weak reference to its scaler); and the scalers whose `step` skipped the update since
         # the tracer last looked (their gradients held inf/NaN).
@@ -477,6 +478,7 @@ class TorchHooks:
         if not self._ours():
             return
         self.steps_seen += 1
+        self.stepped.add(optimizer)
         if not self._quiet:
             self._saw_optimizer(optimizer)
             self.events.append(Event("step", owner=optimizer))

@@ -47,6 +47,10 @@ STATS_BUDGET = 0.15
 RISING = 3
 
 
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
 # --- what the session tells its listener -----------------------------------------------------------
 
 
@@ -432,6 +436,7 @@ class Session:
         notice = self._step_size.pause(
             phases, snapshot.params, snapshot.grads, self._capture.watch.items, line=snapshot.line,
             lr=None if optimizer is None else optimizer.lr, losses=self._loss_history, own_grads=own,
+            momentum=0.0 if optimizer is None else _number(optimizer.hyper.get("momentum")),
         )  # fmt: skip
         tracer.notice(notice)
 

@@ -146,6 +146,10 @@ class StepSizeWatch:
         # The update waiting for the next backward: (gradients it used, parameters before, after, line).
         self._pending: tuple[Reading, Reading, Reading, int] | None = None
         self._weights: dict[tuple, Any] = {}  # per set of sampled tensors and device
+        self._measured = 0  # updates measured so far
+        # Updates that only build up momentum, left out of a streak: SGD with momentum μ takes about
+        # 1/(1 − μ) updates to reach its full step (at μ = 0.99 the first dozen are short by design).
+        self._building = 0
 
     @property
     def done(self) -> bool:
@@ -163,6 +167,7 @@ class StepSizeWatch:
         lr: float | None,
         losses: Sequence[float],
         own_grads: bool = True,
+        momentum: float = 0.0,
     ) -> Notice | None:
         """Take in one pause (its phases in order, the snapshot's tensors as they are at its end).
         `live` lists the watched (name, tensor) pairs, for tensors too big to have values in the
@@ -170,6 +175,8 @@ class StepSizeWatch:
         knob) or was scaled by a GradScaler."""
         if self._said or self._reached:
             return None
+        if 0 < momentum < 1:
+            self._building = math.ceil(1 / (1 - momentum))
         notice = None
         last = len(phases) - 1
         for i, phase in enumerate(phases):
@@ -223,10 +230,11 @@ class StepSizeWatch:
         if ratio is None:
             return None
         self.ratios.append(ratio)
+        self._measured += 1
         if ratio < REACHED:
             self._reached = True
             return None
-        if ratio <= TOO_SHORT:
+        if ratio <= TOO_SHORT or self._measured <= self._building:
             self._streak.clear()
             return None
         self._streak.append(ratio)

@@ -38,7 +38,7 @@ class StopScript(BaseException):
 class _Frame:
     __slots__ = (
         "line", "is_loop", "pending", "pending_line", "chain",
-        "group", "group_line", "region", "before", "unwinding",
+        "group", "group_line", "region", "before", "unwinding", "updated",
     )  # fmt: skip
 
     def __init__(self, is_loop: bool):
@@ -54,6 +54,9 @@ class _Frame:
         self.region: frozenset[int] = frozenset()
         self.before: dict[int, Any] | None = None  # parameter fingerprints taken before an update line
         self.unwinding = False
+        # A helper function's call (not the loop) made an update: its later edits are more of the same
+        # one (d2l's `sgd(params, lr, batch_size)` updates one parameter per line of its own loop).
+        self.updated = False
 
 
 TakeCallback = Callable[[list[str], FrameType, int], Any]
@@ -74,6 +77,7 @@ class PhaseTracer:
         a forward written over several lines of raw tensor code is shown once, as it was after its
         last line that used a parameter, once the next line shows the forward is over."""
         self.file = source.path
+        self._source = source
         self.hooks = hooks
         self.watch = watch
         self._take = take
@@ -130,6 +134,7 @@ class PhaseTracer:
         self._edits_unstepped: int | None = None
         self._edits_are_updates = False
         self._found_optimizers: list[Any] = []  # optimizers found in the script's variables (weakly)
+        self._calls_step = _calls_step(source.text)
         self._scanned: set[tuple[CodeType, int]] = set()  # update lines already looked around for one
         import torch
 
@@ -435,7 +440,8 @@ class PhaseTracer:
             watch.param_generation += 1
             # (Not a line of the update itself: those are one step, held together as a group.)
             after_step = self._stepped_since_backward and not self._optimizer_stepped and state.group is None
-            if edited and self._changed_quietly and after_step:
+            after_step = after_step and not state.updated
+            if edited and self._changed_quietly and after_step and self._edits_trained():
                 self._notice(detect.edited_after_step_notice(line))
         if changed and self._backward_since_step:
             self._stepped_since_backward = True
@@ -445,11 +451,22 @@ class PhaseTracer:
             phases.insert(at, "step")
             self._backward_since_step = False
             self._settle_accumulation()
+            if not state.is_loop:
+                state.updated = True
         if self._line_kind(line) == "zero_grad" and "zero_grad" not in phases and watch.grads_zeroed():
             watch.grad_generation += 1
             phases.append("zero_grad")
             self._unsettled_accumulation = None
         return phases
+
+    def _edits_trained(self) -> bool:
+        """Did the parameters just changed in place include one an optimizer updates? An average kept
+        by hand in a second model that no optimizer holds (an EMA copy) is no edit of what it trains."""
+        optimizers = self.hooks.optimizers
+        if not optimizers:
+            return True  # (updates written by hand: every watched tensor is what the script trains)
+        edited = {id(t) for t in (ref() for ref in self.watch.edited) if t is not None}
+        return _holds_any(optimizers, edited)
 
     def _note_input(self, tensor: Any) -> None:
         """A model was given a leaf tensor that takes gradients: data whose gradient the script wants
@@ -474,6 +491,12 @@ class PhaseTracer:
         if self._edits_are_updates:
             return False
         edited = {id(t) for t in (ref() for ref in self.watch.edited) if t is not None}
+        if _holds_any([o for o in self.hooks.optimizers if o in self.hooks.stepped], edited):
+            return True  # (an optimizer that steps these parameters: its step is to come)
+        if not self._calls_step:
+            # No `.step()` (nor `first_step`/`second_step`) anywhere in the script, and no optimizer
+            # seen stepping: one that only clears the gradients, and the update is the one by hand.
+            return False
         found = [o for o in (ref() for ref in self._found_optimizers) if o is not None]
         if _holds_any(self.hooks.optimizers + found, edited):
             return True
@@ -614,7 +637,7 @@ class PhaseTracer:
         self.notices.extend(self.modes.loss(tensor, self._line))
         if self._line not in self._losses_checked:  # (the first loss made on each line)
             self._losses_checked.add(self._line)
-            for notice in detect.loss_function_notices(tensor, given):
+            for notice in detect.loss_function_notices(tensor, given, self._source.line_text(self._line)):
                 self._notice(notice)
 
     # --- source structure ------------------------------------------------------------------------------
@@ -660,6 +683,24 @@ class PhaseTracer:
         self.hooks.on_resync = None
         self.hooks.trace_function = None
         sys.settrace(None)
+
+
+def _calls_step(text: str) -> bool:
+    """Does the script call a method named `step` or `..._step` anywhere (an optimizer's step, or
+    SAM's `first_step`/`second_step`)? (A scheduler's `step` counts too: then an optimizer used only
+    for zero_grad has its first hand-written updates taken for moves before a step.)"""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return True
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and (node.func.attr == "step" or node.func.attr.endswith("_step"))
+        for node in ast.walk(tree)
+    )
 
 
 def _holds_any(optimizers: list[Any], ids: set[int]) -> bool:

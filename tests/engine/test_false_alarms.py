@@ -96,12 +96,25 @@ def test_weight_decay_written_by_hand_before_the_step_is_part_of_that_step():
 
 
 def test_an_optimizer_used_only_to_clear_gradients_still_gets_its_hand_written_updates_counted():
-    # A change by hand of an optimizer's parameters is first taken as a move before its step (as
-    # SAM's is); once two backwards have passed with no step, the script plainly updates by hand, and
-    # its updates are steps from then on. (The first two are not counted: a known cost.)
+    # The script never calls a step, and no optimizer is seen stepping: its updates by hand are its
+    # updates, every one of them (the script makes four).
     session = run_script("optimizer_for_zero_grad_only.py")
-    assert [s.code.strip() for s in session.history if S in s.phases] == ["p -= 0.1 * p.grad"] * 2
-    assert session.end.steps == 2
+    assert [s.code.strip() for s in session.history if S in s.phases] == ["p -= 0.1 * p.grad"] * 4
+    assert session.end.steps == 4
+    assert warnings_of(session) == []
+
+
+def test_a_helper_that_updates_each_parameter_on_its_own_line_is_one_update_without_a_warning():
+    # d2l's `sgd(params, lr, batch_size)`: `for param in params: param -= ...` inside a function. Its
+    # second parameter's change is more of the same update, not an edit after it.
+    session = run_script("d2l_sgd.py")
+    assert session.end.steps == 4
+    assert warnings_of(session) == []
+
+
+def test_an_average_kept_by_hand_in_a_copy_no_optimizer_holds_is_no_edit_of_the_trained_model():
+    session = run_script("ema_by_hand.py")
+    assert session.end.steps == 6
     assert warnings_of(session) == []
 
 

@@ -78,10 +78,10 @@ def one_output(*shape):
     return torch.randn(*shape, requires_grad=True) * 1  # (a non-leaf, like a model's output)
 
 
-def codes(loss, given=None):
+def codes(loss, given=None, code=""):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return [notice.code for notice in loss_function_notices(loss, given)]
+        return [notice.code for notice in loss_function_notices(loss, given, code)]
 
 
 LABEL_LOSSES = {
@@ -153,6 +153,14 @@ def test_repeats_that_are_no_mistake_or_someone_elses_stay_quiet():
     assert codes(F.mse_loss(one_output(N, 1), torch.randn(N, 3))) == []
     # [N, 1] against [N] grows both to [N, N]: graph_broadcast's notice, not this one
     assert codes(F.mse_loss(one_output(N, 1), torch.randn(N))) == []
+    # targets the loss's own line expands (an ensemble's heads, each against the same target): the
+    # same strides as torch's broadcast, but repeated on purpose
+    target = torch.randn(N, 1)
+    code = "loss = F.mse_loss(heads, y.expand_as(heads))"
+    assert codes(F.mse_loss(one_output(N, 3), target.expand(N, 3)), None, code) == []
+    assert codes(F.mse_loss(one_output(N, 3), target.expand(N, 3)), None, "loss = F.mse_loss(heads, y)") == [
+        "shape-broadcast"
+    ]
     # a loss module's arguments are checked as given (loss_inputs_broadcast), not here
     target = torch.randn(N, 1)
     assert codes(nn.MSELoss()(one_output(N, 3), target), target) == []

@@ -189,8 +189,11 @@ def test_a_far_too_small_lr_is_told_once_at_an_update(name, lr_text):
 
 @pytest.mark.parametrize(
     "name",
-    ["minibatch_good_lr.py", "ill_conditioned_fine.py", "converged_full_batch.py", "lr_warmup_decay.py"],
-)
+    [
+        "minibatch_good_lr.py", "ill_conditioned_fine.py", "converged_full_batch.py", "lr_warmup_decay.py",
+        "heavy_momentum.py",
+    ],
+)  # fmt: skip
 def test_sound_runs_that_crawl_or_take_short_steps_stay_quiet(name):
     session = run_script(name)
     assert [w.code for s in session.history for w in s.warnings] == []
