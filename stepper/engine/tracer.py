@@ -21,7 +21,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from . import detect
-from .graph import derives_from, node_key, sequence_nr, uses_parameter, walk
+from .graph import derives_from, graph_leaves, node_key, sequence_nr, uses_parameter, walk
 from .hooks import TorchHooks, first_tensor
 from .modes import ModeWatch, mode_of
 from .snapshot import Notice
@@ -300,8 +300,8 @@ class PhaseTracer:
                 if isinstance(event.owner, torch.nn.Module):
                     watch.add_module(event.owner)
                     given = first_tensor(event.args)
-                    if given is not None and given.requires_grad and given.grad_fn is None:
-                        self._note_input(given)
+                    if given is not None and given.requires_grad:
+                        self._note_inputs(given, event.owner)
                     if hooks.stats_reset:
                         resets, hooks.stats_reset = hooks.stats_reset, []
                         self.modes.stats_reset(resets)
@@ -468,14 +468,22 @@ class PhaseTracer:
         edited = {id(t) for t in (ref() for ref in self.watch.edited) if t is not None}
         return _holds_any(optimizers, edited)
 
-    def _note_input(self, tensor: Any) -> None:
-        """A model was given a leaf tensor that takes gradients: data whose gradient the script wants
-        (an adversarial example), unless an optimizer trains it (style transfer's image)."""
-        if isinstance(tensor, self._torch.nn.Parameter):
-            return
-        if any(p is tensor for o in self.hooks.optimizers for p in optimizer_params(o)):
-            return
-        self.watch.add_input(tensor)
+    def _note_inputs(self, given: Any, model: Any) -> None:
+        """A model was given an input that takes gradients: a leaf (an adversarial example), or one made
+        from a leaf of the input's own shape (PGD's `x + delta`). Such a leaf is data whose gradient the
+        script wants, unless an optimizer trains it (style transfer's image)."""
+        if given.grad_fn is None:
+            leaves = [given]
+        else:
+            shape = given.shape
+            leaves = [leaf for leaf in graph_leaves(given.grad_fn, 32) if leaf.shape == shape]
+        optimized = {id(p) for o in self.hooks.optimizers for p in optimizer_params(o)}
+        # A model that trains nothing itself (frozen) is being used to optimise its input by hand (a
+        # feature visualisation): an input given to it again with its gradient taken is what trains.
+        frozen = not any(p.requires_grad for p in model.parameters())
+        for leaf in leaves:
+            if not isinstance(leaf, self._torch.nn.Parameter) and id(leaf) not in optimized:
+                self.watch.add_input(leaf, promote=frozen)
 
     def _settle_accumulation(self) -> None:
         """A step used the gradients an input's backward added to old ones: that finding stands."""

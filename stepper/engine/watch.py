@@ -132,14 +132,16 @@ class ParamWatch:
 
     # --- inputs that take gradients ------------------------------------------------------------------
 
-    def add_input(self, tensor: Any) -> None:
+    def add_input(self, tensor: Any, promote: bool = True) -> None:
         """`tensor`, a leaf that takes gradients, was given to a model as its input and no optimizer
-        holds it: it is data whose gradient the script wants (an adversarial attack), not a parameter."""
+        holds it: it is data whose gradient the script wants (an adversarial attack), not a parameter.
+        `promote`: given again with a gradient, it is being optimised (not when the model it goes into
+        trains too: PGD's attack steps, several per training step)."""
         known = self._optimised_inputs.get(id(tensor))
         if known is not None and known() is tensor:
             return
         if self._is_input(tensor):
-            if tensor.grad is not None:
+            if tensor.grad is not None and promote:
                 # Given to a model again, its gradient taken: it is being optimised (a feature
                 # visualisation written by hand), so it is a parameter, watched from now on.
                 del self._inputs[id(tensor)]

@@ -164,6 +164,17 @@ def test_an_input_optimised_by_hand_becomes_a_parameter_when_given_to_the_model_
     assert [s.code.strip() for s in session.history if S in s.phases] == ["image += 0.1 * image.grad"] * 2
 
 
+@pytest.mark.parametrize("argv", [[], ["in-place"]], ids=["x + delta", "in place"])
+def test_pgd_attack_steps_move_data_not_the_model(argv):
+    # Three attack steps per batch, each a backward and an update of the input by hand: one training
+    # step per batch, and the perturbation is no parameter (a model that trains too is not a frozen
+    # model whose input is being optimised).
+    session = run_session(script_path("pgd_training.py"), argv=argv)
+    assert session.end.steps == 4
+    assert all(name.startswith("model.") for name in session.history[-1].params)
+    assert warnings_of(session) == []
+
+
 # --- precise BN: train-mode forwards under no_grad after a reset -------------------------------------
 
 
