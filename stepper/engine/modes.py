@@ -40,18 +40,19 @@ class ModeWatch:
         self._optimizers = optimizers  # () -> the optimizers the script has used
         # id(model) -> (a weak reference to it, its layers whose output depends on train/eval mode)
         self._layers: dict[int, tuple[Any, tuple[Any, ...]]] = {}
-        # Eval-mode forwards with gradients on, not yet settled: (line, id and sequence number of the
-        # output's grad_fn, the model). Ids, not the nodes: holding them would keep graphs alive.
-        self._pending: list[tuple[int, int, int, Any]] = []
+        # Eval-mode forwards with gradients on, not yet settled: (line, the `node_key` and sequence
+        # number of the output's grad_fn, the model). Keys, not the nodes: holding them would keep
+        # graphs alive.
+        self._pending: list[tuple[int, tuple, int, Any]] = []
         # Those a backward reached: (line, the model). A step of an optimizer that holds the model's
         # parameters settles them as trained on; a zero_grad before it throws their gradients away.
         self._trained: list[tuple[int, Any]] = []
         # Train-mode forwards with gradients off, not yet settled: (line, the output, which layers
         # trained, the model; both weakly). Fed to another model (a GAN's fakes) they were data.
         self._quiet: list[tuple[int, Any, str, Any]] = []
-        # Losses found (line, id and sequence number of their grad_fn) that no backward used yet, and
-        # per line how many in a row went unused.
-        self._losses: list[tuple[int, int, int]] = []
+        # Losses found (line, the `node_key` and sequence number of their grad_fn) that no backward
+        # used yet, and per line how many in a row went unused.
+        self._losses: list[tuple[int, tuple, int]] = []
         self._unused: dict[int, int] = {}
         self._said: set[tuple[str, int]] = set()
         # Batch-norm layers whose running statistics were reset since the last update: id -> (a weak
@@ -160,7 +161,7 @@ class ModeWatch:
             return notices
         wanted = {(fn_id, seq) for _, fn_id, seq, _ in self._pending}
         wanted.update((fn_id, seq) for _, fn_id, seq in self._losses)
-        reached: set[tuple[int, int]] = set()
+        reached: set[tuple[tuple, int]] = set()
         for fn in fns:
             for node in walk(fn, 4096):
                 key = (node_key(node), sequence_nr(node))
