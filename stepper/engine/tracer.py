@@ -492,10 +492,12 @@ class PhaseTracer:
             self._notice(notice)
 
     def _left_to_optimizer(self, frame: FrameType, line: int) -> bool:
-        """Are the parameters that just changed by hand, after a backward, held by an optimizer? Then
-        they were moved on purpose before its step (SAM's climb to a nearby point and back, weight
-        decay written by hand), and that step is the update. Optimizers not yet seen clearing or
-        stepping are looked for once per line among the script's variables (SAM's first climb)."""
+        """Are the parameters that just changed by hand, after a backward, held by an optimizer whose
+        step is to come? Then they were moved on purpose before it (SAM's climb to a nearby point and
+        back, weight decay written by hand), and that step is the update. An optimizer seen stepping
+        before says so; in a script that calls a step somewhere, optimizers not yet seen clearing or
+        stepping are looked for once per line among its variables (SAM's first climb); an optimizer in
+        a script that never calls one only clears gradients, and the change by hand is the update."""
         if self._edits_are_updates:
             return False
         edited = {id(t) for t in (ref() for ref in self.watch.edited) if t is not None}
