@@ -17,13 +17,16 @@ MAX_NODES = 40
 def walk(grad_fn: Any, limit: int, stop: frozenset | set = frozenset()) -> Iterator[Any]:
     """The nodes of an autograd graph from `grad_fn` down, depth first in input order, each once and
     at most `limit` of them, not going below nodes whose `node_key`s are in `stop`."""
-    seen: set[int] = set()
+    # The nodes seen are held until the walk ends: torch 2.11 makes a Python object for a node on each
+    # reading of `next_functions` and frees it after, so a later node's object could take a freed
+    # one's address, and an id-only `seen` skipped it (a loss never found to come from its forward).
+    seen: dict[int, Any] = {}
     stack = [grad_fn]
     while stack and len(seen) < limit:
         node = stack.pop()
         if node is None or id(node) in seen or (stop and node_key(node) in stop):
             continue
-        seen.add(id(node))
+        seen[id(node)] = node
         yield node
         stack.extend(child for child, _ in reversed(node.next_functions))
 
@@ -72,7 +75,7 @@ def graph_tree(root: Any, names: dict[int, str], limit: int = MAX_NODES) -> Grap
     """The tree under `root` (a tensor's grad_fn), at most `limit` nodes; shared nodes shown once."""
     if root is None:
         return None
-    seen: set[int] = set()
+    seen: dict[int, Any] = {}  # (each node held until the tree is built: see `walk`)
     count = [0]
 
     def build(node: Any) -> GraphNode:
@@ -85,7 +88,7 @@ def graph_tree(root: Any, names: dict[int, str], limit: int = MAX_NODES) -> Grap
         label = type(node).__name__.removesuffix("Backward0").removesuffix("Backward1")
         if id(node) in seen:
             return GraphNode(f"{label} (shown above)", ())
-        seen.add(id(node))
+        seen[id(node)] = node
         children = []
         for child, _ in node.next_functions:
             if child is None:
