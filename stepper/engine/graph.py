@@ -99,4 +99,9 @@ def graph_tree(root: Any, names: dict[int, str], limit: int = MAX_NODES) -> Grap
             children.append(build(child))
         return GraphNode(label, tuple(children))
 
-    return build(root)
+    try:
+        return build(root)
+    finally:
+        # (`build` refers to itself, so its cells outlive this call until a garbage collection: the
+        # nodes held would keep a dropped model's parameters alive until then.)
+        seen.clear()
