@@ -19,16 +19,16 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import runpy
 import statistics
 import sys
 import tempfile
-import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 import torch  # noqa: E402
+from engine_floor import run_plain  # noqa: E402  (the script alone, in a thread, as stepper runs it)
 
 from stepper.engine import Session, load_script  # noqa: E402
 from stepper.frontends.transcript import run_transcript  # noqa: E402
@@ -63,19 +63,6 @@ if device == "cuda":
 open(os.environ["STEPPER_GPU_CLOCK"], "w").write(repr(time.perf_counter() - _started))
 print(f"final loss {{loss.item():.4f}}")
 """
-
-
-def run_plain(path: str) -> None:
-    def target() -> None:
-        out, sys.stdout = sys.stdout, io.StringIO()
-        try:
-            runpy.run_path(path, run_name="__main__")
-        finally:
-            sys.stdout = out
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
 
 
 def run_engine(path: str, jsonl: bool) -> Session:
