@@ -31,6 +31,7 @@ LOSS_RISING = "loss-rising"
 LOSS_GRAPH_KEPT = "loss-graph-kept"
 MSE_ON_LABELS = "mse-on-labels"
 LR_TOO_LOW = "lr-too-low"
+DOUBLE_UPDATE = "double-update"
 
 # Saved tensors/sizes an autograd node may carry: enough to see the shapes a loss really compared.
 _SIZE_ATTRS = ("_saved_self_sym_sizes", "_saved_self", "_saved_other", "_saved_target", "_saved_result")
@@ -595,4 +596,14 @@ def lr_too_low_notice(updates: int, first: float, last: float, ratio: float, lr:
         f"each), and each step barely changed the gradients: a step {longer} times as long would still "
         f"have gone downhill. {what} far too small: {cure}. (Inputs on very different scales crawl like "
         "this at any learning rate that does not blow up: then scale the inputs instead.)",
+    )
+
+
+def double_update_notice(line: int) -> Notice:
+    return Notice(
+        DOUBLE_UPDATE,
+        f"Line {line} updated the parameters by hand from their gradients, and then the optimizer's step "
+        "updated them again from the same gradients: two updates an iteration, so the steps are about "
+        "twice what either learning rate says (and the one by hand ignores the optimizer's momentum or "
+        "Adam averages). Keep one of them: the optimizer's step, or the update written by hand.",
     )

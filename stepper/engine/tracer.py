@@ -133,6 +133,9 @@ class PhaseTracer:
         # from then on its changes are steps (`_edits_are_updates`).
         self._edits_unstepped: int | None = None
         self._edits_are_updates = False
+        # The line of such a change made from the gradients themselves (`p -= lr * p.grad`), since the
+        # latest backward: the optimizer's step then updates from the same gradients a second time.
+        self._grad_edit_line: int | None = None
         self._found_optimizers: list[Any] = []  # optimizers found in the script's variables (weakly)
         self._calls_step = _calls_step(source.text)
         self._scanned: set[tuple[CodeType, int]] = set()  # update lines already looked around for one
@@ -347,6 +350,7 @@ class PhaseTracer:
                         self._unsettled_accumulation = notice
                     else:
                         self._notice(notice)
+                self._grad_edit_line = None
                 if self._edits_unstepped is not None:
                     self._edits_unstepped += 1
                     if self._edits_unstepped >= 2:
@@ -379,6 +383,9 @@ class PhaseTracer:
                 self._backward_since_step = False
                 self._edits_unstepped = None
                 self._settle_accumulation()
+                if self._grad_edit_line is not None:
+                    self._notice(detect.double_update_notice(self._grad_edit_line))
+                    self._grad_edit_line = None
             phases.append(kind)
 
         # New tensors the finished line bound (or the value a helper returns).
@@ -431,8 +438,11 @@ class PhaseTracer:
             # an optimizer holds changed by hand before its step, which is the update.
             watch.param_generation += 1
             self._changed_quietly = False
-            if not hooks.in_closure and self._edits_unstepped is None:
-                self._edits_unstepped = 0
+            if not hooks.in_closure:
+                if self._edits_unstepped is None:
+                    self._edits_unstepped = 0
+                if ".grad" in self._source.line_text(line):  # (SAM's climb and return, weight decay: no)
+                    self._grad_edit_line = line
             changed = False
         else:
             self._changed_quietly = changed and not self._backward_since_step

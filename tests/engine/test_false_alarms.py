@@ -118,6 +118,18 @@ def test_an_average_kept_by_hand_in_a_copy_no_optimizer_holds_is_no_edit_of_the_
     assert warnings_of(session) == []
 
 
+def test_an_update_by_hand_from_the_gradients_then_the_optimizers_step_is_named_as_a_double_update():
+    # The update by hand is folded into the step (as SAM's moves are), but it used the gradients
+    # themselves, and then the step used them again: two updates an iteration, said once.
+    session = run_script("double_update.py")
+    assert session.end.steps == 3
+    step_line = line_of("double_update.py", "optimizer.step()")
+    said = [(s.line, code) for s in session.history for w in s.warnings for code in [w.code]]
+    assert said == [(step_line, "double-update")]
+    (warning,) = [w for s in session.history for w in s.warnings]
+    assert f"Line {line_of('double_update.py', 'p -= 0.05 * p.grad')}" in warning.message
+
+
 def test_an_edit_after_the_step_is_still_named():
     # WGAN's clamp after the optimizer's step is an edit of its own (not a move before a step).
     assert [code for _, _, code in warnings_of(run_script("weight_clipping.py"))] == ["edited-after-step"]
