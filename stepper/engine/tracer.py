@@ -13,6 +13,7 @@ tensors the finished line bound — and turns that into phases. Then it decides 
 
 from __future__ import annotations
 
+import ast
 import sys
 import weakref
 from collections import deque
@@ -137,7 +138,7 @@ class PhaseTracer:
         # latest backward: the optimizer's step then updates from the same gradients a second time.
         self._grad_edit_line: int | None = None
         self._found_optimizers: list[Any] = []  # optimizers found in the script's variables (weakly)
-        self._calls_step = _calls_step(source.text)
+        self._step_calls = _step_calls(source.text)
         self._scanned: set[tuple[CodeType, int]] = set()  # update lines already looked around for one
         import torch
 
@@ -513,9 +514,10 @@ class PhaseTracer:
         edited = {id(t) for t in (ref() for ref in self.watch.edited) if t is not None}
         if _holds_any([o for o in self.hooks.optimizers if o in self.hooks.stepped], edited):
             return True  # (an optimizer that steps these parameters: its step is to come)
-        if not self._calls_step:
-            # No `.step()` (nor `first_step`/`second_step`) anywhere in the script, and no optimizer
-            # seen stepping: one that only clears the gradients, and the update is the one by hand.
+        if not self._step_calls or self._only_schedulers_step(frame):
+            # No `.step()` (nor `first_step`/`second_step`) anywhere in the script but a learning-rate
+            # scheduler's, and no optimizer seen stepping: one that only clears the gradients (and
+            # holds the lr a schedule changes), and the update is the one by hand.
             return False
         found = [o for o in (ref() for ref in self._found_optimizers) if o is not None]
         if _holds_any(self.hooks.optimizers + found, edited):
@@ -527,6 +529,17 @@ class PhaseTracer:
         found = [o for o in optimizers_in_scope(frame, self.file) if not any(o is f for f in found)] + found
         self._found_optimizers = [weakref.ref(o) for o in found]
         return _holds_any(found, edited)
+
+    def _only_schedulers_step(self, frame: FrameType) -> bool:
+        """Is every `.step()` the script calls a learning-rate scheduler's (`scheduler.step()` beside
+        an optimizer used only for zero_grad and its lr)? Each receiver is looked up by name in the
+        script's frames, outward from `frame`; one not found, or not a scheduler, may be an optimizer."""
+        lr_scheduler = self._torch.optim.lr_scheduler
+        schedulers = (lr_scheduler.LRScheduler, lr_scheduler.ReduceLROnPlateau)
+        for receiver in set(self._step_calls):
+            if not isinstance(_look_up(receiver, frame, self.file), schedulers):
+                return False
+        return True
 
     def _is_known_loss(self, tensor: Any) -> bool:
         if any(tensor is t for t in self._losses):
@@ -705,22 +718,55 @@ class PhaseTracer:
         sys.settrace(None)
 
 
-def _calls_step(text: str) -> bool:
-    """Does the script call a method named `step` or `..._step` anywhere (an optimizer's step, or
-    SAM's `first_step`/`second_step`)? (A scheduler's `step` counts too: then an optimizer used only
-    for zero_grad has its first hand-written updates taken for moves before a step.)"""
-    import ast
-
+def _step_calls(text: str) -> list[str]:
+    """What the script calls a method named `step` or `..._step` on (an optimizer's step, SAM's
+    `first_step`/`second_step`, a scheduler's step), as dotted names (`scheduler`, `self.sched`);
+    "" for anything else (`trainer.optimizers[0].step()`), which may be an optimizer."""
     try:
         tree = ast.parse(text)
     except SyntaxError:
-        return True
-    return any(
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and (node.func.attr == "step" or node.func.attr.endswith("_step"))
-        for node in ast.walk(tree)
-    )
+        return [""]
+    receivers = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and (node.func.attr == "step" or node.func.attr.endswith("_step"))
+        ):
+            receivers.append(_dotted(node.func.value))
+    return receivers
+
+
+def _dotted(node: Any) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _look_up(dotted: str, frame: FrameType | None, script_file: str) -> Any:
+    """The value a dotted name (`scheduler`, `self.sched`) has in the script's frames, looking
+    outward from `frame`; None when no frame has it."""
+    if not dotted:
+        return None
+    first, *rest = dotted.split(".")
+    while frame is not None:
+        if frame.f_code.co_filename == script_file:
+            for namespace in (frame.f_locals, frame.f_globals):
+                if first in namespace:
+                    value = namespace[first]
+                    try:
+                        for attr in rest:
+                            value = getattr(value, attr)
+                    except Exception:  # (a property of the script's own that fails: not a scheduler)
+                        return None
+                    return value
+        frame = frame.f_back
+    return None
 
 
 def _holds_any(optimizers: list[Any], ids: set[int]) -> bool:

@@ -104,6 +104,16 @@ def test_an_optimizer_used_only_to_clear_gradients_still_gets_its_hand_written_u
     assert warnings_of(session) == []
 
 
+def test_a_scheduler_stepping_an_optimizer_used_only_to_clear_gradients_leaves_every_update_counted():
+    # `scheduler.step()` is the script's only `.step()`: it is looked up, found to be a scheduler, and
+    # the hand-written updates stay updates from the first (the first two were taken for moves made
+    # before an optimizer's step that never came).
+    session = run_script("zero_grad_only_with_scheduler.py")
+    assert [s.code.strip() for s in session.history if S in s.phases] == ["p -= lr * p.grad"] * 4
+    assert session.end.steps == 4
+    assert warnings_of(session) == []
+
+
 def test_a_helper_that_updates_each_parameter_on_its_own_line_is_one_update_without_a_warning():
     # d2l's `sgd(params, lr, batch_size)`: `for param in params: param -= ...` inside a function. Its
     # second parameter's change is more of the same update, not an edit after it.
