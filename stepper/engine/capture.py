@@ -111,7 +111,7 @@ class Capture:
         if level > self._was_nonfinite and not (self._was_nonfinite and scaler is not None):
             # (Under a GradScaler, Inf turning NaN is its overflow still, already explained.)
             scale = None if scaler is None else scaler.get_scale()
-            tracer.notices.append(detect.nonfinite_notice(loss, bad, scale))
+            tracer.notices.append(detect.nonfinite_notice(loss, bad, scale, updates=step))
         self._was_nonfinite = level
         warnings, tracer.notices = tuple(tracer.notices), []
         views = self.views and not skip

@@ -32,6 +32,9 @@ LOSS_GRAPH_KEPT = "loss-graph-kept"
 MSE_ON_LABELS = "mse-on-labels"
 LR_TOO_LOW = "lr-too-low"
 DOUBLE_UPDATE = "double-update"
+NO_BACKWARD = "step-without-backward"
+NOT_CONNECTED = "grads-not-reached"
+GRADS_UNUSED = "grads-unused"
 
 # Saved tensors/sizes an autograd node may carry: enough to see the shapes a loss really compared.
 _SIZE_ATTRS = ("_saved_self_sym_sizes", "_saved_self", "_saved_other", "_saved_target", "_saved_result")
@@ -191,8 +194,11 @@ def accumulation_notice(step_in_between: bool) -> Notice:
     )
 
 
-def nonfinite_notice(loss: float | None, where: list[str], scale: float | None = None) -> Notice:
-    """`scale`: the GradScaler scale the latest backward ran at, if it was scaled."""
+def nonfinite_notice(
+    loss: float | None, where: list[str], scale: float | None = None, updates: int | None = None
+) -> Notice:
+    """`scale`: the GradScaler scale the latest backward ran at, if it was scaled. `updates`: how many
+    parameter updates came before (0: the cause cannot be the learning rate)."""
     what = "The loss" if loss is not None and not math.isfinite(loss) else "Some values"
     detail = f" ({', '.join(where[:4])}{'…' if len(where) > 4 else ''})" if where else ""
     if scale is not None and what == "Some values" and all(name.endswith(".grad") for name in where):
@@ -202,6 +208,15 @@ def nonfinite_notice(loss: float | None, where: list[str], scale: float | None =
             f"{_factor(scale)}, more than their dtype can hold. Nothing is wrong with the model: "
             "scaler.step(optimizer) will find the Inf and skip this update, and scaler.update() will "
             "lower the scale.",
+        )
+    if updates == 0:
+        return Notice(
+            NONFINITE,
+            f"{what} became NaN or Inf{detail} before any update, so the learning rate is not the "
+            "cause: the computation itself made it, from a log of 0, a division by 0, a sqrt of a "
+            "negative number, or a NaN or Inf already in the data or the initial weights. Check the "
+            "inputs (torch.isfinite(x).all()) and what goes into log, division and sqrt (clamp it, "
+            "or use a loss that takes raw scores, such as BCEWithLogitsLoss).",
         )
     return Notice(
         NONFINITE,
@@ -559,6 +574,39 @@ def zero_grad_before_step_notice() -> Notice:
         "update could use them, so the step changed nothing (or moved only by momentum and weight "
         "decay). The order is zero_grad, then backward, then step: call optimizer.zero_grad() before "
         "loss.backward() (or after step).",
+    )
+
+
+def step_before_backward_notice(loss_line: int | None) -> Notice:
+    since = f"the loss of line {loss_line} was computed" if loss_line is not None else "the last update"
+    return Notice(
+        NO_BACKWARD,
+        f"This step found no gradients: no backward has run since {since}, so the step changed "
+        "nothing. The order is zero_grad, backward, step: call loss.backward() before "
+        "optimizer.step(), with its parentheses (`loss.backward` alone only names the method; it "
+        "does not run it).",
+    )
+
+
+def backward_missed_params_notice(backward_line: int | None) -> Notice:
+    where = f" at line {backward_line}" if backward_line is not None else ""
+    return Notice(
+        NOT_CONNECTED,
+        f"This step found no gradients: the backward{where} ran, but it gave no parameter this "
+        "optimizer holds a .grad, so the step changed nothing. The loss is not connected to them: "
+        "something on the way cut the graph (a loss rebuilt from a number, `torch.tensor(loss.item(), "
+        "requires_grad=True)`; a `.detach()`, `.item()` or `.numpy()`; an argmax), or the optimizer "
+        "was made with another model's parameters.",
+    )
+
+
+def grads_unused_notice(backward_line: int, zero_grad_line: int) -> Notice:
+    return Notice(
+        GRADS_UNUSED,
+        f"The gradients of the backward at line {backward_line} were cleared by the zero_grad at "
+        f"line {zero_grad_line} before any update used them: that backward's work was thrown away, "
+        "and the parameters did not learn from it. Is optimizer.step() missing (or placed after the "
+        "zero_grad)? The order is zero_grad, backward, step.",
     )
 
 

@@ -6,8 +6,18 @@ in a sentence what in a training script usually causes it and what to change.
 
 from __future__ import annotations
 
-# (a piece of torch's message, the hint). The first that matches is used.
-HINTS: tuple[tuple[str, str], ...] = (
+import re
+
+# torch says "two tensors' dtypes differ" in many words, one wording per operation (`mat1 and mat2
+# must have the same dtype, but got Double and Float`, `expected scalar type Float but found Double`,
+# `Input type (double) and bias type (float) should be the same`, `Found dtype Double but expected
+# Float`); what they name is the same mistake.
+_DTYPES_DIFFER = r"(?=.*(same dtype|scalar type|dtypes match|should be the same|but expected))"
+_DOUBLE_AND_FLOAT = re.compile(rf"(?is)\A{_DTYPES_DIFFER}(?=.*\bdouble\b)(?=.*\bfloat\b)")
+_INTEGER_AND_FLOAT = re.compile(r"(?i)same dtype, but got (long|int) and float\b")
+
+# (a piece of torch's message or a pattern to search it for, the hint). The first that matches is used.
+HINTS: tuple[tuple[str | re.Pattern[str], str], ...] = (
     (
         "all elements of target should be between 0 and 1",
         "BCELoss's targets must be probabilities in [0, 1] (0 or 1 for yes/no labels): check the "
@@ -51,6 +61,30 @@ HINTS: tuple[tuple[str, str], ...] = (
         "labels.long() (for probabilities per class, give targets of the predictions' shape).",
     ),
     (
+        "0D or 1D target tensor expected",  # (torch: "…, multi-target not supported")
+        "CrossEntropyLoss and NLLLoss take one class index per example, targets of shape [N], but "
+        "these have more dimensions, usually labels of shape [N, 1] (a column read from a file or a "
+        "DataFrame): use y.squeeze(1).long(). (Probabilities per class need the predictions' shape.)",
+    ),
+    (
+        _DOUBLE_AND_FLOAT,
+        "Two tensors meet in different float types, float64 (Double) and float32 (Float): usually data "
+        "made with numpy, which is float64, reaching a model whose weights are float32. Convert the "
+        "data with torch.from_numpy(a).float() or x.to(torch.float32) (or build it with "
+        "dtype=torch.float32).",
+    ),
+    (
+        _INTEGER_AND_FLOAT,
+        "The model's input holds integers (Long) while its weights are floats: convert it with "
+        "x.float() (class labels for CrossEntropyLoss stay integers; only the inputs change).",
+    ),
+    (
+        "grad can be implicitly created only for scalar outputs",
+        "backward() without arguments starts from a single number, but this tensor holds one value "
+        "per example (a loss with reduction='none', or a forgotten .mean()): reduce it first, "
+        "loss.mean().backward() (or .sum()).",
+    ),
+    (
         "out of bounds.",  # (torch: "Target 3 is out of bounds.")
         "A class index is at least the number of scores per example: the model's last layer needs one "
         "output per class (out_features = the number of classes), and labels must run from 0 to the "
@@ -67,6 +101,6 @@ HINTS: tuple[tuple[str, str], ...] = (
 def hint_for(message: str) -> str:
     """The hint for an exception's message, or "" when none fits."""
     for piece, hint in HINTS:
-        if piece in message:
+        if piece.search(message) if isinstance(piece, re.Pattern) else piece in message:
             return hint
     return ""

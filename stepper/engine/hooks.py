@@ -62,6 +62,26 @@ def _tensors_in(value: Any) -> list[Any]:
     return [t for t in value if isinstance(t, torch.Tensor)] if isinstance(value, (list, tuple)) else []
 
 
+def _grad_marks(owner: Any) -> tuple:
+    """(id, version) of every gradient this optimizer's or module's parameters hold: which gradients
+    these are, and whether a backward has added to them since."""
+    import torch
+
+    if isinstance(owner, torch.optim.Optimizer):
+        params = (p for group in owner.param_groups for p in group["params"])
+    else:
+        params = owner.parameters()
+    return tuple((id(p.grad), p.grad._version) for p in params if p.grad is not None)
+
+
+def in_transform() -> bool:
+    """Is this thread inside one of torch.func's transforms (vmap, grad, jacrev...)?"""
+    import torch
+
+    level = getattr(torch._C._functorch, "maybe_current_level", None)
+    return level is not None and level() is not None
+
+
 def is_loss_tensor(tensor: Any) -> bool:
     return tensor is not None and tensor.grad_fn is not None and tensor.dim() == 0
 
@@ -75,6 +95,8 @@ class TorchHooks:
 
     def __init__(self) -> None:
         self.events: list[Event] = []
+        self.used_transforms = False  # a model call or gradient happened inside a torch.func transform
+        self.watch_clearing = False  # set by the tracer while a backward's gradients await an update
         self.module_depth = 0  # > 0 while a model's forward is running
         self._quiet = 0  # > 0 inside torch's own zero_grad/backward (their inner effects are not events)
         self._thread: int | None = None
@@ -156,6 +178,10 @@ class TorchHooks:
                 return optimizer
         return None
 
+    def _transformed(self, inside: bool) -> bool:
+        self.used_transforms = self.used_transforms or inside
+        return inside
+
     def _saw_optimizer(self, optimizer: Any) -> None:
         if self._optimizers and self._optimizers[-1]() is optimizer:
             return  # the same one as last time (every iteration): nothing to reorder
@@ -178,8 +204,13 @@ class TorchHooks:
         # Inside a `torch.compile`d model, Dynamo traces these hooks for every inner module: there
         # they must be nothing (the compiled model's own call, which runs eagerly, is the one heard).
         compiling = getattr(torch.compiler, "is_compiling", lambda: False)
+        # Inside torch.func's transforms (`vmap(grad(loss_of_one))` for per-example gradients) the
+        # tensors are wrappers that cannot be read (`.item()` fails): what runs there is the
+        # transform's own work, no phase of the loop, which is heard when the transform returns.
+        transforming = in_transform
         # Reading a parametrized weight (spectral_norm, weight_norm, orthogonal) calls its
         # parametrizations, a module: that computes a parameter, it is no forward of a model.
+        from torch.nn.modules.loss import _Loss as Loss
         from torch.nn.utils.parametrize import ParametrizationList
 
         def pre_hook(module, args):
@@ -195,7 +226,7 @@ class TorchHooks:
             if compiling() or get_ident() != hooks._thread:
                 return None
             hooks.module_depth -= 1
-            if hooks.module_depth == 0 and not hooks._quiet:
+            if hooks.module_depth == 0 and not hooks._quiet and not hooks._transformed(transforming()):
                 out = first_tensor(output)
                 if isinstance(module, ParametrizationList):
                     if out is not None:
@@ -205,6 +236,8 @@ class TorchHooks:
                 if out is not None:
                     if is_loss_tensor(out):
                         hooks.events.append(Event("loss", out, module, args))
+                    elif isinstance(module, Loss):
+                        pass  # (`reduction="none"`: a loss per example, which the loss is made from)
                     elif out.dim() > 0 or out.grad_fn is not None:
                         # (A scalar without gradient is a loss measured for evaluation: no phase.)
                         hooks.events.append(Event("forward", out, module, args))
@@ -265,7 +298,9 @@ class TorchHooks:
             try:
                 result = original_grad(outputs, inputs, *args, **kwargs)
                 roots = _tensors_in(outputs)
-                if phase:
+                if hooks._transformed(transforming()):
+                    pass  # (torch.func.grad's own gradient, inside its transform)
+                elif phase:
                     hooks.events.append(Event("backward", first_tensor(outputs), None, tuple(roots)))
                 else:  # (a gradient that stores nothing: the losses it used were used all the same)
                     hooks.roots.extend(roots)
@@ -287,11 +322,14 @@ class TorchHooks:
                 hooks.untrace()
                 hooks._quiet += 1
                 try:
+                    # (Whether it clears gradients a backward left for no update: asked only while
+                    # the tracer waits on such a backward, as it reads every gradient's values.)
+                    cleared = _grad_marks(self) if hooks.watch_clearing else ()
                     if not hooks.skip_zero_grad:
                         original(self, *args, **kwargs)
                     if isinstance(self, torch.optim.Optimizer):
                         hooks._saw_optimizer(self)
-                    hooks.events.append(Event("zero_grad", owner=self))
+                    hooks.events.append(Event("zero_grad", owner=self, args=(cleared,)))
                 finally:
                     hooks._quiet -= 1
                     hooks.retrace()

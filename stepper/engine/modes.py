@@ -38,6 +38,7 @@ class ModeWatch:
     def __init__(self, lines: list[str], optimizers: Any = list) -> None:
         self._lines = lines  # the script's lines (one check reads the line a forward ran on)
         self._optimizers = optimizers  # () -> the optimizers the script has used
+        self._backwarded = False  # a backward that stores .grad has run
         # id(model) -> (a weak reference to it, its layers whose output depends on train/eval mode)
         self._layers: dict[int, tuple[Any, tuple[Any, ...]]] = {}
         # Eval-mode forwards with gradients on, not yet settled: (line, the `node_key` and sequence
@@ -135,7 +136,9 @@ class ModeWatch:
         if before:  # the last loss from this line was never used
             self._losses = [entry for entry in self._losses if entry[0] != line]
             self._unused[line] = self._unused.get(line, 0) + 1
-            if self._unused[line] >= 2:
+            if self._unused[line] >= 2 and self._backwarded:
+                # (In a run where no backward ever ran, the loss went unused for want of one: the
+                # step's warning says that, and no_grad would be the wrong advice.)
                 self._say(detect.loss_with_grad_notice(line), line, notices)
         if self._pending:  # a loss of an eval-mode forward: that forward's notice will say it
             forwards = {(fn_id, seq) for _, fn_id, seq, _ in self._pending}
@@ -150,6 +153,7 @@ class ModeWatch:
         it used; the eval-mode forwards it reached were trained on, and at a backward the others were
         an evaluation."""
         notices: list[Notice] = []
+        self._backwarded = self._backwarded or trains
         if not (self._pending or self._losses):
             return notices
         fns = [root.grad_fn for root in roots if getattr(root, "grad_fn", None) is not None]

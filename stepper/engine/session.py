@@ -365,6 +365,17 @@ class Session:
             if saved_main is not None:
                 sys.modules["__main__"] = saved_main
         # (A script that exits with success before training, as `--help` does, ran as it meant to.)
+        if error is None and not stopped and not exited and not self.history and self.hooks.used_transforms:
+            error = ScriptError(
+                "NoTrainingPhase",
+                f"{source.display_name} ran to the end, but stepper saw no training phase: its model "
+                "ran and its gradients were taken inside torch.func's transforms (vmap, grad), whose "
+                "gradients are returned as values and never stored in .grad. stepper follows training "
+                "through .backward() (or torch.autograd.grad) and the parameters' .grad; it does not "
+                "step through torch.func training yet.",
+                source.path,
+                None,
+            )
         if error is None and not stopped and not exited and not self.history:
             error = ScriptError(
                 "NoTrainingPhase",

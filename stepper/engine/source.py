@@ -185,6 +185,19 @@ class BlockIndex:
                         best = node
         return best
 
+    def continued_lines(self) -> dict[int, int]:
+        """Every line of a simple statement written over several lines (`loss = (` ... `)`, a call
+        with one argument per line), mapped to the statement's first line: Python reports each of its
+        lines as it reaches it, but the statement ends only once, and that is where its phases end."""
+        starts: dict[int, int] = {}
+        for node in ast.walk(self._tree):
+            if isinstance(node, ast.stmt) and not hasattr(node, "body") and not hasattr(node, "cases"):
+                end = node.end_lineno or node.lineno
+                if end > node.lineno:
+                    for line in range(node.lineno, end + 1):
+                        starts[line] = node.lineno
+        return starts
+
     def kind_at(self, line: int) -> str | None:
         """'step' or 'zero_grad' when the statement at this line looks like one, else None."""
         stmt = self._statement_at(line)

@@ -31,7 +31,7 @@ def _shared(value: Any) -> Any:
 
 def summarize(tensor: Any) -> TensorStats:
     """Summarise a torch tensor: statistics always, every value when it is small."""
-
+    tensor = _strided(tensor)
     head = _head(tensor)
     quick = _quick(tensor, head)
     if quick is not None:
@@ -59,6 +59,7 @@ def summarize_many(tensors: list[Any]) -> list[TensorStats]:
     found: list[TensorStats | None] = [None] * len(tensors)
     pending = []  # (index, head, flat, its four reductions on its device)
     for i, tensor in enumerate(tensors):
+        tensor = _strided(tensor)
         head = _head(tensor)
         found[i] = _quick(tensor, head)
         if found[i] is None:
@@ -91,6 +92,14 @@ def _by_device(items: list, tensor_of) -> list[list]:
     for item in items:
         groups.setdefault(tensor_of(item).device, []).append(item)
     return list(groups.values())
+
+
+def _strided(tensor: Any) -> Any:
+    """A sparse tensor (the gradient of `nn.Embedding(sparse=True)`) as the ordinary tensor it stands
+    for: the values it leaves out are zeros, and they count in its statistics as any other value."""
+    if not (tensor.is_sparse or tensor.is_sparse_csr):
+        return tensor
+    return tensor.detach().to_dense()
 
 
 def _head(tensor: Any) -> tuple[tuple[int, ...], str, str, int]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import detect
 from .graph import derives_from, graph_leaves, node_key, sequence_nr, uses_parameter, walk
-from .hooks import TorchHooks, first_tensor
+from .hooks import TorchHooks, first_tensor, in_transform
 from .modes import ModeWatch, mode_of
 from .snapshot import Notice
 from .source import BlockIndex, ScriptSource, stored_names
@@ -39,7 +39,7 @@ class StopScript(BaseException):
 class _Frame:
     __slots__ = (
         "line", "is_loop", "pending", "pending_line", "chain",
-        "group", "group_line", "region", "before", "unwinding", "updated",
+        "group", "group_line", "region", "before", "unwinding", "updated", "transformed",
     )  # fmt: skip
 
     def __init__(self, is_loop: bool):
@@ -58,6 +58,7 @@ class _Frame:
         # A helper function's call (not the loop) made an update: its later edits are more of the same
         # one (d2l's `sgd(params, lr, batch_size)` updates one parameter per line of its own loop).
         self.updated = False
+        self.transformed: bool | None = None  # run by a torch.func transform (None: not known yet)
 
 
 TakeCallback = Callable[[list[str], FrameType, int], Any]
@@ -93,6 +94,13 @@ class PhaseTracer:
         self.loss_tensor: Any = None
         self.scaled_by: Any = None  # the GradScaler whose scaled loss the .grad values came from
         self._loss_backwarded = False  # a backward ran since the latest loss was found
+        self._loss_line: int | None = None  # the line of the latest loss found
+        self._backward_line: int | None = None  # the line of the latest backward, and whether it took
+        self._backward_for_input = False  # an input's gradient (an adversarial attack's)
+        # (backward's line, zero_grad's line) when a zero_grad cleared gradients no update had used
+        # yet: said at the next backward, unless a step comes first (zero-grad-before-step says that).
+        self._cleared_unused: tuple[int, int] | None = None
+        self._used_grads: set[tuple[int, int]] = set()  # (id, version) of the gradients an update used
         # The sequence number of the latest backward's root: autograd numbers the nodes it makes, in
         # order, per thread, so a tensor whose node is numbered no higher was made before that backward.
         self._backward_mark = -1
@@ -101,6 +109,7 @@ class PhaseTracer:
         self._stepped_since_backward = False
         self._line = 0  # the line being observed (where a finding is reported)
         self.blocks = blocks or BlockIndex(source.text)
+        self._statement_starts = self.blocks.continued_lines()
         # Train/eval mode and no_grad at model calls.
         self.modes = ModeWatch(source.text.splitlines(), lambda: hooks.optimizers)
         self._losses_checked: set[int] = set()  # lines whose loss's function was checked
@@ -181,8 +190,14 @@ class PhaseTracer:
         if state is None:
             return None
         if event == "line":
+            line = frame.f_lineno
+            start = self._statement_starts.get(line)
+            if start is not None:
+                if start == state.line:
+                    return self._local_trace  # (the statement running goes on over its next line)
+                line = start
             state.unwinding = False
-            self._boundary(frame, state, frame.f_lineno)
+            self._boundary(frame, state, line)
             if (
                 state.line is not None
                 and (self._backward_since_step or state.group is not None or self._stepped_since_backward)
@@ -210,6 +225,10 @@ class PhaseTracer:
         line, state.line = state.line, next_line
         if line is None or self.hooks.module_depth > 0:
             return  # nothing finished yet, or we are inside a model's own forward
+        if state.transformed is None:
+            state.transformed = in_transform()  # (a function torch.func runs: see hooks.in_transform)
+        if state.transformed:
+            return
         phases = self._observe(frame, state, line, retval, returning)
         if not state.is_loop:
             if phases:
@@ -322,7 +341,7 @@ class PhaseTracer:
                     self._notice(detect.loss_inputs_broadcast(event.args[0], event.args[1]))
             elif kind == "backward":
                 root = event.tensor
-                if root is not None and root.dim() == 0 and not self._is_known_loss(root):
+                if root is not None and root.numel() == 1 and not self._is_known_loss(root):
                     if not self._forward_this_iteration:
                         phases.append("forward")
                     phases.append("loss")
@@ -343,6 +362,11 @@ class PhaseTracer:
                     if hooks.scaled:
                         self._check_scaled(root)
                 for_input = watch.inputs_took_grads()
+                if self._cleared_unused is not None and not self.hooks.in_closure:
+                    self._notice(detect.grads_unused_notice(*self._cleared_unused))
+                self._cleared_unused = None
+                self._backward_line, self._backward_for_input = line, for_input
+                hooks.watch_clearing = not for_input
                 if watch.grads_added_to():
                     notice = detect.accumulation_notice(self._stepped_since_backward)
                     if for_input:
@@ -365,6 +389,8 @@ class PhaseTracer:
                 self._zeroed_after_backward = False
                 self._forward_this_iteration = False
             elif kind == "zero_grad":
+                if event.args and any(mark not in self._used_grads for mark in event.args[0]):
+                    self._note_clearing(line)
                 self.scaled_by = None
                 watch.add_from_owner(event.owner)
                 watch.clear_grads_live()
@@ -372,8 +398,11 @@ class PhaseTracer:
                 self._unsettled_accumulation = None
                 self._zeroed_after_backward = self._backward_since_step
             elif kind == "step":
-                if self._zeroed_after_backward and _no_gradients(event.owner):
-                    self._notice(detect.zero_grad_before_step_notice())
+                if _no_gradients(event.owner):
+                    self._notice(self._why_no_gradients(event.owner))
+                self._cleared_unused = None
+                hooks.watch_clearing = False
+                self._mark_grads_used()
                 self._zeroed_after_backward = False
                 self.scaled_by = None
                 self._optimizer_stepped = True
@@ -439,6 +468,7 @@ class PhaseTracer:
             # an optimizer holds changed by hand before its step, which is the update.
             watch.param_generation += 1
             self._changed_quietly = False
+            self._mark_grads_used()  # (SAM's climb used them; the zero_grad before its step is right)
             if not hooks.in_closure:
                 if self._edits_unstepped is None:
                     self._edits_unstepped = 0
@@ -461,14 +491,45 @@ class PhaseTracer:
             at = phases.index("zero_grad") if "zero_grad" in phases else len(phases)
             phases.insert(at, "step")
             self._backward_since_step = False
+            self._cleared_unused, self.hooks.watch_clearing = None, False
+            self._mark_grads_used()
             self._settle_accumulation()
             if not state.is_loop:
                 state.updated = True
         if self._line_kind(line) == "zero_grad" and "zero_grad" not in phases and watch.grads_zeroed():
+            self._note_clearing(line)
             watch.grad_generation += 1
             phases.append("zero_grad")
             self._unsettled_accumulation = None
         return phases
+
+    def _mark_grads_used(self) -> None:
+        marks = set()
+        for entry in self.watch.tracked.values():
+            tensor = entry.ref()
+            grad = None if tensor is None else tensor.grad
+            if grad is not None:
+                marks.add((id(grad), grad._version))
+        self._used_grads = marks
+
+    def _note_clearing(self, line: int) -> None:
+        """A zero_grad on `line`: did it throw away the gradients of a backward no update used?"""
+        if self._backward_since_step and not self._backward_for_input and not self.hooks.in_closure:
+            if self._backward_line is not None:
+                self._cleared_unused = (self._backward_line, line)
+
+    def _why_no_gradients(self, optimizer: Any) -> Notice | None:
+        """An optimizer's step found no gradients in any parameter it holds: why."""
+        if self.loss_tensor is not None and not self._loss_backwarded and self._loss_line is not None:
+            # (`loss.backward` without its parentheses, or the step written before the backward)
+            return detect.step_before_backward_notice(self._loss_line)
+        if self._zeroed_after_backward:
+            return detect.zero_grad_before_step_notice()
+        if not self._backward_since_step:
+            return detect.step_before_backward_notice(None)
+        if all(p.grad is None for p in optimizer_params(optimizer)):
+            return detect.backward_missed_params_notice(self._backward_line)
+        return None
 
     def _edits_trained(self) -> bool:
         """Did the parameters just changed in place include one an optimizer updates? An average kept
@@ -554,7 +615,22 @@ class PhaseTracer:
             return
         loss_ids = {node_key(t.grad_fn) for t in self._losses}
         forward_ids = {node_key(t.grad_fn) for t in self._forwards}
-        if value.dim() == 0:
+        one_number = value.dim() == 0
+        if (
+            not one_number
+            and value.numel() == 1
+            and node_key(fn) not in forward_ids
+            and derives_from(fn, forward_ids)
+        ):
+            # A loss of shape [1] (`(pred - y) ** 2` on one example of shape [1]: backward takes it as
+            # it takes a scalar), unless the line goes on building the prediction (`h @ w2`, a sigmoid).
+            one_number = not uses_parameter(fn, forward_ids) and type(fn).__name__ not in _SHAPING
+        elif one_number and not self._forward_this_iteration and not derives_from(fn, loss_ids):
+            # The first number of an iteration with a grad: a forward and loss written as one
+            # expression, or a prediction that is one number (`y_pred = w * x` on one example), which
+            # compares nothing with a target yet.
+            one_number = _compares(fn)
+        if one_number:
             if derives_from(fn, loss_ids):
                 # The same loss rescaled (loss / accumulation_steps), or one with terms added
                 # (+ a weight penalty, a second task's loss): no new phase, but before its backward
@@ -665,6 +741,7 @@ class PhaseTracer:
         self.target = target
         self.loss_tensor = tensor
         self._loss_backwarded = False
+        self._loss_line = self._line
         self._losses.append(tensor)
         self.loss_value = float(tensor.item())  # (a float16/bfloat16 one too: item() gives a Python float)
         self.notices.extend(self.modes.loss(tensor, self._line))
@@ -716,6 +793,38 @@ class PhaseTracer:
         self.hooks.on_resync = None
         self.hooks.trace_function = None
         sys.settrace(None)
+
+
+# Operations that carry predictions on rather than compare them with targets: a one-number result
+# of one of these (`torch.sigmoid(logit)` on one example) is still the prediction.
+_SHAPING = frozenset(
+    name + "Backward0"
+    for name in (
+        "Sigmoid", "Tanh", "Relu", "Gelu", "Elu", "LeakyRelu", "Silu", "Softplus", "Hardtanh",
+        "Softmax", "LogSoftmax", "View", "Reshape", "Unsqueeze", "Squeeze", "Permute", "T",
+        "Transpose", "Expand", "Select", "Slice", "Clone", "ToCopy",
+    )
+)  # fmt: skip
+
+# What a loss does that a prediction does not: compare with a target (a difference, a loss node, a
+# log-likelihood), square or take the size of an error, or average over examples. A plain sum is left
+# out: `(w * x).sum()` is a dot product, the prediction of a linear model on one example.
+_COMPARING = frozenset(
+    name + "Backward0"
+    for name in (
+        "Sub", "Rsub", "Pow", "Abs", "Log", "Log1p", "Neg", "Mean", "LinalgVectorNorm", "Norm",
+        "MseLoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NllLoss", "NllLoss2D", "BinaryCrossEntropy",
+        "BinaryCrossEntropyWithLogits", "KlDiv", "LogSoftmax", "SoftMarginLoss", "MultiMarginLoss",
+        "MultilabelMarginLoss", "PoissonNllLoss", "CosineEmbeddingLoss", "Maximum", "Minimum",
+        "ClampMin", "Clamp",
+    )
+)  # fmt: skip
+
+
+def _compares(fn: Any, limit: int = 64) -> bool:
+    """Does the graph under this one-number result (up to `limit` nodes) compare something with a
+    target, as a loss does, rather than only compute a prediction?"""
+    return any(type(node).__name__ in _COMPARING or "Loss" in type(node).__name__ for node in walk(fn, limit))
 
 
 def _step_calls(text: str) -> list[str]:

@@ -315,6 +315,42 @@ EXPECTED = {
         ((S,), "optimizer.step()"),
     ]
     * 2,
+    # one example at a time with a weight of shape [1]: the loss has shape [1] and is still the loss
+    "one_example_at_a_time.py": [
+        ((F,), "y_pred = forward(x)"),
+        ((L,), "loss = squared_error(y_pred, y)"),
+        ((B,), "loss.backward()"),
+        ((S,), "w.data = w.data - 0.01 * w.grad.item()"),
+        ((Z,), "w.grad.data.zero_()"),
+    ]
+    * 3,
+    # a prediction that is one number is the forward, not a loss; the loss is the line after it
+    "scalar_prediction.py": [
+        ((F,), "y_pred = w * x + b"),
+        ((L,), "loss = (y_pred - y) ** 2"),
+        ((B,), "loss.backward()"),
+        ((S,), "b -= 0.01 * b.grad"),
+        ((Z,), "b.grad.zero_()"),
+    ]
+    * 3,
+    # a loss module with reduction="none" is part of the loss (the weighted mean), not a second forward
+    "per_example_loss.py": [
+        ((Z,), "optimizer.zero_grad()"),
+        ((F,), "out = model(x)"),
+        ((L,), "loss = (per_example * weights).mean()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 2,
+    # a loss statement over several lines pauses once, at its first line, when all of it has run
+    "loss_over_several_lines.py": [
+        ((Z,), "optimizer.zero_grad()"),
+        ((F,), "logits = model(x)"),
+        ((L,), "loss = ("),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 2,
 }
 
 
@@ -420,6 +456,18 @@ def test_the_loss_shown_is_the_whole_loss_optimised_not_its_first_term_or_a_runn
     assert shown == printed
     # ...and it stays the loss through backward and step (the running total never replaces it).
     assert [s.loss for s in session.history if s.phases == (S,)] == printed
+
+
+@pytest.mark.parametrize("name", ["one_example_at_a_time.py", "scalar_prediction.py", "per_example_loss.py",
+                                  "loss_over_several_lines.py"])  # fmt: skip
+def test_the_loss_shown_at_the_loss_pause_is_the_one_backpropagated(name):
+    # (At the backward the loss is the tensor backpropagated: the loss pause must already show it, not
+    # a prediction, a first term or nothing.)
+    session = run_script(name)
+    at_loss = [s.loss for s in session.history if s.phases == (L,)]
+    at_backward = [s.loss for s in session.history if s.phases == (B,)]
+    assert at_loss == at_backward
+    assert all(value is not None and value > 0 for value in at_loss)
 
 
 def test_a_frozen_layer_is_shown_and_stays_as_it_was():

@@ -324,3 +324,20 @@ def test_a_model_made_anew_under_the_same_name_takes_the_name_and_the_old_one_le
     # A model made later shows its parameters from its very first forward.
     later = [s for s in session.history if "second.weight" in s.params]
     assert later[0].phases == ("forward", "loss")
+
+
+def test_a_sparse_gradient_is_shown_as_the_dense_values_it_stands_for():
+    # nn.Embedding(sparse=True): .grad holds only the rows used; the rows left out are zeros.
+    session = run_script("sparse_embedding.py")
+    assert session.end.status == "ok", session.end
+    assert session.end.steps == 2
+    vectors = nn.Embedding(6, 2)
+    with torch.no_grad():
+        vectors.weight.copy_(torch.tensor(session.history[0].params["vectors.weight"].values).view(6, 2))
+    vectors(torch.tensor([1, 3, 3])).pow(2).mean().backward()
+    after_backward = next(s for s in session.history if s.phases == ("backward",))
+    grad = after_backward.grads["vectors.weight"]
+    assert grad.shape == (6, 2)
+    assert grad.values == pytest.approx(vectors.weight.grad.view(-1).tolist())
+    assert grad.min == pytest.approx(float(vectors.weight.grad.min()))
+    assert grad.norm == pytest.approx(float(vectors.weight.grad.norm()))
