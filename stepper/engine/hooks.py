@@ -340,6 +340,19 @@ class TorchHooks:
         self._patch(torch.optim.Optimizer, "zero_grad", wrap_zero_grad(torch.optim.Optimizer.zero_grad))
         self._patch(torch.nn.Module, "zero_grad", wrap_zero_grad(torch.nn.Module.zero_grad))
 
+        original_load = torch.nn.Module.load_state_dict
+
+        def load_state_dict(self, *args, **kwargs):
+            """A model's weights restored (the best epoch's, after early stopping; a checkpoint to
+            resume from): its parameters change in place, and that is no update nor an edit."""
+            result = original_load(self, *args, **kwargs)
+            if get_ident() == hooks._thread and not hooks._quiet:
+                hooks.events.append(Event("restore", owner=self))
+            return result
+
+        load_state_dict.__wrapped__ = original_load
+        self._patch(torch.nn.Module, "load_state_dict", load_state_dict)
+
         self._watch_grad_scaler()
         self._watch_clipping()
         self._watch_stats_reset()

@@ -310,8 +310,12 @@ class PhaseTracer:
             self._report_skipped_steps()
         if hooks.clipped:
             self._report_clipping()
+        restored = False
         for event in events:
             kind = event.kind
+            if kind == "restore":
+                restored = True
+                continue
             if kind == "step":
                 watch.param_generation += 1
             elif kind in ("zero_grad", "backward"):
@@ -459,6 +463,9 @@ class PhaseTracer:
             edited = edited or watch.values_changed(state.before)
             state.before = None
         changed = edited or rebound
+        if changed and restored:  # (weights loaded: what they were at a checkpoint, no training step)
+            watch.param_generation += 1
+            changed = False
         if changed and (
             hooks.in_closure
             or (edited and self._backward_since_step and self._left_to_optimizer(frame, line))

@@ -114,6 +114,15 @@ def test_a_scheduler_stepping_an_optimizer_used_only_to_clear_gradients_leaves_e
     assert warnings_of(session) == []
 
 
+def test_weights_restored_with_load_state_dict_are_no_step_and_no_edit_after_one():
+    session = run_script("restore_best_weights.py")
+    assert session.end.steps == 4
+    assert warnings_of(session) == []
+    # The pause after the restore shows the weights loaded, which are those of some earlier step.
+    stepped = [values(s) for s in session.history if S in s.phases]
+    assert values(session.history[-1]) in stepped[:-1]
+
+
 def test_a_helper_that_updates_each_parameter_on_its_own_line_is_one_update_without_a_warning():
     # d2l's `sgd(params, lr, batch_size)`: `for param in params: param -= ...` inside a function. Its
     # second parameter's change is more of the same update, not an edit after it.
