@@ -244,6 +244,10 @@ def _export(session, directory: str) -> None:
 
 
 def _interactive_or_plain() -> str:
+    from .serve import served
+
+    if served():
+        return "tui"  # (`stepper serve`: the screen goes to a browser through pipes, not a terminal)
     if os.environ.get("TERM") == "dumb":
         why = "the terminal says it cannot draw a screen (TERM=dumb)"
     elif not sys.stdout.isatty():

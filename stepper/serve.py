@@ -7,11 +7,18 @@ localhost, anyone who can reach the port can drive the script.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from argparse import Namespace
 
 LOCAL = {"localhost", "127.0.0.1", "::1"}
+
+
+def served() -> bool:
+    """Is this `stepper run` one that `stepper serve` started for a browser tab? textual-serve runs
+    it with Textual's web driver, which speaks a packet protocol over stdin and stdout (pipes)."""
+    return "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")
 
 
 def serve_command(args: Namespace) -> str:

@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -159,3 +160,50 @@ def test_serve_on_localhost_does_not_warn(monkeypatch, capsys, host):
     monkeypatch.setattr(textual_serve.server, "Server", FakeServer)
     serve.serve(Namespace(script=None, lesson=None, host=host, port=1, seed=None))
     assert "NO authentication" not in capsys.readouterr().err
+
+
+def _packets(data: bytes) -> list[tuple[bytes, bytes]]:
+    """Textual's web driver frames what it writes, after a first line that names its protocol: a type
+    byte, a 4-byte length, the payload."""
+    assert data.startswith(b"__GANGLION__\n"), data[:80]
+    data = data.removeprefix(b"__GANGLION__\n")
+    found = []
+    while len(data) >= 5:
+        kind, size = data[:1], int.from_bytes(data[1:5], "big")
+        if len(data) < 5 + size:
+            break
+        found.append((kind, data[5 : 5 + size]))
+        data = data[5 + size :]
+    return found
+
+
+def test_the_run_a_browser_tab_starts_draws_the_screen_through_the_web_driver(tmp_path):
+    # What textual-serve does for each tab: `stepper run` with Textual's web driver, stdin and stdout
+    # pipes. It must draw the screen in the driver's packets (not fall back to a plain transcript
+    # because stdout is no terminal), and quit on the browser's `q`.
+    env = dict(os.environ, TEXTUAL_DRIVER="textual.drivers.web_driver:WebDriver", COLUMNS="100", ROWS="30")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stepper", "run", str(SCRIPTS / "module_optimizer.py")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    received = b""
+    try:
+        # Wait (within a generous bound, for a hang only) until the screen shows the first pause.
+        deadline = time.monotonic() + 120
+        while b"paused" not in received and time.monotonic() < deadline:
+            chunk = os.read(process.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            received += chunk
+        process.stdin.write(b"D" + (1).to_bytes(4, "big") + b"q")
+        process.stdin.flush()
+        rest, errors = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    received += rest
+    packets = _packets(received)
+    assert packets and {kind for kind, _ in packets} <= {b"D", b"M", b"P", b"B"}, received[:200]
+    screen = b"".join(payload for kind, payload in packets if kind == b"D")
+    assert b"paused" in screen and b"preds = model(x)" in screen
+    assert b"not a terminal" not in received + errors
+    assert process.returncode == 0, errors.decode(errors="replace")[-2000:]

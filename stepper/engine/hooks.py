@@ -27,6 +27,7 @@ class Event:
     tensor: Any = None  # the forward output, the loss, the backward root
     owner: Any = None  # the module, optimizer or tensor involved
     args: tuple = ()  # a module's positional inputs (a loss module's: predictions, targets)
+    others: tuple = ()  # the other tensors a model returned with its first (a VAE's mu and logvar)
 
 
 COMPILE_HOOKS_WARNING = r"Using `torch\.compile\(module\)` when there are global hooks"
@@ -240,7 +241,8 @@ class TorchHooks:
                         pass  # (`reduction="none"`: a loss per example, which the loss is made from)
                     elif out.dim() > 0 or out.grad_fn is not None:
                         # (A scalar without gradient is a loss measured for evaluation: no phase.)
-                        hooks.events.append(Event("forward", out, module, args))
+                        others = () if out is output else tuple(_tensors_in(output)[1:])
+                        hooks.events.append(Event("forward", out, module, args, others))
             if hooks.module_depth == 0 and hooks._module_untraced:
                 hooks._module_untraced = False
                 hooks.retrace()  # last: what runs after tracing is back costs a trace call per call

@@ -146,6 +146,7 @@ class Session:
         # Transcript front ends end the run at the first breakpoint instead of waiting there.
         self.end_at_breakpoint = False
         self._reason: str | None = None
+        self._script_breakpoint: str | None = None  # the next pause stops there: the script's breakpoint()
         self._lr_exponent = 0  # the lr knob: every param group's lr is scaled by 10 ** this
 
     # --- control API (any thread) --------------------------------------------------------------------
@@ -261,9 +262,18 @@ class Session:
         self.output.append((stream, text))
         self._emit(Output(stream, text))
 
+    def _on_breakpoint(self, path: str, line: int) -> None:
+        """The script called breakpoint(): pdb cannot run under stepper, so a run stops at the next
+        pause instead, as at a breakpoint of stepper's own (a transcript only says so)."""
+        where = f"line {line}" if path == self.source.path else f"{os.path.basename(path)}:{line}"
+        if self._tracer is not None:
+            self._tracer.notice(output.breakpoint_notice(where, stops=not self.end_at_breakpoint))
+        if not self.end_at_breakpoint:
+            self._script_breakpoint = f"the script's breakpoint() on {where}"
+
     def _run(self) -> None:
         self._emit(Loading())
-        output.capture_thread(self._on_output)
+        output.capture_thread(self._on_output, self._on_breakpoint)
         end: RunEnd
         try:
             torch = self._import_torch()
@@ -510,6 +520,8 @@ class Session:
         if self._stop_requested:
             return False
         reason = self.breakpoints.hit(snapshot)
+        if self._script_breakpoint is not None:
+            reason, self._script_breakpoint = reason or self._script_breakpoint, None
         if self.pause_on_nonfinite and any(w.code == detect.NONFINITE for w in snapshot.warnings):
             reason = "the loss or a value became NaN/Inf"
         if reason is not None and self._mode != "phase":
@@ -532,7 +544,7 @@ class Session:
         passes it, as nothing asks it to wait there (a breakpoint, a NaN/Inf, a pause request)."""
         if not self.skip_unseen_views or self._mode != "continue":
             return False
-        if self._pause_requested or self._queued or self._stop_requested:
+        if self._pause_requested or self._queued or self._stop_requested or self._script_breakpoint:
             return False
         if bad and self.pause_on_nonfinite:
             return False

@@ -335,6 +335,10 @@ class PhaseTracer:
                     self.notices.extend(self.modes.forward(event.owner, event.tensor, line, given))
                     self.forward_mode = mode_of(event.owner, event.tensor)
                 reported.append(event.tensor)
+                # (What the model returned with its predictions, `recon, mu, logvar = vae(x)`, is
+                # more of that forward, not a forward of its own, nor the predictions.)
+                reported.extend(event.others)
+                self._forwards.extend(t for t in event.others if t.grad_fn is not None)
             elif kind == "loss":
                 if not self._forward_this_iteration:
                     phases.append("forward")

@@ -40,13 +40,18 @@ def end_text(end: RunEnd, name: str) -> str:
 def error_paragraph(end: RunEnd, name: str) -> str:
     error = end.error
     assert error is not None
+    updates = f"{end.steps} update{'s' if end.steps != 1 else ''}"
+    if error.type == "StepperInternalError" and error.line is not None:
+        # Stepper's own failure, said as such, and where the script was: what a report needs.
+        where = f"{os.path.basename(error.file)}:{error.line}" if error.file else f"line {error.line}"
+        text = f"stepper: {error.message}\nIt happened at {where}, after {updates}."
+        if error.traceback:
+            text += " Where the script was:\n" + error.traceback.rstrip()
+        return text
     if error.type in ("NoTrainingPhase", "StepperInternalError") or error.line is None:
         return f"stepper: {error.message}"
     where = f" at {os.path.basename(error.file)}:{error.line}" if error.file else ""
-    text = (
-        f"stepper: the script raised {error.type}{where} after {end.steps} "
-        f"update{'s' if end.steps != 1 else ''}: {error.message}"
-    )
+    text = f"stepper: the script raised {error.type}{where} after {updates}: {error.message}"
     if error.hint:
         text += f"\nWhat it usually means: {error.hint}"
     if error.traceback:
@@ -178,66 +183,99 @@ def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int
     Returns the exit status.
 
     The transcript is written from the script's thread as each pause happens (no hand-over to
-    another thread, which would cost more than the writing itself on a fast loop).
+    another thread, which would cost more than the writing itself on a fast loop). While the script
+    runs, fds 1 and 2 are pipes (`output.capture_fds`): what its shell commands and C code write
+    arrives as its prints do, and stepper writes to the real stdout and stderr beside them.
     """
-    out, err = output.unwrap(out), output.unwrap(err)
-    jsonl = JsonlWriter()
-    broken: list[BaseException] = []
-    open_line = [False]  # the script's last text on `out` did not end its line (a \r progress bar)
-
-    def listener(event) -> None:
-        if broken:
-            return
-        try:
-            if isinstance(event, Paused):
-                if kind == "jsonl":
-                    out.write(jsonl.line(event.snapshot) + "\n")
-                else:
-                    if open_line[0]:  # the pause starts a line of its own
-                        out.write("\n")
-                        open_line[0] = False
-                    out.write(plain_block(event.snapshot) + "\n")
-                    if event.reason:
-                        out.write(f"-- stopped here: {event.reason}\n")
-            elif isinstance(event, Output):
-                # In JSONL mode stdout carries only JSON: the script's own output goes to stderr.
-                target = out if kind == "plain" and event.stream == "stdout" else err
-                target.write(event.text)
-                if target is out:
-                    open_line[0] = not event.text.endswith("\n")
-        except BrokenPipeError as exc:  # the reader went away: stop the script, report in main thread
-            broken.append(exc)
-            session.stop(timeout=0)
-
-    session.listener = listener
-    session.end_at_breakpoint = True  # nobody is there to continue from it
-    session.start()
-    try:
-        while not session.finished:
-            session.join(0.2)
-    except KeyboardInterrupt:
-        session.stop(timeout=1.0)
-        err.write("\nstepper: interrupted.\n")
-        if not session.finished:
-            # The script is inside a long torch call and has not reached a line where it can stop.
-            # Leaving Python with its thread still inside C code can abort the interpreter, so end
-            # the process now (everything written so far is flushed first).
-            out.flush()
-            err.flush()
-            os._exit(130)
-        return 130
-    if broken:
-        raise broken[0]
+    # In JSONL mode stdout carries only JSON: the script's own output goes to stderr, and so does
+    # what a child that outlives the script writes later.
+    with output.capture_fds(late_stdout_fd=2 if kind == "jsonl" else 1):
+        writer = _TranscriptWriter(kind, output.unwrap(out), output.unwrap(err))
+        status = writer.drive(session)
+    # Everything the script and its shell commands wrote has been written by now.
+    if status is not None:
+        return status
+    out, err = writer.out, writer.err
     end = session.end
     assert end is not None
-    if open_line[0]:
-        out.write("\n")
+    writer.end_line(out)
     if kind == "jsonl":
         out.write(json.dumps(end.to_json()) + "\n")
     elif end.error is None:
         out.write(end_text(end, session.source.display_name) + "\n")
     out.flush()
     if end.error is not None:
+        writer.end_line(err)  # (after an input() prompt, say: stepper's message starts a line)
         err.write(error_paragraph(end, session.source.display_name) + "\n")
-        err.flush()
+    err.flush()  # (before anything else stepper says on the real stderr)
     return 1 if end.status == "error" else 0
+
+
+class _TranscriptWriter:
+    """Writes each pause and the script's output as they come (in the script's thread)."""
+
+    def __init__(self, kind: str, out: TextIO, err: TextIO) -> None:
+        self.kind, self.out, self.err = kind, out, err
+        self.session: Session | None = None
+        self.jsonl = JsonlWriter()
+        self.broken: list[BaseException] = []
+        # The streams where the script's last text did not end its line (a \r progress bar, a prompt).
+        self.open_lines: set[int] = set()
+
+    def end_line(self, stream: TextIO) -> None:
+        if id(stream) in self.open_lines:
+            stream.write("\n")
+            self.open_lines.discard(id(stream))
+
+    def listener(self, event) -> None:
+        if self.broken:
+            return
+        out = self.out
+        try:
+            if isinstance(event, Paused):
+                output.drain()  # what a shell command wrote before this pause comes before it
+                if self.kind == "jsonl":
+                    out.write(self.jsonl.line(event.snapshot) + "\n")
+                else:
+                    self.end_line(out)  # the pause starts a line of its own
+                    out.write(plain_block(event.snapshot) + "\n")
+                    if event.reason:
+                        out.write(f"-- stopped here: {event.reason}\n")
+            elif isinstance(event, Output):
+                # In JSONL mode stdout carries only JSON: the script's own output goes to stderr.
+                target = out if self.kind == "plain" and event.stream == "stdout" else self.err
+                target.write(event.text)
+                if event.text.endswith("\n"):
+                    self.open_lines.discard(id(target))
+                else:
+                    self.open_lines.add(id(target))
+        except BrokenPipeError as exc:  # the reader went away: stop the script, report in main thread
+            self.broken.append(exc)
+            if self.session is not None:
+                self.session.stop(timeout=0)
+
+    def drive(self, session: Session) -> int | None:
+        """Run the session to its end. Returns an exit status when the run was interrupted, None
+        when it ended by itself."""
+        self.session = session
+        session.listener = self.listener
+        session.end_at_breakpoint = True  # nobody is there to continue from it
+        session.start()
+        try:
+            while not session.finished:
+                session.join(0.2)
+        except KeyboardInterrupt:
+            session.stop(timeout=1.0)
+            output.drain()
+            self.err.write("\nstepper: interrupted.\n")
+            if not session.finished:
+                # The script is inside a long torch call and has not reached a line where it can
+                # stop. Leaving Python with its thread still inside C code can abort the interpreter,
+                # so end the process now (everything written so far is flushed first).
+                self.out.flush()
+                self.err.flush()
+                os._exit(130)
+            return 130
+        if self.broken:
+            raise self.broken[0]
+        return None

@@ -743,8 +743,10 @@ class StepperApp(App[None]):
         self.update_view()
 
     def action_output(self) -> None:
+        from ..engine import output
         from .screens.output import OutputScreen
 
+        output.drain()  # (a shell command's output still in its pipe)
         self.push_screen(OutputScreen(self.session.output))
 
     def action_focus_tree(self) -> None:
@@ -821,10 +823,18 @@ def pause_after_step(history, step: int) -> int:
 def run_app(session: Session, options: TerminalOptions | None = None) -> int:
     """Run the app on `session` until the learner quits. Exit status 1 when the script raised,
     128 + the signal's number after SIGTERM or SIGHUP."""
+    from ..engine.output import capture_fds
+
     app = StepperApp(session, options=options)
-    with terminal.screen_on_stdout(), terminal.signals_quit(app) as received:
+    # While the screen is up, fds 1 and 2 are pipes: what the script's shell commands and C code
+    # write is kept with its prints, not drawn over the screen; Textual draws on a duplicate of the
+    # real stderr (sys.__stderr__ meanwhile). Leaving the block puts them back and delivers the rest.
+    with capture_fds(), terminal.screen_on_stdout(), terminal.signals_quit(app) as received:
         app.run()
-    leave_output_behind(app.session)
+    from ..serve import served
+
+    if not served():  # (a browser tab has no terminal to leave it in; the pipe carries only packets)
+        leave_output_behind(app.session)
     if app.export_message:
         print(f"stepper: {app.export_message}", file=sys.stderr)
     if received:

@@ -262,7 +262,7 @@ def tty_attributes() -> list | None:
         import termios
 
         return termios.tcgetattr(sys.stdin.fileno())
-    except (ImportError, OSError, ValueError):
+    except Exception:  # (no termios, no terminal: a pipe, as under `stepper serve`, is termios.error)
         return None
 
 

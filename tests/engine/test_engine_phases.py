@@ -342,6 +342,15 @@ EXPECTED = {
         ((S,), "optimizer.step()"),
     ]
     * 2,
+    # a model returning (reconstruction, mu, logvar): one forward, the reconstruction its predictions
+    "vae.py": [
+        ((F,), "recon, mu, logvar = model(images)"),
+        ((L,), "loss = loss_function(recon, images, mu, logvar)"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    * 2,
     # a loss statement over several lines pauses once, at its first line, when all of it has run
     "loss_over_several_lines.py": [
         ((Z,), "optimizer.zero_grad()"),

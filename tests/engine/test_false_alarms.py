@@ -114,6 +114,14 @@ def test_a_scheduler_stepping_an_optimizer_used_only_to_clear_gradients_leaves_e
     assert warnings_of(session) == []
 
 
+def test_a_vae_returning_its_code_with_the_reconstruction_compares_no_broadcast_shapes():
+    # mu and logvar ([16, 4]) came back with the reconstruction ([16, 20]): they are not the
+    # predictions, and the reconstruction term's [16, 20] is no broadcast of them.
+    session = run_script("vae.py")
+    assert warnings_of(session) == []
+    assert session.end.steps == 2
+
+
 def test_weights_restored_with_load_state_dict_are_no_step_and_no_edit_after_one():
     session = run_script("restore_best_weights.py")
     assert session.end.steps == 4
