@@ -208,7 +208,7 @@ class TorchHooks:
         # Inside torch.func's transforms (`vmap(grad(loss_of_one))` for per-example gradients) the
         # tensors are wrappers that cannot be read (`.item()` fails): what runs there is the
         # transform's own work, no phase of the loop, which is heard when the transform returns.
-        transforming = in_transform
+        level = getattr(torch._C._functorch, "maybe_current_level", lambda: None)
         # Reading a parametrized weight (spectral_norm, weight_norm, orthogonal) calls its
         # parametrizations, a module: that computes a parameter, it is no forward of a model.
         from torch.nn.modules.loss import _Loss as Loss
@@ -227,7 +227,7 @@ class TorchHooks:
             if compiling() or get_ident() != hooks._thread:
                 return None
             hooks.module_depth -= 1
-            if hooks.module_depth == 0 and not hooks._quiet and not hooks._transformed(transforming()):
+            if hooks.module_depth == 0 and not hooks._quiet and not hooks._transformed(level() is not None):
                 out = first_tensor(output)
                 if isinstance(module, ParametrizationList):
                     if out is not None:
@@ -300,7 +300,7 @@ class TorchHooks:
             try:
                 result = original_grad(outputs, inputs, *args, **kwargs)
                 roots = _tensors_in(outputs)
-                if hooks._transformed(transforming()):
+                if hooks._transformed(level() is not None):
                     pass  # (torch.func.grad's own gradient, inside its transform)
                 elif phase:
                     hooks.events.append(Event("backward", first_tensor(outputs), None, tuple(roots)))
