@@ -28,6 +28,7 @@ class Event:
     owner: Any = None  # the module, optimizer or tensor involved
     args: tuple = ()  # a module's positional inputs (a loss module's: predictions, targets)
     others: tuple = ()  # the other tensors a model returned with its first (a VAE's mu and logvar)
+    grad_enabled: bool = True  # whether gradients were on for a model's call
 
 
 COMPILE_HOOKS_WARNING = r"Using `torch\.compile\(module\)` when there are global hooks"
@@ -242,7 +243,8 @@ class TorchHooks:
                     elif out.dim() > 0 or out.grad_fn is not None:
                         # (A scalar without gradient is a loss measured for evaluation: no phase.)
                         others = () if out is output else tuple(_tensors_in(output)[1:])
-                        hooks.events.append(Event("forward", out, module, args, others))
+                        grad_enabled = torch.is_grad_enabled()
+                        hooks.events.append(Event("forward", out, module, args, others, grad_enabled))
             if hooks.module_depth == 0 and hooks._module_untraced:
                 hooks._module_untraced = False
                 hooks.retrace()  # last: what runs after tracing is back costs a trace call per call

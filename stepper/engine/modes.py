@@ -245,12 +245,17 @@ class ModeWatch:
         return layers
 
 
-def mode_of(model: Any, output: Any) -> str | None:
+def mode_of(model: Any, output: Any, grad_enabled: bool | None = None) -> str | None:
     """How a model call ran, when that was not plain training: "eval", "no_grad", "eval, no_grad",
-    "eval, inference_mode" (None in train mode with gradients on)."""
+    "eval, inference_mode" (None in train mode with gradients on). `grad_enabled`: whether gradients
+    were on during the call (a frozen model's output has none either way); None: read the output."""
     parts = [] if getattr(model, "training", True) else ["eval"]
-    if output is not None and not output.requires_grad and _trainable(model):
-        parts.append("inference_mode" if output.is_inference() else "no_grad")
+    if grad_enabled is None:
+        off = output is not None and not output.requires_grad and _trainable(model)
+    else:
+        off = not grad_enabled
+    if off:
+        parts.append("inference_mode" if output is not None and output.is_inference() else "no_grad")
     return ", ".join(parts) or None
 
 

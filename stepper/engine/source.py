@@ -164,6 +164,19 @@ def _statement_kind(stmt: ast.stmt) -> str | None:
     return None
 
 
+def dotted_name(node: ast.AST) -> str:
+    """`self.optimizer` for the expression `self.optimizer`; "" for anything that is not names and
+    attributes (`opts[0]`, a call)."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
 class BlockIndex:
     """Answers: given a line where params (or grads) changed, which lines belong to the same update?"""
 
@@ -197,6 +210,17 @@ class BlockIndex:
                     for line in range(node.lineno, end + 1):
                         starts[line] = node.lineno
         return starts
+
+    def step_call_at(self, line: int) -> str | None:
+        """When the statement at `line` is a call of a `.step()` and nothing else (`dec_opt.step()`),
+        the dotted name it is called on (`dec_opt`, `self.opt`); else None."""
+        stmt = self._statement_at(line)
+        if not (isinstance(stmt, ast.Expr) and stmt.lineno == line and isinstance(stmt.value, ast.Call)):
+            return None
+        func = stmt.value.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "step"):
+            return None
+        return dotted_name(func.value) or None
 
     def kind_at(self, line: int) -> str | None:
         """'step' or 'zero_grad' when the statement at this line looks like one, else None."""

@@ -26,7 +26,7 @@ from .graph import derives_from, graph_leaves, node_key, sequence_nr, uses_param
 from .hooks import TorchHooks, first_tensor, in_transform
 from .modes import ModeWatch, mode_of
 from .snapshot import Notice
-from .source import BlockIndex, ScriptSource, stored_names
+from .source import BlockIndex, ScriptSource, dotted_name, stored_names
 from .watch import ParamWatch, optimizer_params, optimizers_in_scope
 
 MUTATIONS = frozenset(("zero_grad", "step"))
@@ -268,6 +268,8 @@ class PhaseTracer:
                 state.group_line = line  # report the update's last line
             if phases:
                 state.region = state.region | self._region(code, line, phases[-1])
+            if phases == ["step"] and not returning and self._another_optimizer_steps(frame, next_line):
+                state.region = state.region | {next_line}
             if next_line in state.region and not returning:
                 return
             group, state.group = state.group, None
@@ -282,6 +284,11 @@ class PhaseTracer:
             if next_line in region:
                 state.group, state.group_line, state.region = list(phases), line, region
                 return
+        if phases == ["step"] and not returning and self._another_optimizer_steps(frame, next_line):
+            # Optimizers of the parts of one model (the seq2seq tutorial's encoder and decoder) stepped
+            # one after the other from one backward: one update, paused once all of them have stepped.
+            state.group, state.group_line, state.region = ["step"], line, frozenset((line, next_line))
+            return
         self._pause(phases, frame, line)
 
     def _pause(self, phases: list[str], frame: FrameType, line: int) -> None:
@@ -333,7 +340,7 @@ class PhaseTracer:
                         resets, hooks.stats_reset = hooks.stats_reset, []
                         self.modes.stats_reset(resets)
                     self.notices.extend(self.modes.forward(event.owner, event.tensor, line, given))
-                    self.forward_mode = mode_of(event.owner, event.tensor)
+                    self.forward_mode = mode_of(event.owner, event.tensor, event.grad_enabled)
                 reported.append(event.tensor)
                 # (What the model returned with its predictions, `recon, mu, logvar = vae(x)`, is
                 # more of that forward, not a forward of its own, nor the predictions.)
@@ -602,6 +609,15 @@ class PhaseTracer:
         self._found_optimizers = [weakref.ref(o) for o in found]
         return _holds_any(found, edited)
 
+    def _another_optimizer_steps(self, frame: FrameType, next_line: int | None) -> bool:
+        """Is the statement about to run (after an optimizer's step) another optimizer's `.step()`?"""
+        if not self._optimizer_stepped or next_line is None:
+            return False
+        receiver = self.blocks.step_call_at(next_line)
+        return receiver is not None and isinstance(
+            _look_up(receiver, frame, self.file), self._torch.optim.Optimizer
+        )
+
     def _only_schedulers_step(self, frame: FrameType) -> bool:
         """Is every `.step()` the script calls a learning-rate scheduler's (`scheduler.step()` beside
         an optimizer used only for zero_grad and its lr)? Each receiver is looked up by name in the
@@ -853,19 +869,8 @@ def _step_calls(text: str) -> list[str]:
             and isinstance(node.func, ast.Attribute)
             and (node.func.attr == "step" or node.func.attr.endswith("_step"))
         ):
-            receivers.append(_dotted(node.func.value))
+            receivers.append(dotted_name(node.func.value))
     return receivers
-
-
-def _dotted(node: Any) -> str:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return ""
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def _look_up(dotted: str, frame: FrameType | None, script_file: str) -> Any:

@@ -342,6 +342,16 @@ EXPECTED = {
         ((S,), "optimizer.step()"),
     ]
     * 2,
+    # two optimizers (encoder, decoder) stepping one after the other from one backward: one update,
+    # paused after the last of them (a scheduler's step after them is no more of it)
+    "encoder_decoder_optimizers.py": [
+        ((Z,), "decoder_optimizer.zero_grad()"),
+        ((F,), "code = encoder(x)"),
+        ((F, L), "loss = nn.functional.mse_loss(decoder(code), y)"),
+        ((B,), "loss.backward()"),
+        ((S,), "decoder_optimizer.step()"),
+    ]
+    * 3,
     # a model returning (reconstruction, mu, logvar): one forward, the reconstruction its predictions
     "vae.py": [
         ((F,), "recon, mu, logvar = model(images)"),
@@ -521,5 +531,11 @@ def test_a_forward_pause_says_how_the_model_ran_when_not_plain_training():
     assert modes == {("preds = model(x)", None), ("val_preds = model(x_val)", "eval")}
     modes = {s.mode for s in run_script("eval_in_train_mode.py").history if F in s.phases}
     assert modes == {None, "no_grad"}
+    # A frozen model's output has no gradient either way: whether they were on is read at its call.
+    modes = {(s.code, s.mode) for s in run_script("frozen_teacher.py").history if F in s.phases}
+    assert modes == {
+        ("targets = teacher(x)", "eval, no_grad"),
+        ("loss = nn.functional.mse_loss(student(x), targets)", None),
+    }
     # ...and only at pauses with a forward
     assert all(s.mode is None for s in run_script("evaluate_properly.py").history if F not in s.phases)
