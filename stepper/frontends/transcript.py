@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -211,6 +212,15 @@ def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int
     return 1 if end.status == "error" else 0
 
 
+def _same_place(out: TextIO, err: TextIO) -> bool:
+    """Do the two streams reach the same file, pipe or terminal?"""
+    try:
+        a, b = os.fstat(out.fileno()), os.fstat(err.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return False
+    return (a.st_dev, a.st_ino, a.st_rdev) == (b.st_dev, b.st_ino, b.st_rdev)
+
+
 class _TranscriptWriter:
     """Writes each pause and the script's output as they come (in the script's thread)."""
 
@@ -221,6 +231,9 @@ class _TranscriptWriter:
         self.broken: list[BaseException] = []
         # The streams where the script's last text did not end its line (a \r progress bar, a prompt).
         self.open_lines: set[int] = set()
+        # stdout and stderr going to one place (a terminal, `2>&1`): a progress line the script left
+        # open on stderr (tqdm's stream) is open on the transcript's stdout as well.
+        self.shared = kind == "plain" and _same_place(out, err)
 
     def end_line(self, stream: TextIO) -> None:
         if id(stream) in self.open_lines:
@@ -238,6 +251,8 @@ class _TranscriptWriter:
                     out.write(self.jsonl.line(event.snapshot) + "\n")
                 else:
                     self.end_line(out)  # the pause starts a line of its own
+                    if self.shared:
+                        self.end_line(self.err)
                     out.write(plain_block(event.snapshot) + "\n")
                     if event.reason:
                         out.write(f"-- stopped here: {event.reason}\n")
