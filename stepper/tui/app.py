@@ -52,6 +52,10 @@ KEEP_PLAYING |= {"e", "d", "a", "m", "z", "left_square_bracket", "right_square_b
 # `m`, `c`. For this long after an escape, such characters are taken for that rest and ignored.
 SEQUENCE_TAIL = 1.0  # seconds
 SEQUENCE_CHARS = frozenset("[]<>;?0123456789~ABCDFHPQRSZMmcu")
+# The rest of a split sequence starts with what follows an escape in one (`[` or `O`, or, when the
+# escape and `[` came together, `<` or a digit): a key that cannot start it, as `c` typed after
+# escape closed a screen, is a key.
+SEQUENCE_STARTS = frozenset("[O<0123456789;?")
 MAX_QUEUED = 32  # space/n and s presses kept while a phase runs
 LOSS_ROWS = 6  # the loss plot's least height, its border included
 VIEW_KEYS = {"explain": "e", "fit": "d", "graph": "a", "optimizer": "m"}  # the teaching views' toggles
@@ -130,6 +134,7 @@ class StepperApp(App[None]):
         # each in turn at the next pauses rather than drop them.
         self._queued_steps: list[str] = []
         self._escape_at = -1.0  # clock of the last escape key (see SEQUENCE_TAIL)
+        self._in_tail = False  # the keys since that escape were the rest of a sequence
 
     # --- layout ----------------------------------------------------------------------------------------
 
@@ -408,11 +413,13 @@ class StepperApp(App[None]):
         are ignored for a moment after an escape: `[` alone would divide the learning rate by 10."""
         now = time.monotonic()
         if event.key == "escape":
-            self._escape_at = now
+            self._escape_at, self._in_tail = now, False
             return False
-        if now - self._escape_at < SEQUENCE_TAIL and event.character and event.character in SEQUENCE_CHARS:
-            self._escape_at = now  # (the rest of the same sequence may still be coming)
+        chars = SEQUENCE_CHARS if self._in_tail else SEQUENCE_STARTS
+        if now - self._escape_at < SEQUENCE_TAIL and event.character and event.character in chars:
+            self._escape_at, self._in_tail = now, True  # (the rest of the same sequence may still come)
             return True
+        self._in_tail = False
         return False
 
     # --- which keys apply now --------------------------------------------------------------------------

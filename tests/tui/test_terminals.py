@@ -485,6 +485,19 @@ def test_the_rest_of_an_escape_sequence_split_by_a_slow_link_is_not_taken_for_ke
     run_app(body, StepperApp(lesson_session()))
 
 
+def test_a_key_typed_right_after_escape_closed_a_screen_is_a_key():
+    # `c` cannot start the rest of an escape sequence: pressed just after escape closed the output
+    # screen, it runs on (it used to be swallowed for a second as a split sequence's `c`).
+    async def body(pilot):
+        app = pilot.app
+        await press(pilot, "o")
+        await press(pilot, "escape")
+        await press(pilot, "c")
+        assert app.continuing or app.session.finished
+
+    run_app(body, StepperApp(lesson_session()))
+
+
 def test_steps_asked_for_while_one_still_runs_are_run_in_turn_not_dropped():
     # Keys typed over a stalled SSH link arrive in one burst: ten spaces made one phase.
     async def body(pilot):
