@@ -642,7 +642,9 @@ class PhaseTracer:
             return
         loss_ids = {node_key(t.grad_fn) for t in self._losses}
         forward_ids = {node_key(t.grad_fn) for t in self._forwards}
-        one_number = value.dim() == 0
+        # (A prediction already known, bound again to a name at the call site of the function that
+        # made it, is still that prediction.)
+        one_number = value.dim() == 0 and node_key(fn) not in forward_ids
         if (
             not one_number
             and value.numel() == 1
@@ -651,7 +653,14 @@ class PhaseTracer:
         ):
             # A loss of shape [1] (`(pred - y) ** 2` on one example of shape [1]: backward takes it as
             # it takes a scalar), unless the line goes on building the prediction (`h @ w2`, a sigmoid).
-            one_number = not uses_parameter(fn, forward_ids) and type(fn).__name__ not in _SHAPING
+            # Only from a one-value prediction, or summed over the examples (`.sum(dim=0)` of [N, 1]):
+            # one value picked out of a bigger output (a policy's `log_prob`) is no loss of its own.
+            kind = type(fn).__name__
+            one_number = (
+                not uses_parameter(fn, forward_ids)
+                and kind not in _SHAPING
+                and ((self.prediction is not None and self.prediction.numel() == 1) or kind in _REDUCING)
+            )
         elif one_number and not self._forward_this_iteration and not derives_from(fn, loss_ids):
             # The first number of an iteration with a grad: a forward and loss written as one
             # expression, or a prediction that is one number (`y_pred = w * x` on one example), which
@@ -832,6 +841,9 @@ _SHAPING = frozenset(
         "Transpose", "Expand", "Select", "Slice", "Clone", "ToCopy",
     )
 )  # fmt: skip
+
+# Reductions over a dimension (`.sum(dim=0)`, `.mean(0)`): of [N, 1] errors, a loss of shape [1].
+_REDUCING = frozenset(("SumBackward1", "MeanBackward1"))
 
 # What a loss does that a prediction does not: compare with a target (a difference, a loss node, a
 # log-likelihood), square or take the size of an error, or average over examples. A plain sum is left

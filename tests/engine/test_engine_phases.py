@@ -333,6 +333,15 @@ EXPECTED = {
         ((Z,), "b.grad.zero_()"),
     ]
     * 3,
+    # ...and so is one a function of the script returns, bound to a name at its call
+    "scalar_prediction_helper.py": [
+        ((F,), "y_pred = forward(x)"),
+        ((L,), "loss = (y_pred - y) ** 2"),
+        ((B,), "loss.backward()"),
+        ((S,), "w.data = w.data - 0.01 * w.grad.item()"),
+        ((Z,), "w.grad.data.zero_()"),
+    ]
+    * 3,
     # a loss module with reduction="none" is part of the loss (the weighted mean), not a second forward
     "per_example_loss.py": [
         ((Z,), "optimizer.zero_grad()"),
@@ -352,6 +361,17 @@ EXPECTED = {
         ((S,), "decoder_optimizer.step()"),
     ]
     * 3,
+    # a policy's log-probabilities (shape [1] each) are no losses: the loss is the one made from them
+    "policy_gradient.py": (
+        [((F,), "probs = policy(state)")] * 3
+        + [
+            ((Z,), "optimizer.zero_grad()"),
+            ((L,), "loss = torch.cat(terms).sum()"),
+            ((B,), "loss.backward()"),
+            ((S,), "optimizer.step()"),
+        ]
+    )
+    * 2,
     # a model returning (reconstruction, mu, logvar): one forward, the reconstruction its predictions
     "vae.py": [
         ((F,), "recon, mu, logvar = model(images)"),
