@@ -413,8 +413,7 @@ class PhaseTracer:
                 self._unsettled_accumulation = None
                 self._zeroed_after_backward = self._backward_since_step
             elif kind == "step":
-                if _no_gradients(event.owner):
-                    self._notice(self._why_no_gradients(event.owner))
+                self._notice(self._why_no_gradients(event.owner))
                 self._cleared_unused = None
                 hooks.watch_clearing = False
                 self._mark_grads_used()
@@ -537,16 +536,23 @@ class PhaseTracer:
                 self._cleared_unused = (self._backward_line, line)
 
     def _why_no_gradients(self, optimizer: Any) -> Notice | None:
-        """An optimizer's step found no gradients in any parameter it holds: why."""
-        if self.loss_tensor is not None and not self._loss_backwarded and self._loss_line is not None:
+        """When an optimizer's step found no gradients in any parameter it holds: why. (The usual step,
+        after a backward and no clearing, reads no gradient's values: on a GPU that would wait for it.)"""
+        pending = self.loss_tensor is not None and not self._loss_backwarded and self._loss_line is not None
+        if self._backward_since_step and not self._zeroed_after_backward and not pending:
+            params = optimizer_params(optimizer)
+            if params and all(p.grad is None for p in params):
+                return detect.backward_missed_params_notice(self._backward_line)
+            return None
+        if not _no_gradients(optimizer):
+            return None
+        if pending:
             # (`loss.backward` without its parentheses, or the step written before the backward)
             return detect.step_before_backward_notice(self._loss_line)
         if self._zeroed_after_backward:
             return detect.zero_grad_before_step_notice()
         if not self._backward_since_step:
             return detect.step_before_backward_notice(None)
-        if all(p.grad is None for p in optimizer_params(optimizer)):
-            return detect.backward_missed_params_notice(self._backward_line)
         return None
 
     def _edits_trained(self) -> bool:
