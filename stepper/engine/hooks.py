@@ -76,12 +76,17 @@ def _grad_marks(owner: Any) -> tuple:
     return tuple((id(p.grad), p.grad._version) for p in params if p.grad is not None)
 
 
+_functorch_level: Any = None  # torch.func's `maybe_current_level`, looked up at the first question
+
+
 def in_transform() -> bool:
     """Is this thread inside one of torch.func's transforms (vmap, grad, jacrev...)?"""
-    import torch
+    global _functorch_level
+    if _functorch_level is None:
+        import torch
 
-    level = getattr(torch._C._functorch, "maybe_current_level", None)
-    return level is not None and level() is not None
+        _functorch_level = getattr(torch._C._functorch, "maybe_current_level", lambda: None)
+    return _functorch_level() is not None
 
 
 def is_loss_tensor(tensor: Any) -> bool:
@@ -209,7 +214,6 @@ class TorchHooks:
         # Inside torch.func's transforms (`vmap(grad(loss_of_one))` for per-example gradients) the
         # tensors are wrappers that cannot be read (`.item()` fails): what runs there is the
         # transform's own work, no phase of the loop, which is heard when the transform returns.
-        level = getattr(torch._C._functorch, "maybe_current_level", lambda: None)
         # Reading a parametrized weight (spectral_norm, weight_norm, orthogonal) calls its
         # parametrizations, a module: that computes a parameter, it is no forward of a model.
         from torch.nn.modules.loss import _Loss as Loss
@@ -228,7 +232,7 @@ class TorchHooks:
             if compiling() or get_ident() != hooks._thread:
                 return None
             hooks.module_depth -= 1
-            if hooks.module_depth == 0 and not hooks._quiet and not hooks._transformed(level() is not None):
+            if hooks.module_depth == 0 and not hooks._quiet and not hooks._transformed(in_transform()):
                 out = first_tensor(output)
                 if isinstance(module, ParametrizationList):
                     if out is not None:
@@ -302,7 +306,7 @@ class TorchHooks:
             try:
                 result = original_grad(outputs, inputs, *args, **kwargs)
                 roots = _tensors_in(outputs)
-                if hooks._transformed(level() is not None):
+                if hooks._transformed(in_transform()):
                     pass  # (torch.func.grad's own gradient, inside its transform)
                 elif phase:
                     hooks.events.append(Event("backward", first_tensor(outputs), None, tuple(roots)))

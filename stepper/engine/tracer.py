@@ -416,7 +416,7 @@ class PhaseTracer:
                 self._notice(self._why_no_gradients(event.owner))
                 self._cleared_unused = None
                 hooks.watch_clearing = False
-                self._mark_grads_used()
+                self._used_grads = self.watch.grad_marks()
                 self._zeroed_after_backward = False
                 self.scaled_by = None
                 self._optimizer_stepped = True
@@ -485,7 +485,8 @@ class PhaseTracer:
             # an optimizer holds changed by hand before its step, which is the update.
             watch.param_generation += 1
             self._changed_quietly = False
-            self._mark_grads_used()  # (SAM's climb used them; the zero_grad before its step is right)
+            # (SAM's climb used the gradients: the zero_grad before its step throws nothing away)
+            self._used_grads = self.watch.grad_marks()
             if not hooks.in_closure:
                 if self._edits_unstepped is None:
                     self._edits_unstepped = 0
@@ -509,7 +510,7 @@ class PhaseTracer:
             phases.insert(at, "step")
             self._backward_since_step = False
             self._cleared_unused, self.hooks.watch_clearing = None, False
-            self._mark_grads_used()
+            self._used_grads = self.watch.grad_marks()
             self._settle_accumulation()
             if not state.is_loop:
                 state.updated = True
@@ -519,15 +520,6 @@ class PhaseTracer:
             phases.append("zero_grad")
             self._unsettled_accumulation = None
         return phases
-
-    def _mark_grads_used(self) -> None:
-        marks = set()
-        for entry in self.watch.tracked.values():
-            tensor = entry.ref()
-            grad = None if tensor is None else tensor.grad
-            if grad is not None:
-                marks.add((id(grad), grad._version))
-        self._used_grads = marks
 
     def _note_clearing(self, line: int) -> None:
         """A zero_grad on `line`: did it throw away the gradients of a backward no update used?"""

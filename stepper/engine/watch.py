@@ -230,6 +230,16 @@ class ParamWatch:
             entry.grad_live = grad is not None
             entry.grad_seen = None if grad is None else (id(grad), grad._version)
 
+    def grad_marks(self) -> set[tuple[int, int]]:
+        """(id, version) of every .grad held now, as `mark_grads_live` keeps them per parameter:
+        which gradient tensors these are, and whether a backward has added to them since."""
+        marks = set()
+        for entry in self.tracked.values():
+            grad = entry.ref().grad
+            if grad is not None:
+                marks.add((id(grad), grad._version))
+        return marks
+
     def grads_added_to(self) -> bool:
         """Did the backward that just ran add to a .grad left by an earlier one that nothing cleared?"""
         for entry in self.tracked.values():
