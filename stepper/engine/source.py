@@ -186,8 +186,15 @@ class BlockIndex:
         for parent in ast.walk(self._tree):
             for child in ast.iter_child_nodes(parent):
                 self._parents[child] = parent
+        self._statements: dict[int, ast.stmt | None] = {}
 
     def _statement_at(self, line: int) -> ast.stmt | None:
+        """The innermost simple statement that spans `line` (asked at every step: kept per line)."""
+        if line not in self._statements:
+            self._statements[line] = self._find_statement(line)
+        return self._statements[line]
+
+    def _find_statement(self, line: int) -> ast.stmt | None:
         best: ast.stmt | None = None
         for node in ast.walk(self._tree):
             simple = not isinstance(node, _COMPOUND + (ast.FunctionDef, ast.ClassDef))
