@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import dis
 import os
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import CodeType
@@ -217,6 +218,23 @@ class BlockIndex:
                     for line in range(node.lineno, end + 1):
                         starts[line] = node.lineno
         return starts
+
+    def inline_loop_lines(self) -> frozenset[int]:
+        """Lines where a list, set or dict comprehension runs inside its statement's own frame
+        (Python 3.12 and later, PEP 709): each of its rounds reports its line again, though the
+        statement has not ended. (Before 3.12 a comprehension is a frame of its own: none.) A line
+        that also starts a loop (`for p in ps: ...` on one line) is left out: its rounds are rounds."""
+        if sys.version_info < (3, 12):
+            return frozenset()
+        inline = (ast.ListComp, ast.SetComp, ast.DictComp)
+        lines: set[int] = set()
+        loops: set[int] = set()
+        for node in ast.walk(self._tree):
+            if isinstance(node, inline):
+                lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+                loops.add(node.lineno)
+        return frozenset(lines - loops)
 
     def step_call_at(self, line: int) -> str | None:
         """When the statement at `line` is a call of a `.step()` and nothing else (`dec_opt.step()`),

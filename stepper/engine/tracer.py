@@ -27,7 +27,7 @@ from .hooks import TorchHooks, first_tensor, in_transform
 from .modes import ModeWatch, mode_of
 from .snapshot import Notice
 from .source import BlockIndex, ScriptSource, dotted_name, stored_names
-from .watch import ParamWatch, optimizer_params, optimizers_in_scope
+from .watch import ParamWatch, frame_locals, optimizer_params, optimizers_in_scope
 
 MUTATIONS = frozenset(("zero_grad", "step"))
 
@@ -110,6 +110,7 @@ class PhaseTracer:
         self._line = 0  # the line being observed (where a finding is reported)
         self.blocks = blocks or BlockIndex(source.text)
         self._statement_starts = self.blocks.continued_lines()
+        self._inline_loops = self.blocks.inline_loop_lines()
         # Train/eval mode and no_grad at model calls.
         self.modes = ModeWatch(source.text.splitlines(), lambda: hooks.optimizers)
         self._losses_checked: set[int] = set()  # lines whose loss's function was checked
@@ -196,6 +197,8 @@ class PhaseTracer:
                 if start == state.line:
                     return self._local_trace  # (the statement running goes on over its next line)
                 line = start
+            elif line == state.line and line in self._inline_loops:
+                return self._local_trace  # (a comprehension's next round: the statement goes on)
             state.unwinding = False
             self._boundary(frame, state, line)
             if (
@@ -441,7 +444,7 @@ class PhaseTracer:
         names = stored.get(line)
         rebound = False
         if names:
-            local_vars = frame.f_locals
+            local_vars = frame_locals(frame)
             for name in names:
                 value = local_vars.get(name)
                 if isinstance(value, torch.Tensor) and value.grad_fn is None and name in watch.names:
@@ -891,7 +894,7 @@ def _look_up(dotted: str, frame: FrameType | None, script_file: str) -> Any:
     first, *rest = dotted.split(".")
     while frame is not None:
         if frame.f_code.co_filename == script_file:
-            for namespace in (frame.f_locals, frame.f_globals):
+            for namespace in (frame_locals(frame), frame.f_globals):
                 if first in namespace:
                     value = namespace[first]
                     try:

@@ -7,6 +7,7 @@ forward or a backward, and an optimizer's param groups — and named after the s
 
 from __future__ import annotations
 
+import sys
 import weakref
 from dataclasses import dataclass
 from types import FrameType
@@ -14,6 +15,33 @@ from typing import Any
 
 from .graph import graph_leaves
 from .snapshot import OptimizerInfo
+
+if sys.version_info[:2] == (3, 12):
+    import ctypes
+
+    _merge_back = ctypes.pythonapi.PyFrame_LocalsToFast
+    _merge_back.argtypes = (ctypes.py_object, ctypes.c_int)
+    _merge_back.restype = None
+
+    def frame_locals(frame: FrameType) -> dict[str, Any]:
+        """`frame.f_locals`, read so that nothing is written back into the frame afterwards.
+
+        On Python 3.12, once a trace function has read a frame's `f_locals`, the interpreter copies
+        that dict back into the frame's variables after the frame's next trace event. A list, dict
+        or set comprehension runs inside its frame there, and its loop variables are left out of the
+        dict, so the copy sets them to None while the comprehension runs ("RuntimeWarning: assigning
+        None to unbound local"): in `[[a * b for b in bs] for a in as_]`, `a` becomes None. Merging
+        the dict back at once without clearing leaves them alone, and nothing is pending after."""
+        values = frame.f_locals
+        _merge_back(frame, 0)
+        return values
+
+else:
+
+    def frame_locals(frame: FrameType) -> dict[str, Any]:
+        """`frame.f_locals` (nothing to work around before 3.12; from 3.13 it is a view)."""
+        return frame.f_locals
+
 
 # Parameters above this size are fingerprinted by a strided sample instead of a full copy.
 _FINGERPRINT_FULL = 4096
@@ -332,7 +360,7 @@ def _names_in_scope(
     namespaces: list[dict[str, Any]] = []
     while frame is not None:
         if frame.f_code.co_filename == script_file:
-            namespaces.append(frame.f_locals)
+            namespaces.append(frame_locals(frame))
             if frame.f_globals not in namespaces:
                 namespaces.append(frame.f_globals)
         frame = frame.f_back
@@ -426,7 +454,7 @@ def find_optimizer(frame: FrameType | None, script_file: str) -> Any:
 
     while frame is not None:
         if frame.f_code.co_filename == script_file:
-            for namespace in (frame.f_locals, frame.f_globals):
+            for namespace in (frame_locals(frame), frame.f_globals):
                 for value in list(namespace.values()):
                     if isinstance(value, torch.optim.Optimizer):
                         return value
@@ -447,7 +475,7 @@ def optimizers_in_scope(frame: FrameType | None, script_file: str) -> list[Any]:
     looked: set[int] = set()
     while frame is not None:
         if frame.f_code.co_filename == script_file:
-            for namespace in (frame.f_locals, frame.f_globals):
+            for namespace in (frame_locals(frame), frame.f_globals):
                 if id(namespace) in looked:
                     continue
                 looked.add(id(namespace))

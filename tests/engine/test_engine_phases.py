@@ -390,6 +390,29 @@ EXPECTED = {
         ((S,), "optimizer.step()"),
     ]
     * 2,
+    # comprehensions: each pauses once, when its statement has run (on Python 3.12 their rounds run
+    # in the loop's own frame, each reporting the line again)
+    "comprehensions_in_loop.py": [
+        ((F, L), "losses = [loss_fn(model(xb), yb) for xb, yb in batches]"),
+        ((Z,), ("optimizer.zero_grad()", 0)),
+        ((B,), ("loss.backward()", 0)),
+        ((S,), ("optimizer.step()", 0)),
+    ]
+    * 2
+    + [
+        ((F,), 'pred = x @ params["w"] + params["b"]'),
+        ((L,), "by_hand = ((pred - y) ** 2).mean()"),
+        ((B,), "grads = torch.autograd.grad(by_hand, list(params.values()))"),
+        ((S,), "params = {k: (p - 0.1 * g).detach().requires_grad_() for (k, p), g in pairs}"),
+    ]
+    * 2
+    + [
+        ((F, L), "loss = loss_fn(model(x), y) * scale"),
+        ((Z,), ("optimizer.zero_grad()", 1)),
+        ((B,), ("loss.backward()", 1)),
+        ((S,), ("optimizer.step()", 1)),
+    ]
+    * 4,
 }
 
 
@@ -559,3 +582,14 @@ def test_a_forward_pause_says_how_the_model_ran_when_not_plain_training():
     }
     # ...and only at pauses with a forward
     assert all(s.mode is None for s in run_script("evaluate_properly.py").history if F not in s.phases)
+
+
+def test_comprehension_variables_are_left_alone():
+    # On Python 3.12, reading a frame's locals in a trace function had the interpreter write them
+    # back after the next trace event, setting a running comprehension's loop variables to None:
+    # the nested comprehension failed with a TypeError, and a RuntimeWarning was printed for each.
+    session = run_script("comprehensions_in_loop.py")
+    assert session.end.error is None, session.end.error
+    printed = "".join(text for stream, text in session.output)
+    assert "table [[0, 1, 2], [0, 2, 4]] keys ['b', 'w'] results 2" in printed
+    assert "unbound local" not in printed
