@@ -395,7 +395,8 @@ class Pane:
         flags = " ".join(args)
         command = (
             f"bash -c 'echo $$ > {tmp}/pid; exec {STEPPER} run --seed 0 {flags}'; "
-            f"echo EXIT=$? > {tmp}/exit; stty -a > {tmp}/stty; echo DONE"
+            # (`DO""NE`: the typed command stays on the pane, and only the shell's output says DONE)
+            f'echo EXIT=$? > {tmp}/exit; stty -a > {tmp}/stty; echo DO""NE'
         )
         self.tmux("send-keys", "-t", "t", command, "Enter")
 
