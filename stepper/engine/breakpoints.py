@@ -34,6 +34,9 @@ class Breakpoints:
     until_step: int | None = None
     loss: tuple[str, float] | None = None  # ("<", 0.02): stop when the loss goes below 0.02
     lines: frozenset[int] = frozenset()  # any iterable of line numbers is accepted
+    # The file the lines are in (the script; set by the session): a pause at the same line number in
+    # another file of its project (its engine.py) is no breakpoint. None: any file.
+    file: str | None = None
     _loss_was_met: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -57,7 +60,7 @@ class Breakpoints:
         reason = None
         if self.until_step is not None and "step" in snapshot.phases and snapshot.step == self.until_step:
             reason = f"reached step {snapshot.step}"
-        if snapshot.line in self.lines and reason is None:
+        if snapshot.line in self.lines and reason is None and self.file in (None, snapshot.file):
             reason = f"breakpoint on line {snapshot.line}"
         if self.loss is not None and snapshot.loss is not None:
             met = self._loss_met(snapshot.loss)
@@ -69,7 +72,7 @@ class Breakpoints:
 
     def fresh(self) -> Breakpoints:
         """The same breakpoints for a new run (nothing remembered from this one)."""
-        return Breakpoints(self.until_step, self.loss, self.lines)
+        return Breakpoints(self.until_step, self.loss, self.lines, self.file)
 
     def toggle_line(self, line: int) -> bool:
         """Add or remove a line breakpoint (from any thread); True when it is now set."""

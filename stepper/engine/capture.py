@@ -22,7 +22,7 @@ from .fit import fit_view
 from .graph import graph_tree
 from .hooks import TorchHooks
 from .snapshot import FitView, GraphNode, LossCurve, OptimizerInfo, Snapshot, TensorStats
-from .source import ScriptSource
+from .source import ProjectFiles, ScriptSource
 from .stats import summarize, summarize_many, summarize_sample
 from .watch import ParamWatch, find_optimizer, optimizer_info
 
@@ -38,8 +38,12 @@ UNSEEN_BUDGET = 1 / 3
 
 
 class Capture:
-    def __init__(self, source: ScriptSource, watch: ParamWatch, hooks: TorchHooks, views: bool = True):
-        self.source = source
+    def __init__(
+        self, project: ProjectFiles | ScriptSource, watch: ParamWatch, hooks: TorchHooks, views: bool = True
+    ):
+        if isinstance(project, ScriptSource):
+            project = ProjectFiles(project)
+        self.project = project  # the files a pause may be in: the script, or a module of its project
         # Also take what only the screen shows: the data-and-fit view, the autograd graph and the
         # optimizer's per-parameter state (momentum buffers, Adam's averages).
         self.views = views
@@ -64,7 +68,7 @@ class Capture:
         self._recent_graphs: deque[GraphNode] = deque(maxlen=4)
         self._optimizers_added: set[int] = set()
         self._phases: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._loss_at_line: dict[int, float | None] = {}  # the loss found at each line, last time
+        self._loss_at_line: dict[tuple[str, int], float | None] = {}  # the loss found at each line, last time
 
     def snapshot(
         self,
@@ -82,7 +86,8 @@ class Capture:
         """`budget`: the seconds this pause may spend summarising big tensors (None: no limit)."""
         self._budget = budget
         watch = self.watch
-        watch.ensure_names(frame, self.source.path)
+        watch.ensure_names(frame, self.project)
+        info = self.project.known.get(frame.f_code.co_filename) or self.project.script_info
         optimizer = self._find_optimizer(frame)
         loss = tracer.loss_value
         bad_loss = loss is not None and not math.isfinite(loss)
@@ -123,15 +128,15 @@ class Capture:
         self._views_behind = skip
         loss_before = None
         if "loss" in phases:
-            loss_before = self._loss_at_line.get(line)
-            self._loss_at_line[line] = loss
+            loss_before = self._loss_at_line.get((info.source.path, line))
+            self._loss_at_line[(info.source.path, line)] = loss
         return Snapshot(
             index=index,
             step=step,
             phases=self._phases.setdefault(tuple(phases), tuple(phases)),  # one tuple per combination
-            file=self.source.path,
+            file=info.source.path,
             line=line,
-            code=self.source.line_text(line),
+            code=info.source.line_text(line),
             loss=loss,
             params=params,
             grads=grads,
@@ -256,14 +261,14 @@ class Capture:
     def _find_optimizer(self, frame: FrameType) -> Any:
         optimizer = self.hooks.latest_optimizer or self.optimizer
         if optimizer is None:
-            optimizer = find_optimizer(frame, self.source.path)
+            optimizer = find_optimizer(frame, self.project)
         if optimizer is not self.optimizer:
             self._optimizer = None if optimizer is None else weakref.ref(optimizer)
         if optimizer is not None and id(optimizer) not in self._optimizers_added:
             # Its parameters are shown from the first pause on, even before they take part.
             self._optimizers_added.add(id(optimizer))
             self.watch.add_from_optimizer(optimizer)
-            self.watch.ensure_names(frame, self.source.path)
+            self.watch.ensure_names(frame, self.project)
         return optimizer
 
     def _optimizer_info(self, optimizer: Any, views: bool) -> OptimizerInfo:

@@ -33,7 +33,7 @@ from .hints import hint_for
 from .history import DEFAULT_MB, History
 from .hooks import TorchHooks
 from .snapshot import LossCurve, RunEnd, ScriptError, Snapshot
-from .source import BlockIndex, ScriptSource
+from .source import BlockIndex, ProjectFiles, ScriptSource
 from .stepsize import StepSizeWatch
 from .tracer import PhaseTracer, StopScript
 from .watch import ParamWatch
@@ -105,6 +105,8 @@ class Session:
         stats_budget: float | None = STATS_BUDGET,
     ):
         self.source = source
+        # The files whose lines pause: the script, and the modules of its own folder it runs.
+        self.project: ProjectFiles | None = None
         # Without a seed we pick one and keep it, so a restart replays exactly the same run.
         self.seed = seed if seed is not None else int.from_bytes(os.urandom(4), "little") & 0x7FFFFFFF
         self.max_steps = max_steps
@@ -143,6 +145,7 @@ class Session:
         # which never show them, turn this off to run faster.
         self.views = views
         self.breakpoints = breakpoints or Breakpoints()
+        self.breakpoints.file = source.path
         # Transcript front ends end the run at the first breakpoint instead of waiting there.
         self.end_at_breakpoint = False
         self._reason: str | None = None
@@ -200,6 +203,12 @@ class Session:
     def skip_zero_grad(self, on: bool) -> None:
         """Make zero_grad calls (and `p.grad = None`) do nothing, so gradients pile up."""
         self.hooks.skip_zero_grad = on
+
+    def source_of(self, path: str) -> ScriptSource:
+        """The source of a file a pause is in: the script, or a module of its project it ran."""
+        project = self.project
+        found = None if project is None or path == self.source.path else project.source_of(path)
+        return found or self.source
 
     @property
     def knobs(self) -> tuple[str, ...]:
@@ -331,9 +340,10 @@ class Session:
     def _exec(self) -> RunEnd:
         source = self.source
         blocks = BlockIndex(source.text)
+        self.project = project = ProjectFiles(source, blocks)
         watch = ParamWatch(blocks.loop_targets())
-        tracer = PhaseTracer(source, self.hooks, watch, self._take, self._deliver, blocks)
-        self._capture = Capture(source, watch, self.hooks, views=self.views)
+        tracer = PhaseTracer(project, self.hooks, watch, self._take, self._deliver)
+        self._capture = Capture(project, watch, self.hooks, views=self.views)
         self._capture.skip_views = self._skips_views
         with self._cond:
             self._tracer = tracer
@@ -401,9 +411,11 @@ class Session:
         return RunEnd(steps=self._step, status=status, error=error, stopped=stopped, exited=exited)
 
     def _where(self, exc: BaseException) -> tuple[str | None, int | None, str]:
-        """The innermost place in the user's script that the exception passed through."""
+        """The innermost place in the user's script (or a module of its project) that the exception
+        passed through."""
         frames = traceback.extract_tb(exc.__traceback__)
-        user = [f for f in frames if f.filename == self.source.path]
+        project = self.project
+        user = [f for f in frames if f.filename == self.source.path or (project and f.filename in project)]
         if not user:
             return None, None, ""
         text = "".join(traceback.format_list(user))

@@ -11,6 +11,8 @@ import ast
 import dis
 import os
 import sys
+import sysconfig
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import CodeType
@@ -294,3 +296,91 @@ class BlockIndex:
                     lines.update(range(sibling.lineno, (sibling.end_lineno or sibling.lineno) + 1))
                 break
         return frozenset(lines)
+
+
+# --- The files stepper follows: the script and its project's own modules -----------------------------
+
+
+@dataclass
+class FileInfo:
+    """One followed file: its source, its statements' structure, and what is looked up per line."""
+
+    source: ScriptSource
+    blocks: BlockIndex
+    statement_starts: dict[int, int] = field(default_factory=dict)
+    inline_loops: frozenset[int] = frozenset()
+    line_kinds: dict[int, str | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.statement_starts = self.blocks.continued_lines()
+        self.inline_loops = self.blocks.inline_loop_lines()
+
+    def line_kind(self, line: int) -> str | None:
+        """'step' or 'zero_grad' when the statement at this line looks like one (kept per line)."""
+        kind = self.line_kinds.get(line, "?")
+        if kind == "?":
+            kind = self.line_kinds[line] = self.blocks.kind_at(line)
+        return kind
+
+
+class ProjectFiles:
+    """The script and the Python files of its own folder that it runs (`train.py` calling
+    `train_one_epoch` from its `engine.py`, as torchvision's reference scripts do): stepper pauses on
+    their lines alike. Installed packages (a `.venv` inside the folder too), the standard library and
+    stepper's own code are not followed, nor anything else when the script is a built-in lesson.
+
+    `filename in files` says whether a code object's file is followed; files are read the first time
+    one of their frames runs."""
+
+    def __init__(self, script: ScriptSource, blocks: BlockIndex | None = None) -> None:
+        self.script = script
+        self._root = os.path.join(os.path.dirname(os.path.realpath(script.path)), "")
+        # Every file looked at so far: its FileInfo, or None when not followed.
+        self.known: dict[str, FileInfo | None] = {
+            script.path: FileInfo(script, blocks or BlockIndex(script.text))
+        }
+        self.on_new_file: Callable[[FileInfo], None] | None = None
+        installed = sysconfig.get_paths()
+        outside = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+        outside.update(installed.get(key, "") for key in ("stdlib", "platstdlib", "purelib", "platlib"))
+        outside.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # stepper itself
+        self._outside = tuple(os.path.join(os.path.realpath(path), "") for path in outside if path)
+
+    @property
+    def script_info(self) -> FileInfo:
+        info = self.known[self.script.path]
+        assert info is not None
+        return info
+
+    def __contains__(self, filename: object) -> bool:
+        return isinstance(filename, str) and self.info(filename) is not None
+
+    def info(self, filename: str) -> FileInfo | None:
+        """The file's FileInfo when stepper follows it, else None."""
+        try:
+            return self.known[filename]
+        except KeyError:
+            pass
+        info = self.known[filename] = self._read(filename)
+        if info is not None and self.on_new_file is not None:
+            self.on_new_file(info)
+        return info
+
+    def source_of(self, path: str) -> ScriptSource | None:
+        info = self.known.get(path)
+        return None if info is None else info.source
+
+    def _read(self, filename: str) -> FileInfo | None:
+        if self.script.lesson is not None or not filename.endswith(".py"):
+            return None
+        real = os.path.realpath(filename)
+        if not real.startswith(self._root) or real.startswith(self._outside):
+            return None
+        folders = real[len(self._root) :].split(os.sep)[:-1]
+        if any(part in ("site-packages", "dist-packages") or part.startswith(".") for part in folders):
+            return None
+        try:
+            source = load_script(filename)
+            return FileInfo(source, BlockIndex(source.text))
+        except (ScriptLoadError, SyntaxError, ValueError, RecursionError):
+            return None

@@ -17,7 +17,7 @@ import ast
 import sys
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from types import CodeType, FrameType
 from typing import Any
 
@@ -26,10 +26,11 @@ from .graph import derives_from, graph_leaves, node_key, sequence_nr, uses_param
 from .hooks import TorchHooks, first_tensor, in_transform
 from .modes import ModeWatch, mode_of
 from .snapshot import Notice
-from .source import BlockIndex, ScriptSource, dotted_name, stored_names
+from .source import FileInfo, ProjectFiles, ScriptSource, dotted_name, stored_names
 from .watch import ParamWatch, frame_locals, optimizer_params, optimizers_in_scope
 
 MUTATIONS = frozenset(("zero_grad", "step"))
+_UNKNOWN: Any = object()  # a file not looked at yet
 
 
 class StopScript(BaseException):
@@ -39,10 +40,11 @@ class StopScript(BaseException):
 class _Frame:
     __slots__ = (
         "line", "is_loop", "pending", "pending_line", "chain",
-        "group", "group_line", "region", "before", "unwinding", "updated", "transformed",
+        "group", "group_line", "region", "before", "unwinding", "updated", "transformed", "info",
     )  # fmt: skip
 
-    def __init__(self, is_loop: bool):
+    def __init__(self, is_loop: bool, info: FileInfo):
+        self.info = info  # the file the frame's code is in (the script, or a module of its project)
         self.line: int | None = None
         self.is_loop = is_loop
         self.pending: list[str] = []  # phases seen in a helper function, reported at its call site
@@ -67,19 +69,23 @@ TakeCallback = Callable[[list[str], FrameType, int], Any]
 class PhaseTracer:
     def __init__(
         self,
-        source: ScriptSource,
+        project: ProjectFiles | ScriptSource,
         hooks: TorchHooks,
         watch: ParamWatch,
         take: TakeCallback,
         deliver: Callable[[Any], None],
-        blocks: BlockIndex | None = None,
     ):
         """`take(phases, frame, line)` copies what a pause shows; `deliver(taken)` shows it (and may
         wait there). They are apart because a pause can be taken now and delivered a few lines later:
         a forward written over several lines of raw tensor code is shown once, as it was after its
-        last line that used a parameter, once the next line shows the forward is over."""
-        self.file = source.path
-        self._source = source
+        last line that used a parameter, once the next line shows the forward is over.
+
+        `project`: the files whose lines are followed (a bare script: that file alone)."""
+        if isinstance(project, ScriptSource):
+            project = ProjectFiles(project)
+        self.project = project
+        self._files = project.known  # (read at every call: the dict itself, not a method)
+        source = project.script
         self.hooks = hooks
         self.watch = watch
         self._take = take
@@ -108,9 +114,7 @@ class PhaseTracer:
         self._noticed: set[tuple[str, int]] = set()  # (code, line) already reported once
         self._stepped_since_backward = False
         self._line = 0  # the line being observed (where a finding is reported)
-        self.blocks = blocks or BlockIndex(source.text)
-        self._statement_starts = self.blocks.continued_lines()
-        self._inline_loops = self.blocks.inline_loop_lines()
+        self._info: FileInfo = project.script_info  # the file of the line being observed
         # Train/eval mode and no_grad at model calls.
         self.modes = ModeWatch(source.text.splitlines(), lambda: hooks.optimizers)
         self._losses_checked: set[int] = set()  # lines whose loss's function was checked
@@ -122,7 +126,6 @@ class PhaseTracer:
         self._carry: list[str] = []
         self._busy: dict[CodeType, set[int]] = {}  # lines where forward/loss/backward happened
         self._region_cache: dict[tuple, frozenset[int]] = {}
-        self._line_kinds: dict[int, str | None] = {}
         self._stored: dict[CodeType, dict[int, tuple[str, ...]]] = {}
         # Update lines whose change the version counters saw (`p -= lr * p.grad`): no need to copy
         # every parameter before them again (only updates through `.data` need those copies).
@@ -149,6 +152,7 @@ class PhaseTracer:
         self._grad_edit_line: int | None = None
         self._found_optimizers: list[Any] = []  # optimizers found in the script's variables (weakly)
         self._step_calls = _step_calls(source.text)
+        project.on_new_file = self._new_file
         self._scanned: set[tuple[CodeType, int]] = set()  # update lines already looked around for one
         import torch
 
@@ -158,15 +162,23 @@ class PhaseTracer:
 
     def global_trace(self, frame: FrameType, event: str, arg: Any):
         code = frame.f_code
-        if code.co_filename != self.file:
+        info = self._files.get(code.co_filename, _UNKNOWN)
+        if info is _UNKNOWN:
+            info = self.project.info(code.co_filename)
+        if info is None:
             return None  # (never stop inside torch's own code: only on the script's lines)
         if self.stop_requested:
             raise StopScript
         is_loop = code in self._loop_codes or code.co_name == "<module>" or "backward" in code.co_names
         if is_loop:
             self._promote_callers(frame.f_back)
-        self._frames[frame] = _Frame(is_loop)
+        self._frames[frame] = _Frame(is_loop, info)
         return self._local_trace
+
+    def _new_file(self, info: FileInfo) -> None:
+        """A module of the script's project ran for the first time: its `.step()` calls count too."""
+        self._step_calls = self._step_calls + _step_calls(info.source.text)
+        self.watch.add_loop_targets(info.blocks.loop_targets())
 
     def _promote_callers(self, frame: FrameType | None) -> None:
         """A function that calls the training step (`for ...: loss = f(); update(loss)`) is part of
@@ -192,19 +204,20 @@ class PhaseTracer:
             return None
         if event == "line":
             line = frame.f_lineno
-            start = self._statement_starts.get(line)
+            info = state.info
+            start = info.statement_starts.get(line)
             if start is not None:
                 if start == state.line:
                     return self._local_trace  # (the statement running goes on over its next line)
                 line = start
-            elif line == state.line and line in self._inline_loops:
+            elif line == state.line and line in info.inline_loops:
                 return self._local_trace  # (a comprehension's next round: the statement goes on)
             state.unwinding = False
             self._boundary(frame, state, line)
             if (
                 state.line is not None
                 and (self._backward_since_step or state.group is not None or self._stepped_since_backward)
-                and self._line_kind(state.line) == "step"
+                and info.line_kind(state.line) == "step"
                 and (frame.f_code, state.line) not in self._counted_updates
             ):
                 # A hand-written update line: copies (of samples) of every parameter, to catch an
@@ -308,6 +321,7 @@ class PhaseTracer:
         phases: list[str] = self._carry
         self._carry = []
         self._line = line
+        self._info = state.info
         watch = self.watch
         reported: list[Any] = []
         hooks = self.hooks
@@ -493,7 +507,7 @@ class PhaseTracer:
             if not hooks.in_closure:
                 if self._edits_unstepped is None:
                     self._edits_unstepped = 0
-                if ".grad" in self._source.line_text(line):  # (SAM's climb and return, weight decay: no)
+                if ".grad" in state.info.source.line_text(line):  # (SAM's climb and return, weight decay: no)
                     self._grad_edit_line = line
             changed = False
         else:
@@ -517,7 +531,7 @@ class PhaseTracer:
             self._settle_accumulation()
             if not state.is_loop:
                 state.updated = True
-        if self._line_kind(line) == "zero_grad" and "zero_grad" not in phases and watch.grads_zeroed():
+        if state.info.line_kind(line) == "zero_grad" and "zero_grad" not in phases and watch.grads_zeroed():
             self._note_clearing(line)
             watch.grad_generation += 1
             phases.append("zero_grad")
@@ -606,7 +620,8 @@ class PhaseTracer:
         if key in self._scanned:
             return False
         self._scanned.add(key)
-        found = [o for o in optimizers_in_scope(frame, self.file) if not any(o is f for f in found)] + found
+        more = optimizers_in_scope(frame, self.project)
+        found = [o for o in more if not any(o is f for f in found)] + found
         self._found_optimizers = [weakref.ref(o) for o in found]
         return _holds_any(found, edited)
 
@@ -614,9 +629,10 @@ class PhaseTracer:
         """Is the statement about to run (after an optimizer's step) another optimizer's `.step()`?"""
         if not self._optimizer_stepped or next_line is None:
             return False
-        receiver = self.blocks.step_call_at(next_line)
+        info = self._files.get(frame.f_code.co_filename) or self.project.script_info
+        receiver = info.blocks.step_call_at(next_line)
         return receiver is not None and isinstance(
-            _look_up(receiver, frame, self.file), self._torch.optim.Optimizer
+            _look_up(receiver, frame, self.project), self._torch.optim.Optimizer
         )
 
     def _only_schedulers_step(self, frame: FrameType) -> bool:
@@ -626,7 +642,7 @@ class PhaseTracer:
         lr_scheduler = self._torch.optim.lr_scheduler
         schedulers = (lr_scheduler.LRScheduler, lr_scheduler.ReduceLROnPlateau)
         for receiver in set(self._step_calls):
-            if not isinstance(_look_up(receiver, frame, self.file), schedulers):
+            if not isinstance(_look_up(receiver, frame, self.project), schedulers):
                 return False
         return True
 
@@ -784,23 +800,19 @@ class PhaseTracer:
         self.notices.extend(self.modes.loss(tensor, self._line))
         if self._line not in self._losses_checked:  # (the first loss made on each line)
             self._losses_checked.add(self._line)
-            for notice in detect.loss_function_notices(tensor, given, self._source.line_text(self._line)):
+            text = self._info.source.line_text(self._line)
+            for notice in detect.loss_function_notices(tensor, given, text):
                 self._notice(notice)
 
     # --- source structure ------------------------------------------------------------------------------
 
-    def _line_kind(self, line: int) -> str | None:
-        kind = self._line_kinds.get(line, "?")
-        if kind == "?":
-            kind = self._line_kinds[line] = self.blocks.kind_at(line)
-        return kind
-
     def _region(self, code: CodeType, line: int, kind: str) -> frozenset[int]:
         busy = frozenset(self._busy.get(code, ()))
-        key = (line, kind, busy)
+        key = (code.co_filename, line, kind, busy)
         region = self._region_cache.get(key)
         if region is None:
-            region = self._region_cache[key] = self.blocks.region(line, kind, busy)
+            info = self._files.get(code.co_filename) or self.project.script_info
+            region = self._region_cache[key] = info.blocks.region(line, kind, busy)
         return region
 
     # --- running -------------------------------------------------------------------------------------------
@@ -886,14 +898,14 @@ def _step_calls(text: str) -> list[str]:
     return receivers
 
 
-def _look_up(dotted: str, frame: FrameType | None, script_file: str) -> Any:
+def _look_up(dotted: str, frame: FrameType | None, files: Container[str]) -> Any:
     """The value a dotted name (`scheduler`, `self.sched`) has in the script's frames, looking
     outward from `frame`; None when no frame has it."""
     if not dotted:
         return None
     first, *rest = dotted.split(".")
     while frame is not None:
-        if frame.f_code.co_filename == script_file:
+        if frame.f_code.co_filename in files:
             for namespace in (frame_locals(frame), frame.f_globals):
                 if first in namespace:
                     value = namespace[first]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import weakref
+from collections.abc import Container
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -295,13 +296,17 @@ class ParamWatch:
 
     # --- names ---------------------------------------------------------------------------------------
 
-    def ensure_names(self, frame: FrameType | None, script_file: str) -> None:
+    def add_loop_targets(self, names: frozenset[str]) -> None:
+        """Loop variables of another file of the script's project (see `_loop_targets`)."""
+        self._loop_targets = self._loop_targets | names
+
+    def ensure_names(self, frame: FrameType | None, files: Container[str]) -> None:
         if self._dead:
             self._prune()
         if not self._names_stale:
             return
         self._names_stale = False
-        names, bare = _names_in_scope(frame, script_file, self._loop_targets)
+        names, bare = _names_in_scope(frame, files, self._loop_targets)
         # A leaf tensor the script made with requires_grad=True is a parameter even before it is used.
         for tensor in bare:
             self.add(tensor)
@@ -348,7 +353,7 @@ def _fingerprint(tensor: Any) -> Any:
 
 
 def _names_in_scope(
-    frame: FrameType | None, script_file: str, loop_targets: frozenset[str]
+    frame: FrameType | None, files: Container[str], loop_targets: frozenset[str]
 ) -> tuple[dict[int, str], list[Any]]:
     """id(tensor) -> the most telling name the script's variables give it, innermost scope first;
     and the bare leaf tensors with requires_grad=True that the script holds in variables."""
@@ -359,7 +364,7 @@ def _names_in_scope(
     weak: dict[int, str] = {}  # loop variables and list items: used only when nothing better exists
     namespaces: list[dict[str, Any]] = []
     while frame is not None:
-        if frame.f_code.co_filename == script_file:
+        if frame.f_code.co_filename in files:
             namespaces.append(frame_locals(frame))
             if frame.f_globals not in namespaces:
                 namespaces.append(frame.f_globals)
@@ -448,12 +453,12 @@ def _group_settings(group: dict[str, Any]) -> tuple[float | None, dict[str, Any]
     return (None if lr is None else float(lr)), hyper
 
 
-def find_optimizer(frame: FrameType | None, script_file: str) -> Any:
+def find_optimizer(frame: FrameType | None, files: Container[str]) -> Any:
     """An optimizer the script has made, looking outward from the paused frame."""
     import torch
 
     while frame is not None:
-        if frame.f_code.co_filename == script_file:
+        if frame.f_code.co_filename in files:
             for namespace in (frame_locals(frame), frame.f_globals):
                 for value in list(namespace.values()):
                     if isinstance(value, torch.optim.Optimizer):
@@ -466,7 +471,7 @@ def find_optimizer(frame: FrameType | None, script_file: str) -> Any:
     return None
 
 
-def optimizers_in_scope(frame: FrameType | None, script_file: str) -> list[Any]:
+def optimizers_in_scope(frame: FrameType | None, files: Container[str]) -> list[Any]:
     """Every optimizer the script's variables hold, looking outward from `frame`: in its frames'
     locals and globals, and one level into the script's own objects (`self.optimizer`)."""
     import torch
@@ -474,7 +479,7 @@ def optimizers_in_scope(frame: FrameType | None, script_file: str) -> list[Any]:
     found: dict[int, Any] = {}
     looked: set[int] = set()
     while frame is not None:
-        if frame.f_code.co_filename == script_file:
+        if frame.f_code.co_filename in files:
             for namespace in (frame_locals(frame), frame.f_globals):
                 if id(namespace) in looked:
                     continue

@@ -242,7 +242,7 @@ class StepperApp(App[None]):
 
     def current_frame(self) -> Frame:
         session = self.session
-        return frame_at(session.source, session.history, self.cursor, session.end)
+        return frame_at(session.source, session.history, self.cursor, session.end, session.source_of)
 
     def state(self) -> tuple[str, str]:
         """The status badge: (state key, label)."""
@@ -280,7 +280,9 @@ class StepperApp(App[None]):
             self.query_one(LossPlot).show(frame, self.log_scale)
             self.query_one(TeachingViews).show(frame)
             self.query_one(WarningsBar).show(frame)
-        self.query_one(CodeView).show_breakpoints(self.session.breakpoints.lines)
+        code = self.query_one(CodeView)
+        in_script = code.source is self.session.source  # (line breakpoints are the script's own)
+        code.show_breakpoints(self.session.breakpoints.lines if in_script else frozenset())
         state, label = self.state()
         count = len(self.session.history)
         live = self.live or frame.index == count - 1
@@ -521,7 +523,10 @@ class StepperApp(App[None]):
             self.update_view()
             return
         text = self.session.source.line_text(line)
-        if line not in self.session.breakpoints.lines and (not text or text.startswith("#")):
+        if code.source is not self.session.source:
+            name = self.session.source.display_name
+            self.say(f"Breakpoints go on lines of {name} itself; this is {code.source.display_name}.")
+        elif line not in self.session.breakpoints.lines and (not text or text.startswith("#")):
             self.say(f"Line {line} has no code: ↑/↓ move the cursor to a line that runs.")
         elif self.session.breakpoints.toggle_line(line):
             # A run stops only at a pause, so a line where none happens would never stop it: say so.
@@ -588,7 +593,7 @@ class StepperApp(App[None]):
         reason = None
         if breakpoints.until_step == now.step and "step" in now.phases:
             reason = f"reached step {now.step}"
-        elif now.line in breakpoints.lines:
+        elif now.line in breakpoints.lines and now.file == self.session.source.path:
             reason = f"breakpoint on line {now.line}"
         elif breakpoints.loss is not None and now.loss is not None:
             op, value = breakpoints.loss

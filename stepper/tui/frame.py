@@ -7,7 +7,7 @@ so looking back at pause #7 draws exactly what was drawn live at pause #7.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..engine import RunEnd, ScriptError, ScriptSource, Snapshot, TensorStats
@@ -35,9 +35,14 @@ class Frame:
 
 
 def frame_at(
-    source: ScriptSource, history: Sequence[Snapshot], index: int | None, end: RunEnd | None
+    source: ScriptSource,
+    history: Sequence[Snapshot],
+    index: int | None,
+    end: RunEnd | None,
+    source_of: Callable[[str], ScriptSource] | None = None,
 ) -> Frame:
-    """The frame for pause `index` of `history` (None: the latest). The error shows only at the live end."""
+    """The frame for pause `index` of `history` (None: the latest). The error shows only at the live end.
+    `source_of(path)`: the source of another file of the script's project that a pause is in."""
     count = len(history)
     live = index is None or index >= count - 1
     if index is None:
@@ -45,6 +50,8 @@ def frame_at(
     snapshot = history[index] if 0 <= index < count else None
     previous = history[index - 1] if snapshot is not None and index > 0 else None
     error = end.error if live and end is not None else None
+    if snapshot is not None and snapshot.file != source.path and source_of is not None:
+        source = source_of(snapshot.file)
     return Frame(source, snapshot, previous, error, earlier_phases(history, index))
 
 

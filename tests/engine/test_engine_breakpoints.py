@@ -83,11 +83,13 @@ def test_bad_loss_conditions_are_refused_with_a_sentence(text):
 
 
 def test_command_line_breakpoints_end_a_transcript_there():
-    results = run_cli_many({
-        "step": ["run", "--plain", "--until-step", "3", "--seed", "0"],
-        "jsonl": ["run", "--jsonl", "--break", "23", "--seed", "0"],
-        "bad": ["run", "--plain", "--until-loss", "0.5"],
-    })
+    results = run_cli_many(
+        {
+            "step": ["run", "--plain", "--until-step", "3", "--seed", "0"],
+            "jsonl": ["run", "--jsonl", "--break", "23", "--seed", "0"],
+            "bad": ["run", "--plain", "--until-loss", "0.5"],
+        }
+    )
     step = results["step"]
     assert step.returncode == 0 and "-- stopped here: reached step 3" in step.stdout
     assert "stopped after 3 updates" in step.stdout
@@ -95,3 +97,21 @@ def test_command_line_breakpoints_end_a_transcript_there():
     assert lines[-2]["line"] == 23 and lines[-1]["event"] == "end" and lines[-1]["steps"] == 0
     bad = results["bad"]
     assert bad.returncode == 2 and "looks like '<0.02'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_line_breakpoint_is_a_line_of_the_script_not_of_its_modules():
+    # step_in_module.py's loop runs in train_step_module.py, whose `loss.backward()` is on line 9 and
+    # pauses there; the script's own line 9 makes data. A breakpoint on line 9 is the script's line.
+    assert open(script_path("train_step_module.py")).read().splitlines()[8].strip() == "loss.backward()"
+    session = Session(
+        load_script(script_path("step_in_module.py")),
+        seed=0,
+        mode="continue",
+        breakpoints=Breakpoints(lines={9}),
+    )
+    session.end_at_breakpoint = True  # (a stop ends the run, as in a transcript)
+    session.start()
+    session.join(SAFETY_TIMEOUT)
+    assert session.end is not None and not session.end.stopped
+    assert session.end.steps == 2
+    assert 9 in {snapshot.line for snapshot in session.history}

@@ -222,7 +222,6 @@ EXPECTED = {
     ]
     * 2,
     # the whole step in another file of the project: one pause at each call, every phase in order
-    "step_in_module.py": [((Z, F, L, B, S), "loss = train_step(model, optimizer, x, y)")] * 2,
     # a penalty added to the loss on its line; a running total of losses kept after backward
     "weight_penalty.py": [
         ((F,), "preds = model(x)"),
@@ -593,3 +592,22 @@ def test_comprehension_variables_are_left_alone():
     printed = "".join(text for stream, text in session.output)
     assert "table [[0, 1, 2], [0, 2, 4]] keys ['b', 'w'] results 2" in printed
     assert "unbound local" not in printed
+
+
+def test_a_training_step_in_a_module_of_the_project_pauses_on_its_own_lines():
+    # torchvision's reference scripts call `train_one_epoch` from their own engine.py: the module's
+    # lines pause as the script's do, each pause names its file, and every update is counted.
+    session = run_script("step_in_module.py")
+    assert session.end.status == "ok", session.end
+    module = script_path("train_step_module.py")
+    one = [
+        ((Z,), "optimizer.zero_grad()"),
+        ((F, L), "loss = F.mse_loss(model(x), y)"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+    ]
+    expected = [(phases, module, line_of("train_step_module.py", text), text) for phases, text in one * 2]
+    actual = [(s.phases, s.file, s.line, s.code) for s in session.history]
+    assert actual == expected
+    assert session.end.steps == 2
+    assert [s.step for s in session.history] == [0, 0, 0, 1, 1, 1, 1, 2]

@@ -1,5 +1,5 @@
 """The whole training step lives in another file of the project (train_step_module.py): the script
-only calls it, so each call is one pause at the call, with all five phases."""
+only calls it, and the module's lines pause as the script's would."""
 
 import torch
 from torch import nn

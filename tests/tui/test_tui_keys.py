@@ -364,3 +364,31 @@ def test_the_output_page_shows_a_progress_line_as_a_terminal_would():
     text = output_text(printed)
     assert text.plain == "progress 2/3 (halfway)\na warning\nlast line"
     assert [text.plain[span.start : span.end] for span in text.spans if span.style] == ["a warning"]
+
+
+def test_a_pause_in_a_module_of_the_project_shows_that_file():
+    # The training step lives in train_step_module.py: the code panel shows that file, titled with
+    # its name, at its line; `x` there says breakpoints are the script's lines.
+    from pathlib import Path
+
+    from stepper.engine import Session, load_script
+    from stepper.tui.widgets.code import CodeView
+
+    scripts = Path(__file__).resolve().parents[1] / "scripts"
+    session = Session(load_script(str(scripts / "step_in_module.py")), seed=0)
+
+    async def body(pilot):
+        app = pilot.app
+        snapshot = app.session.history[-1]
+        assert snapshot.file == str(scripts / "train_step_module.py") and snapshot.phases == ("zero_grad",)
+        code = app.query_one(CodeView)
+        assert code.source.path == snapshot.file
+        text = screen_text(app)
+        assert "train_step_module.py" in text and "optimizer.zero_grad()" in text
+        assert "from train_step_module import train_step" not in text  # (the script's line: not shown)
+        await pilot.press("x")
+        await pilot.pause()
+        assert "Breakpoints go on lines of step_in_module.py itself" in screen_text(app)
+        assert app.session.breakpoints.lines == frozenset()
+
+    drive(body, session, size=(100, 30))
