@@ -79,6 +79,20 @@ def test_error_inside_the_models_own_forward_points_there(tmp_path):
     assert session.end.steps == 1 and session.history[-1].phases == ("step",)
 
 
+def test_error_inside_a_model_defined_in_a_module_of_the_project_points_there(tmp_path):
+    # The model lives in the project's net.py (imported by the script): the error is located at its
+    # line there, and the script's call site is in the traceback too.
+    model_text = RAISES_IN_FORWARD.split("model = Net()")[0]
+    (tmp_path / "net.py").write_text(model_text)
+    loop = "import torch\nfrom net import Net\n\nmodel = Net()" + RAISES_IN_FORWARD.split("model = Net()")[1]
+    session = run_text(tmp_path, loop, "train.py")
+    error = session.end.error
+    assert error.type == "ValueError"
+    assert (error.file, error.line) == (str(tmp_path / "net.py"), 12)
+    assert "model(torch.randn(n, 2))" in error.traceback and "net.py" in error.traceback
+    assert session.end.steps == 1
+
+
 def test_no_training_phase_is_an_error_with_the_scripts_output_kept(tmp_path):
     session = run_text(tmp_path, NO_TRAINING)
     assert session.end.status == "error" and session.end.error.type == "NoTrainingPhase"
