@@ -13,6 +13,7 @@ line of the loop is traced as before.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 import warnings
@@ -40,19 +41,37 @@ def _remove_filter(message: str) -> None:
 
 
 def first_tensor(value: Any) -> Any:
-    """The first tensor in a module's output (a tensor, or inside a tuple, list or dict)."""
+    """The first tensor in a module's output (a tensor, or inside a tuple, list, dict or dataclass)."""
     import torch
 
     if isinstance(value, torch.Tensor):
         return value
     if isinstance(value, dict):
         value = list(value.values())
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = [getattr(value, f.name, None) for f in dataclasses.fields(value)]
     if isinstance(value, (list, tuple)):
         for item in value:
             found = first_tensor(item)
             if found is not None:
                 return found
     return None
+
+
+def output_tensors(value: Any) -> list[Any]:
+    """The tensors a model returned, in order: itself, or those inside a tuple, list, dict (Hugging
+    Face's outputs) or dataclass, one level down."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = [getattr(value, f.name, None) for f in dataclasses.fields(value)]
+    if isinstance(value, (list, tuple)):
+        return [item for item in value if isinstance(item, torch.Tensor)]
+    return []
 
 
 def _tensors_in(value: Any) -> list[Any]:
@@ -234,6 +253,12 @@ class TorchHooks:
             hooks.module_depth -= 1
             if hooks.module_depth == 0 and not hooks._quiet and not hooks._transformed(in_transform()):
                 out = first_tensor(output)
+                if is_loss_tensor(out) and not isinstance(module, Loss):
+                    # A model that returns its loss first and its predictions with it (Hugging Face's
+                    # `outputs.loss`, `outputs.logits`): the predictions are the forward.
+                    rest = [t for t in output_tensors(output) if t is not out and t.dim() > 0]
+                    if rest:
+                        out = rest[0]
                 if isinstance(module, ParametrizationList):
                     if out is not None:
                         del hooks.computed_weights[:-7]
@@ -246,7 +271,7 @@ class TorchHooks:
                         pass  # (`reduction="none"`: a loss per example, which the loss is made from)
                     elif out.dim() > 0 or out.grad_fn is not None:
                         # (A scalar without gradient is a loss measured for evaluation: no phase.)
-                        others = () if out is output else tuple(_tensors_in(output)[1:])
+                        others = tuple(t for t in output_tensors(output) if t is not out)
                         grad_enabled = torch.is_grad_enabled()
                         hooks.events.append(Event("forward", out, module, args, others, grad_enabled))
             if hooks.module_depth == 0 and hooks._module_untraced:

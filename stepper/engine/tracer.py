@@ -23,7 +23,7 @@ from typing import Any
 
 from . import detect
 from .graph import derives_from, graph_leaves, node_key, sequence_nr, uses_parameter, walk
-from .hooks import TorchHooks, first_tensor, in_transform
+from .hooks import TorchHooks, first_tensor, in_transform, is_loss_tensor
 from .modes import ModeWatch, mode_of
 from .snapshot import Notice
 from .source import FileInfo, ProjectFiles, ScriptSource, dotted_name, stored_names
@@ -337,6 +337,7 @@ class PhaseTracer:
         restored = False
         for event in events:
             kind = event.kind
+            inner_loss = None
             if kind == "restore":
                 restored = True
                 continue
@@ -362,15 +363,20 @@ class PhaseTracer:
                 # (What the model returned with its predictions, `recon, mu, logvar = vae(x)`, is
                 # more of that forward, not a forward of its own, nor the predictions.)
                 reported.extend(event.others)
-                self._forwards.extend(t for t in event.others if t.grad_fn is not None)
+                inner_loss = _loss_among(event.others, event.tensor)
+                made = (t for t in event.others if t.grad_fn is not None and t is not inner_loss)
+                self._forwards.extend(made)
             elif kind == "loss":
                 if not self._forward_this_iteration:
                     phases.append("forward")
                     self._forward_this_iteration = True
-                self._note_loss(event.tensor, event.args[1] if len(event.args) >= 2 else None)
+                # A loss module is given (predictions, targets); a model that returns only its loss
+                # (`loss = model(x, y)`) is given its inputs, which are no predictions.
+                pair = () if _has_parameters(event.owner) else event.args
+                self._note_loss(event.tensor, pair[1] if len(pair) >= 2 else None)
                 reported.append(event.tensor)
-                if len(event.args) >= 2:
-                    self._notice(detect.loss_inputs_broadcast(event.args[0], event.args[1]))
+                if len(pair) >= 2:
+                    self._notice(detect.loss_inputs_broadcast(pair[0], pair[1]))
             elif kind == "backward":
                 root = event.tensor
                 if root is not None and root.numel() == 1 and not self._is_known_loss(root):
@@ -448,6 +454,11 @@ class PhaseTracer:
                     self._notice(detect.double_update_notice(self._grad_edit_line))
                     self._grad_edit_line = None
             phases.append(kind)
+            if kind == "forward" and inner_loss is not None:
+                # The model computed the loss itself and returned it with its predictions
+                # (nanoGPT's `logits, loss = model(x, y)`): the loss is done on this line too.
+                self._note_loss(inner_loss)
+                phases.append("loss")
 
         # New tensors the finished line bound (or the value a helper returns).
         candidates: list[Any] = []
@@ -896,6 +907,23 @@ def _step_calls(text: str) -> list[str]:
         ):
             receivers.append(dotted_name(node.func.value))
     return receivers
+
+
+def _has_parameters(module: Any) -> bool:
+    parameters = getattr(module, "parameters", None)
+    return parameters is not None and next(iter(parameters()), None) is not None
+
+
+def _loss_among(others: tuple, prediction: Any) -> Any:
+    """The loss a model returned beside its predictions: a scalar with a gradient made from them
+    (a KL term made from the mean and variance alone is not it), else None."""
+    if prediction.grad_fn is None:
+        return None
+    made_from = {node_key(prediction.grad_fn)}
+    for tensor in others:
+        if is_loss_tensor(tensor) and derives_from(tensor.grad_fn, made_from):
+            return tensor
+    return None
 
 
 def _look_up(dotted: str, frame: FrameType | None, files: Container[str]) -> Any:

@@ -389,6 +389,27 @@ EXPECTED = {
         ((S,), "optimizer.step()"),
     ]
     * 2,
+    # models that return their loss with their predictions (nanoGPT, Hugging Face), or a dataclass,
+    # or only their loss: each forward pauses at its call, with the loss when the model made it
+    "losses_inside_models.py": [
+        ((F, L), "logits, loss = gpt(x, labels)"),
+        ((Z,), ("opt.zero_grad()", 0)),
+        ((B,), ("loss.backward()", 0)),
+        ((S,), ("opt.step()", 0)),
+        ((F, L), "outputs = hf(x, labels)"),
+        ((Z,), ("opt.zero_grad()", 1)),
+        ((B,), ("loss.backward()", 1)),
+        ((S,), ("opt.step()", 1)),
+        ((F,), "out = reg(x)"),
+        ((Z,), ("opt.zero_grad()", 2)),
+        ((L,), "loss = F.mse_loss(out.pred, y)"),
+        ((B,), ("loss.backward()", 2)),
+        ((S,), ("opt.step()", 2)),
+        ((F, L), "loss = scoring(x, y)"),
+        ((Z,), ("opt.zero_grad()", 3)),
+        ((B,), ("loss.backward()", 3)),
+        ((S,), ("opt.step()", 3)),
+    ],
     # comprehensions: each pauses once, when its statement has run (on Python 3.12 their rounds run
     # in the loop's own frame, each reporting the line again)
     "comprehensions_in_loop.py": [
@@ -611,3 +632,21 @@ def test_a_training_step_in_a_module_of_the_project_pauses_on_its_own_lines():
     assert actual == expected
     assert session.end.steps == 2
     assert [s.step for s in session.history] == [0, 0, 0, 1, 1, 1, 1, 2]
+
+
+def test_a_loss_made_inside_the_model_is_the_loss_and_its_inputs_are_no_predictions():
+    session = run_script("losses_inside_models.py")
+    losses = [snapshot.loss for snapshot in session.history if "backward" in snapshot.phases]
+    found = [snapshot.loss for snapshot in session.history if "loss" in snapshot.phases]
+    assert found == losses  # (the loss shown where it was made is the one backpropagated)
+    # the predictions are the logits, not the loss the model returned first (Hugging Face)
+    hf_forward = next(s for s in session.history if s.code == "outputs = hf(x, labels)")
+    assert hf_forward.preds is not None and hf_forward.preds.shape == (8, 5)
+    assert [w.code for s in session.history for w in s.warnings] == []
+
+
+def test_a_model_that_returns_only_its_loss_is_given_inputs_not_predictions():
+    # `model(x, y)` is given the inputs [8, 3] and the targets [8, 1]: no broadcast between them
+    session = run_script("loss_only_model.py")
+    assert phases_of(session) == [(F, L), (Z,), (B,), (S,)] * 2
+    assert [w.code for s in session.history for w in s.warnings] == []
