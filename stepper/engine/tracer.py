@@ -231,7 +231,9 @@ class PhaseTracer:
             finally:
                 del self._frames[frame]
         elif event == "exception":
-            state.unwinding = True
+            # (An iterator written in Python, a DataLoader's, ends a `for` with StopIteration, which
+            # the loop catches: the frame goes on, and a comprehension returns right after.)
+            state.unwinding = not issubclass(arg[0], StopIteration)
         return self._local_trace
 
     # --- one line boundary --------------------------------------------------------------------------

@@ -410,6 +410,17 @@ EXPECTED = {
         ((B,), ("loss.backward()", 3)),
         ((S,), ("opt.step()", 3)),
     ],
+    # a comprehension over a DataLoader (its Python iterator ends the comprehension with
+    # StopIteration, which is no exception leaving it): its forwards pause at its line
+    "comprehension_over_dataloader.py": [
+        ((F,), "preds = [model(xb) for xb, yb in loader]"),
+        ((L,), "loss = torch.nn.functional.mse_loss(torch.cat(preds), data.tensors[1])"),
+        ((Z,), "optimizer.zero_grad()"),
+        ((B,), "loss.backward()"),
+        ((S,), "optimizer.step()"),
+        ((F,), "checked = [model(xb) for xb, yb in loader]"),
+    ]
+    * 2,
     # comprehensions: each pauses once, when its statement has run (on Python 3.12 their rounds run
     # in the loop's own frame, each reporting the line again)
     "comprehensions_in_loop.py": [
