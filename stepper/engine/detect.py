@@ -106,7 +106,12 @@ def graph_broadcast(loss: Any, predictions: Any) -> Notice | None:
         return None
     if type(loss.grad_fn).__name__ in ("NllLossBackward0", "NllLoss2DBackward0"):
         return None  # (cross-entropy and NLL index the scores by class: they never broadcast)
-    for node in _between(loss.grad_fn, getattr(predictions, "grad_fn", None), 64):
+    path = _between(loss.grad_fn, getattr(predictions, "grad_fn", None), 64)
+    if any(type(node).__name__.startswith(("CatBackward", "StackBackward")) for node in path):
+        # The predictions were joined with others (`torch.cat` of each minibatch's outputs): the
+        # joined tensor is bigger than any one of them by design.
+        return None
+    for node in path:
         if type(node).__name__.rstrip("0123456789") not in _ELEMENTWISE:
             continue  # (a matrix product or a softmax makes bigger tensors by design: za @ zb.T)
         for attr in _SIZE_ATTRS:

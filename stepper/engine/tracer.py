@@ -134,6 +134,7 @@ class PhaseTracer:
         self._forwards: deque[Any] = deque(maxlen=8)
         self._losses: deque[Any] = deque(maxlen=8)
         self._forward_this_iteration = False
+        self._joined = False  # the line being observed joined the outputs of several model calls
         self._backward_since_step = False
         self._zeroed_after_backward = False  # a zero_grad came after the latest backward, before a step
         self._changed_quietly = False  # params changed in place, but no update is due (part of one)
@@ -485,6 +486,8 @@ class PhaseTracer:
                     candidates.append(value)
         if returning:
             candidates.append(retval)
+        # (Several model calls on this line, whose outputs the line joins: `torch.cat` of halves.)
+        self._joined = sum(event.kind == "forward" for event in events) > 1
         for value in candidates:
             if not isinstance(value, torch.Tensor) or value.grad_fn is None:
                 continue
@@ -738,7 +741,7 @@ class PhaseTracer:
                 used_param = uses_parameter(fn, forward_ids)
                 self._extension = used_param
                 self._forwards.append(value)
-                if used_param:
+                if used_param or self._joined:  # (the joined outputs are the predictions)
                     self.prediction = value
                 return
             self._note_forward(value)

@@ -661,3 +661,12 @@ def test_a_model_that_returns_only_its_loss_is_given_inputs_not_predictions():
     session = run_script("loss_only_model.py")
     assert phases_of(session) == [(F, L), (Z,), (B,), (S,)] * 2
     assert [w.code for s in session.history for w in s.warnings] == []
+
+
+def test_predictions_joined_from_several_model_calls_are_compared_whole():
+    # torch.cat of two halves' outputs is [40, 1] like the targets: no broadcast, whether joined on
+    # the line of the calls or inside the loss; the last loss's targets [40] do broadcast.
+    session = run_script("joined_predictions.py")
+    assert session.end.steps == 4
+    found = [(s.code, w.code) for s in session.history for w in s.warnings]
+    assert found == [("loss = ((preds - y.squeeze(1)) ** 2).mean()", "shape-broadcast")]
