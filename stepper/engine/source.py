@@ -12,6 +12,7 @@ import dis
 import os
 import sys
 import sysconfig
+import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -68,11 +69,15 @@ def load_script(path: str, lesson: str | None = None) -> ScriptSource:
             kind="IsADirectoryError",
         )
     try:
-        with open(path, encoding="utf-8") as handle:
+        # As Python reads a script: UTF-8, or the encoding its first lines declare (`# -*- coding:
+        # latin-1 -*-`), a byte-order mark (Windows Notepad's UTF-8) dropped.
+        with tokenize.open(path) as handle:
             text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, SyntaxError) as exc:
+        # (tokenize says SyntaxError for an encoding it does not know, or one the BOM contradicts)
         raise ScriptLoadError(
-            f"stepper: cannot read {shown}: {exc}. stepper needs a readable UTF-8 Python file.",
+            f"stepper: cannot read {shown}: {exc}. stepper needs a readable Python file, in UTF-8 "
+            "or in the encoding its coding line declares.",
             kind=type(exc).__name__,
         ) from None
     try:
