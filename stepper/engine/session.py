@@ -11,6 +11,7 @@ mode the last command set: after every phase, only after updates, or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -45,6 +46,13 @@ _PASS_THROUGH = {"backward", "zero_grad", "set_grad", "del_grad"}
 STATS_BUDGET = 0.15
 # `loss-rising`: the loss more than doubled at each of this many updates in a row.
 RISING = 3
+
+
+def _cwd() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:  # (the working folder was deleted)
+        return None
 
 
 def _number(value: Any) -> float:
@@ -355,6 +363,7 @@ class Session:
         script_globals.update(__file__=source.path, __builtins__=__builtins__)
         saved_main = sys.modules.get("__main__")
         saved_argv, saved_path = sys.argv, list(sys.path)
+        saved_cwd = _cwd()  # (a script that changes folder leaves stepper's own where it was)
         sys.modules["__main__"] = main_module
         sys.argv = [source.path, *self.argv]
         sys.path.insert(0, os.path.dirname(source.path))
@@ -382,6 +391,9 @@ class Session:
             self.hooks.uninstall()
             sys.argv = saved_argv
             sys.path[:] = saved_path
+            if saved_cwd is not None and _cwd() != saved_cwd:
+                with contextlib.suppress(OSError):  # (the folder itself gone: nothing to go back to)
+                    os.chdir(saved_cwd)
             if saved_main is not None:
                 sys.modules["__main__"] = saved_main
         # (A script that exits with success before training, as `--help` does, ran as it meant to.)

@@ -103,6 +103,8 @@ class StepperApp(App[None]):
     ) -> None:
         super().__init__()
         self.session = session
+        # Where `w` and ctrl+s write: the folder stepper started in (a script may move to another).
+        self.start_dir = os.getcwd()
         self.options = options or TerminalOptions()  # --ascii, --animations, --export (terminal.py)
         self.exported_on_exit = False
         self.export_message = ""
@@ -785,15 +787,16 @@ class StepperApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_save_screenshot(self) -> None:
+        # (Into the folder stepper started in, even while the script runs in another it moved to.)
         name = f"stepper-pause-{(self.shown_index or 0) + 1}.svg"
-        path = self.save_screenshot(filename=name)
-        self.say(f"Saved {os.path.relpath(path)}")
+        path = self.save_screenshot(filename=name, path=self.start_dir)
+        self.say(f"Saved {os.path.relpath(path, self.start_dir)}")
         self.update_view()
 
     def action_export(self) -> None:
         from .exporting import export_to, timestamped_directory
 
-        self.say(export_to(self, timestamped_directory()))
+        self.say(export_to(self, timestamped_directory(self.start_dir), self.start_dir))
         self.update_view()
 
     def action_quit(self) -> None:

@@ -222,7 +222,8 @@ def export_on_exit(app: StepperApp) -> None:
     from .exporting import export_to
 
     app.exported_on_exit = True
-    app.export_message = export_to(app, directory)
+    # (Relative to where stepper started: the script may be in another folder it moved to.)
+    app.export_message = export_to(app, os.path.join(app.start_dir, directory), app.start_dir)
 
 
 @contextmanager

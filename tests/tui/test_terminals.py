@@ -284,6 +284,30 @@ def test_w_works_after_the_script_raised_and_twice_in_a_second(tmp_path, monkeyp
         assert "error" in svg_text((folder / "screenshot.svg").read_text())
 
 
+def test_w_and_the_export_dir_write_where_stepper_started_though_the_script_moved(tmp_path, monkeypatch):
+    # The script changed folder (os.chdir) before its first pause: `w`, ctrl+s and --export write
+    # into stepper's own folder, and after the run the process is back there.
+    started, moved = tmp_path / "started", tmp_path / "moved"
+    started.mkdir()
+    moved.mkdir()
+    monkeypatch.chdir(started)
+    monkeypatch.setenv("STEPPER_TEST_SCRIPT_DIR", str(moved))
+
+    async def body(pilot):
+        assert os.getcwd() == str(moved)  # (paused inside the run, in the script's folder)
+        await pilot.press("w", "ctrl+s")
+        await pilot.pause()
+        await press(pilot, "c")
+        await pilot.press("q")
+
+    options = TerminalOptions(export_dir="out")
+    run_app(body, StepperApp(script_session("moves_to_another_folder.py"), options=options))
+    assert os.getcwd() == str(started)
+    assert len(list(started.glob("stepper-export-*"))) == 1 and list(started.glob("stepper-pause-*.svg"))
+    assert (started / "out" / "transcript.md").exists()
+    assert list(moved.iterdir()) == []
+
+
 def test_export_dir_is_written_by_the_app_as_it_quits(tmp_path):
     target = tmp_path / "out"
 
