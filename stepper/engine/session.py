@@ -48,6 +48,29 @@ STATS_BUDGET = 0.15
 RISING = 3
 
 
+class _ScriptExited(BaseException):
+    """The script called `os._exit(status)`."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _exit_of_script(real_exit: Callable[[int], Any]) -> Callable[[int], Any]:
+    """`os._exit` while the script runs. Called by the script's own thread, it ends the run as
+    `sys.exit` does (os._exit would end stepper at once, leaving the terminal in the screen's raw
+    mode and the script's output unprinted); forked children (DataLoader workers) and other threads
+    still end their process at once."""
+    pid, thread = os.getpid(), threading.get_ident()
+
+    def _exit(status: int) -> Any:
+        if os.getpid() == pid and threading.get_ident() == thread:
+            raise _ScriptExited(status)
+        real_exit(status)
+
+    return _exit
+
+
 def _cwd() -> str | None:
     try:
         return os.getcwd()
@@ -369,6 +392,8 @@ class Session:
         sys.path.insert(0, os.path.dirname(source.path))
         self.state = "running"
         self.hooks.install()
+        real_exit = os._exit
+        os._exit = _exit_of_script(real_exit)
         error: ScriptError | None = None
         stopped = exited = False
         try:
@@ -385,9 +410,16 @@ class Session:
                 error = ScriptError(
                     "SystemExit", f"the script called sys.exit({exc.code!r})", *self._where(exc)
                 )
+        except _ScriptExited as exc:
+            exited = True
+            if exc.status != 0:
+                error = ScriptError(
+                    "SystemExit", f"the script called os._exit({exc.status!r})", *self._where(exc)
+                )
         except BaseException as exc:  # noqa: BLE001 - everything the script raises is reported
             error = self._describe(exc)
         finally:
+            os._exit = real_exit
             self.hooks.uninstall()
             sys.argv = saved_argv
             sys.path[:] = saved_path

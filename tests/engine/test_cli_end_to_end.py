@@ -44,6 +44,7 @@ SCRIPTS = {
     "crash.py": CRASH,
     "exit_zero.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "sys.exit(0)"),
     "exit_three.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "sys.exit(3)"),
+    "os_exit.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "import os; os._exit(0)"),
     "asks.py": LOOP.replace("batches[epoch]", "batches[0]").replace(
         "{extra}", 'answer = input("keep going? ")'
     ),
@@ -80,6 +81,7 @@ def runs(tmp_path_factory):
         "nan_plain": ["run", script_path("diverging.py"), "--plain"],
         "exit_zero": ["run", "exit_zero.py", "--jsonl"],
         "exit_three": ["run", "exit_three.py", "--plain"],
+        "os_exit": ["run", "os_exit.py", "--jsonl"],
         "progress": ["run", "progress.py", "--plain"],
         "script_help": ["run", "has_help.py", "--plain", "--", "--help"],
         "script_help_jsonl": ["run", "has_help.py", "--jsonl", "--", "--help"],
@@ -237,6 +239,16 @@ def test_sys_exit_zero_is_a_normal_end(runs):
     assert len(pauses(result)) == 5
     end = end_line(result)
     assert end["status"] == "ok" and end["steps"] == 1
+
+
+def test_os_exit_ends_the_run_as_sys_exit_does_with_output_and_end_line(runs):
+    # os._exit would end stepper at once: no end line, the script's output lost, and on the screen a
+    # terminal left in raw mode. From the script's thread it ends the run like sys.exit.
+    result = runs["os_exit"]
+    assert result.returncode == 0, result.stderr
+    assert len(pauses(result)) == 5
+    assert end_line(result) == {"event": "end", "steps": 1, "status": "ok", "error": None}
+    assert "epoch 0 done" in result.stderr
 
 
 def test_sys_exit_nonzero_is_reported_clearly(runs):
