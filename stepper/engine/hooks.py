@@ -122,6 +122,7 @@ class TorchHooks:
     def __init__(self) -> None:
         self.events: list[Event] = []
         self.used_transforms = False  # a model call or gradient happened inside a torch.func transform
+        self.steps_elsewhere = 0  # optimizer steps taken in threads other than the script's
         self.watch_clearing = False  # set by the tracer while a backward's gradients await an update
         self.module_depth = 0  # > 0 while a model's forward is running
         self._quiet = 0  # > 0 inside torch's own zero_grad/backward (their inner effects are not events)
@@ -560,6 +561,7 @@ class TorchHooks:
 
     def _after_step(self, optimizer, args, kwargs) -> None:
         if not self._ours():
+            self.steps_elsewhere += 1  # (the script trains in a thread of its own)
             return
         self.steps_seen += 1
         self.stepped.add(optimizer)

@@ -440,6 +440,17 @@ class Session:
                 source.path,
                 None,
             )
+        if error is None and not stopped and not exited and not self.history and self.hooks.steps_elsewhere:
+            error = ScriptError(
+                "NoTrainingPhase",
+                f"{source.display_name} ran to the end and its optimizer stepped "
+                f"{self.hooks.steps_elsewhere} times, but in a thread the script started "
+                "(threading.Thread, a ThreadPoolExecutor), and stepper follows the script's own "
+                "thread only. To step through the training, call the training function directly "
+                "instead of in a thread.",
+                source.path,
+                None,
+            )
         if error is None and not stopped and not exited and not self.history:
             error = ScriptError(
                 "NoTrainingPhase",

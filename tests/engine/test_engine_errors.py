@@ -98,3 +98,33 @@ def test_no_training_phase_is_an_error_with_the_scripts_output_kept(tmp_path):
     assert session.end.status == "error" and session.end.error.type == "NoTrainingPhase"
     assert session.history == []
     assert ("stdout", "6.0") in session.output
+
+
+TRAINS_IN_A_THREAD = """\
+import threading
+
+import torch
+
+model = torch.nn.Linear(2, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def train():
+    for _ in range(3):
+        loss = model(torch.randn(4, 2)).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+worker = threading.Thread(target=train)
+worker.start()
+worker.join()
+"""
+
+
+def test_training_in_a_thread_of_the_scripts_own_is_said_so(tmp_path):
+    # Not "no training phase happened": the updates happened, where stepper does not follow.
+    error = run_text(tmp_path, TRAINS_IN_A_THREAD).end.error
+    assert error.type == "NoTrainingPhase"
+    assert "stepped 3 times, but in a thread the script started" in error.message
