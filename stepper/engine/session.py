@@ -15,7 +15,9 @@ import contextlib
 import dataclasses
 import math
 import os
+import queue
 import random
+import signal
 import sys
 import threading
 import time
@@ -46,6 +48,9 @@ _PASS_THROUGH = {"backward", "zero_grad", "set_grad", "del_grad"}
 STATS_BUDGET = 0.15
 # `loss-rising`: the loss more than doubled at each of this many updates in a row.
 RISING = 3
+
+
+MAIN_THREAD_WAIT = 10.0  # seconds the script's thread waits for the main thread to set a signal handler
 
 
 class _ScriptExited(BaseException):
@@ -179,6 +184,12 @@ class Session:
         self.breakpoints.file = source.path
         # Transcript front ends end the run at the first breakpoint instead of waiting there.
         self.end_at_breakpoint = False
+        # Calls the script's thread needs made on the main thread (`signal.signal`): queued here and
+        # run by the front end's main thread, which `wake_main` (set by a front end that is not
+        # polling) tells that there is one.
+        self._main_calls: queue.SimpleQueue = queue.SimpleQueue()
+        self.main_thread_serves = False  # a front end runs `run_main_thread_calls` on its main thread
+        self.wake_main: Callable[[], None] | None = None
         self._reason: str | None = None
         self._script_breakpoint: str | None = None  # the next pause stops there: the script's breakpoint()
         self._lr_exponent = 0  # the lr knob: every param group's lr is scaled by 10 ** this
@@ -234,6 +245,32 @@ class Session:
     def skip_zero_grad(self, on: bool) -> None:
         """Make zero_grad calls (and `p.grad = None`) do nothing, so gradients pile up."""
         self.hooks.skip_zero_grad = on
+
+    def run_main_thread_calls(self) -> None:
+        """Run, on the calling (main) thread, what the script's thread asked to have run there."""
+        while True:
+            try:
+                call, box, done = self._main_calls.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                box["value"] = call()
+            except BaseException as exc:  # noqa: BLE001 - handed back to the thread that asked
+                box["error"] = exc
+            done.set()
+
+    def _on_main_thread(self, call: Callable[[], Any]) -> Any:
+        """`call()` run by the main thread, from the script's thread; raises what it raised."""
+        box: dict[str, Any] = {}
+        done = threading.Event()
+        self._main_calls.put((call, box, done))
+        if self.wake_main is not None:
+            self.wake_main()
+        if not done.wait(MAIN_THREAD_WAIT):
+            raise RuntimeError("stepper's main thread did not answer (it may be quitting)")
+        if "error" in box:
+            raise box["error"]
+        return box.get("value")
 
     def source_of(self, path: str) -> ScriptSource:
         """The source of a file a pause is in: the script, or a module of its project it ran."""
@@ -392,8 +429,11 @@ class Session:
         sys.path.insert(0, os.path.dirname(source.path))
         self.state = "running"
         self.hooks.install()
-        real_exit = os._exit
+        real_exit, real_signal = os._exit, signal.signal
         os._exit = _exit_of_script(real_exit)
+        changed_signals: dict[int, Any] = {}  # signal -> its handler before the script's
+        if self.main_thread_serves:
+            signal.signal = self._signal_of_script(real_signal, changed_signals)
         error: ScriptError | None = None
         stopped = exited = False
         try:
@@ -419,7 +459,10 @@ class Session:
         except BaseException as exc:  # noqa: BLE001 - everything the script raises is reported
             error = self._describe(exc)
         finally:
-            os._exit = real_exit
+            os._exit, signal.signal = real_exit, real_signal
+            for signum, handler in changed_signals.items():  # (stepper's own, for SIGTERM and SIGHUP)
+                with contextlib.suppress(Exception):
+                    self._on_main_thread(lambda signum=signum, handler=handler: real_signal(signum, handler))
             self.hooks.uninstall()
             sys.argv = saved_argv
             sys.path[:] = saved_path
@@ -464,6 +507,22 @@ class Session:
             )
         status = "error" if error is not None else "ok"
         return RunEnd(steps=self._step, status=status, error=error, stopped=stopped, exited=exited)
+
+    def _signal_of_script(self, real_signal: Callable, changed: dict[int, Any]) -> Callable:
+        """`signal.signal` while the script runs. Python lets only the main thread set a handler,
+        and the script runs in another: a handler the script sets (a checkpoint saved on SIGTERM,
+        a flag on SIGINT) is set by stepper's main thread for it, and the old one put back when the
+        run ends."""
+        script_thread = threading.get_ident()
+
+        def set_handler(signum: int, handler: Any) -> Any:
+            if threading.get_ident() != script_thread:
+                return real_signal(signum, handler)
+            previous = self._on_main_thread(lambda: real_signal(signum, handler))
+            changed.setdefault(int(signum), previous)
+            return previous
+
+        return set_handler
 
     def _where(self, exc: BaseException) -> tuple[str | None, int | None, str]:
         """The innermost place in the user's script (or a module of its project) that the exception

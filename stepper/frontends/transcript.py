@@ -275,10 +275,12 @@ class _TranscriptWriter:
         self.session = session
         session.listener = self.listener
         session.end_at_breakpoint = True  # nobody is there to continue from it
+        session.main_thread_serves = True  # (the loop below sets the script's signal handlers)
         session.start()
         try:
             while not session.finished:
-                session.join(0.2)
+                session.join(0.05)
+                session.run_main_thread_calls()
         except KeyboardInterrupt:
             session.stop(timeout=1.0)
             output.drain()

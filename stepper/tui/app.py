@@ -8,6 +8,7 @@ Nothing here runs the script: the app only calls the session's thread-safe contr
 from __future__ import annotations
 
 import ast
+import asyncio
 import gc
 import os
 import sys
@@ -178,6 +179,11 @@ class StepperApp(App[None]):
             self.post_message(SessionChanged(generation, waiting, reason))
 
         self.session.listener = listener
+        # The script's signal handlers are set by this (the main) thread, in the app's loop.
+        loop = asyncio.get_running_loop()
+        session = self.session
+        session.main_thread_serves = True
+        session.wake_main = lambda: loop.call_soon_threadsafe(session.run_main_thread_calls)
         self.session.pause_on_nonfinite = True  # running, playing or `s` stops at the first NaN/Inf
         self.session.skip_unseen_views = True  # a run at full speed takes the views only where it stops
         if self.session.mode == "continue":

@@ -44,6 +44,12 @@ SCRIPTS = {
     "crash.py": CRASH,
     "exit_zero.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "sys.exit(0)"),
     "exit_three.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "sys.exit(3)"),
+    # A handler set for a signal the script then sends itself (a checkpoint saved on SIGTERM, say).
+    "own_signal.py": LOOP.replace("batches[epoch]", "batches[0]").replace(
+        "import torch\n",
+        "import os\nimport signal\n\nimport torch\n\n"
+        "signal.signal(signal.SIGUSR1, lambda signum, frame: print('handled', signum, flush=True))\n",
+    ).replace("{extra}", "os.kill(os.getpid(), signal.SIGUSR1) if epoch == 1 else None"),
     "os_exit.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "import os; os._exit(0)"),
     "asks.py": LOOP.replace("batches[epoch]", "batches[0]").replace(
         "{extra}", 'answer = input("keep going? ")'
@@ -82,6 +88,7 @@ def runs(tmp_path_factory):
         "exit_zero": ["run", "exit_zero.py", "--jsonl"],
         "exit_three": ["run", "exit_three.py", "--plain"],
         "os_exit": ["run", "os_exit.py", "--jsonl"],
+        "own_signal": ["run", "own_signal.py", "--plain"],
         "progress": ["run", "progress.py", "--plain"],
         "script_help": ["run", "has_help.py", "--plain", "--", "--help"],
         "script_help_jsonl": ["run", "has_help.py", "--jsonl", "--", "--help"],
@@ -249,6 +256,15 @@ def test_os_exit_ends_the_run_as_sys_exit_does_with_output_and_end_line(runs):
     assert len(pauses(result)) == 5
     assert end_line(result) == {"event": "end", "steps": 1, "status": "ok", "error": None}
     assert "epoch 0 done" in result.stderr
+
+
+def test_a_signal_handler_the_script_sets_is_set_and_runs(runs):
+    # Python lets only the main thread set a handler, and the script runs in another: stepper's main
+    # thread sets it for the script (it used to fail with "signal only works in main thread").
+    result = runs["own_signal"]
+    assert result.returncode == 0, result.stderr
+    assert f"handled {int(signal.SIGUSR1)}" in result.stdout
+    assert result.stdout.count("optimizer.step()") == 3
 
 
 def test_sys_exit_nonzero_is_reported_clearly(runs):
