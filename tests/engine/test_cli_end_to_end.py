@@ -45,11 +45,13 @@ SCRIPTS = {
     "exit_zero.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "sys.exit(0)"),
     "exit_three.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "sys.exit(3)"),
     # A handler set for a signal the script then sends itself (a checkpoint saved on SIGTERM, say).
-    "own_signal.py": LOOP.replace("batches[epoch]", "batches[0]").replace(
+    "own_signal.py": LOOP.replace("batches[epoch]", "batches[0]")
+    .replace(
         "import torch\n",
         "import os\nimport signal\n\nimport torch\n\n"
         "signal.signal(signal.SIGUSR1, lambda signum, frame: print('handled', signum, flush=True))\n",
-    ).replace("{extra}", "os.kill(os.getpid(), signal.SIGUSR1) if epoch == 1 else None"),
+    )
+    .replace("{extra}", "os.kill(os.getpid(), signal.SIGUSR1) if epoch == 1 else None"),
     "os_exit.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "import os; os._exit(0)"),
     "asks.py": LOOP.replace("batches[epoch]", "batches[0]").replace(
         "{extra}", 'answer = input("keep going? ")'
