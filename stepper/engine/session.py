@@ -591,6 +591,10 @@ class Session:
         """Copy what a pause shows, now (it may be delivered a few lines later)."""
         if "step" in phases:
             self._step += 1
+            if self._tracer is not None and self._tracer.extra_updates:
+                # (a loop that ran untraced, inside `exec` or a library: each of its updates counts)
+                self._step += self._tracer.extra_updates
+                self._tracer.extra_updates = 0
             if self._tracer is not None and self._tracer.loss_value is not None:
                 self._loss_history.append(self._tracer.loss_value)
                 self._check_rising()

@@ -134,6 +134,9 @@ class PhaseTracer:
         self._forwards: deque[Any] = deque(maxlen=8)
         self._losses: deque[Any] = deque(maxlen=8)
         self._forward_this_iteration = False
+        # Updates beyond a pause's one that happened where no line was traced (a loop inside `exec`
+        # or a library's `fit()`): counted with the next update the session takes.
+        self.extra_updates = 0
         self._joined = False  # the line being observed joined the outputs of several model calls
         self._backward_since_step = False
         self._zeroed_after_backward = False  # a zero_grad came after the latest backward, before a step
@@ -332,6 +335,8 @@ class PhaseTracer:
             roots, hooks.roots = hooks.roots, []
             self.notices.extend(self.modes.used(roots, trains=False))
         events = hooks.drain() if hooks.events else ()
+        if len(events) > 1:
+            self.extra_updates += _updates_among(events) - 1
         self._optimizer_stepped = False
         if hooks.skipped_steps:
             self._report_skipped_steps()
@@ -912,6 +917,19 @@ def _step_calls(text: str) -> list[str]:
         ):
             receivers.append(dotted_name(node.func.value))
     return receivers
+
+
+def _updates_among(events: Any) -> int:
+    """How many updates these events hold: steps with a backward before each (optimizers stepped one
+    after the other from one backward are one update; the first step may follow an earlier line's
+    backward)."""
+    updates, backward = 0, True
+    for event in events:
+        if event.kind == "backward":
+            backward = True
+        elif event.kind == "step" and backward:
+            updates, backward = updates + 1, False
+    return max(updates, 1)
 
 
 def _has_parameters(module: Any) -> bool:

@@ -670,3 +670,11 @@ def test_predictions_joined_from_several_model_calls_are_compared_whole():
     assert session.end.steps == 4
     found = [(s.code, w.code) for s in session.history for w in s.warnings]
     assert found == [("loss = ((preds - y.squeeze(1)) ** 2).mean()", "shape-broadcast")]
+
+
+def test_updates_in_a_loop_that_ran_untraced_are_each_counted():
+    # exec() of a string (or a library's own fit()) runs the loop where no line is traced: one pause,
+    # at the call, but 3 updates (it said 1).
+    session = run_script("loop_in_exec.py")
+    assert len(session.history) == 1 and "step" in session.history[0].phases
+    assert session.history[0].step == 3 and session.end.steps == 3
