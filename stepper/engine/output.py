@@ -4,14 +4,17 @@ Two layers catch it:
 
 - `sys.stdout`/`sys.stderr` are wrapped once by a router that sends writes from a registered script
   thread to that script's sink and passes every other thread's writes through unchanged. To the
-  script it looks like a real text stream (`buffer`, `reconfigure`, `fileno`, …).
+  script it looks like a real text stream (`buffer`, `reconfigure`, `fileno`, …). A thread the script
+  starts (a progress printer, a thread pool's workers) is the script's too: it writes to the same sink.
+  While fds are captured, `sys.__stdout__`/`sys.__stderr__` are such routers as well, so a script that
+  prints to them does not draw over the screen, while stepper's own writing there (Textual's) goes on.
 - While a front end runs a script, `capture_fds` points file descriptors 1 and 2 at pipes, so what
   never passes through Python (`os.system`, a subprocess, C++ code writing to fd 2) reaches the same
   sink. Stepper's own writing (the transcript, Textual's drawing, its messages) goes to duplicates of
   the real descriptors, made before the switch.
 
 Reading standard input from a script thread fails with a clear message instead of hanging on a
-keyboard the front end owns.
+keyboard the front end owns. The script's `atexit` handlers run as its run ends (`script_exit`).
 """
 
 from __future__ import annotations
@@ -25,18 +28,82 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
+from typing import NamedTuple
 
+from . import script_exit
 from .snapshot import Notice
 
 Sink = Callable[[str, str], None]  # (stream name, text)
 
 _sinks: dict[int, Sink] = {}
+_exit_handlers: dict[int, script_exit.ExitHandlers] = {}  # per script thread, as _sinks
 _lock = threading.Lock()
 _STREAMS = {"stdout": 1, "stderr": 2}
 
 
 class ScriptAskedForInput(Exception):
     """The script called input() (or read sys.stdin) while stepper was driving it."""
+
+
+# --- threads the script starts -------------------------------------------------------------------------
+# Under `python` every thread prints to the one terminal, so a thread the script starts (a progress
+# printer, a thread pool's workers) prints the script's output too. `threading.Thread.start` is wrapped
+# (once, for good) so that a thread started from a script thread, or from a thread one of those
+# started, carries that script's sink (and its run's atexit handlers) with it. It keeps them after the
+# run ends: a daemon thread still printing belongs to the run that started it, not to the next one.
+
+_INHERITED = "_stepper_script"  # the attribute on such a Thread
+
+
+class _Inherited(NamedTuple):
+    sink: Sink
+    exit_handlers: script_exit.ExitHandlers | None
+
+
+def _inherited() -> _Inherited | None:
+    return getattr(threading.current_thread(), _INHERITED, None)
+
+
+def _script_sink() -> Sink | None:
+    """Where the calling thread's output goes if it is the script's (registered, or started by one)."""
+    sink = _sinks.get(threading.get_ident())
+    if sink is None:
+        inherited = _inherited()
+        if inherited is not None:
+            return inherited.sink
+    return sink
+
+
+def _script_exit_handlers() -> script_exit.ExitHandlers | None:
+    handlers = _exit_handlers.get(threading.get_ident())
+    if handlers is None:
+        inherited = _inherited()
+        if inherited is not None:
+            return inherited.exit_handlers
+    return handlers
+
+
+_thread_start: Callable[[threading.Thread], None] | None = None  # Thread.start as it was
+
+
+def _start_thread(thread: threading.Thread) -> None:
+    """`threading.Thread.start`, from any thread: a script's thread hands its sink on first."""
+    ident = threading.get_ident()
+    sink = _sinks.get(ident)
+    inherited = _Inherited(sink, _exit_handlers.get(ident)) if sink is not None else _inherited()
+    if inherited is not None:
+        setattr(thread, _INHERITED, inherited)
+    assert _thread_start is not None
+    _thread_start(thread)
+
+
+def _hook_threads() -> None:
+    """(Under `_lock`.) Wrap Thread.start and atexit.register, once."""
+    global _thread_start
+    if _thread_start is None:
+        _thread_start = threading.Thread.start
+        threading.Thread.start = _start_thread  # type: ignore[method-assign]
+    script_exit.install(_script_exit_handlers)
 
 
 # --- a debugger of the script's own -------------------------------------------------------------------
@@ -161,7 +228,7 @@ class _Router(io.TextIOBase):
         self._script_settings: dict[str, object] = {}
 
     def _sink(self) -> Sink | None:
-        return _sinks.get(threading.get_ident())
+        return _script_sink()
 
     def write(self, text: str) -> int:
         sink = self._sink()
@@ -342,12 +409,12 @@ class _InputRouter(io.TextIOBase):
         )
 
     def readline(self, size: int = -1) -> str:
-        if threading.get_ident() in _sinks:
+        if _script_sink() is not None:
             self._refuse()
         return "" if self.original is None else self.original.readline(size)
 
     def read(self, size: int = -1) -> str:
-        if threading.get_ident() in _sinks:
+        if _script_sink() is not None:
             self._refuse()
         return "" if self.original is None else self.original.read(size)
 
@@ -355,7 +422,7 @@ class _InputRouter(io.TextIOBase):
         return True
 
     def isatty(self) -> bool:
-        return False if threading.get_ident() in _sinks else bool(self.original and self.original.isatty())
+        return False if _script_sink() is not None else bool(self.original and self.original.isatty())
 
     def fileno(self) -> int:
         return self.original.fileno()
@@ -376,15 +443,24 @@ def capture_thread(sink: Sink, on_breakpoint: OnBreakpoint | None = None) -> Non
     global _latest_sink
     with _lock:
         _install()
+        _hook_threads()
         _sinks[threading.get_ident()] = sink
+        _exit_handlers[threading.get_ident()] = script_exit.ExitHandlers()
         _hook_breakpoints(on_breakpoint)
         if _active is not None:
             _latest_sink = sink
 
 
 def release_thread() -> None:
+    """The calling thread's run is over: the atexit handlers its script registered run now (their
+    output still the script's), as they would have at its interpreter's exit; then its output is
+    routed no more."""
+    handlers = _exit_handlers.get(threading.get_ident())
+    if handlers is not None:
+        handlers.run_all()
     with _lock:
         _sinks.pop(threading.get_ident(), None)
+        _exit_handlers.pop(threading.get_ident(), None)
         _unhook_breakpoints()
 
 
@@ -488,9 +564,11 @@ class FdCapture:
     def _redirect_streams(self) -> None:
         # Whoever writes to the process's real streams (Textual's driver, which writes to
         # sys.__stderr__ and asks sys.__stdout__ for the terminal's size; the routers' other threads)
-        # now writes to the duplicates.
-        self._swap(sys, "__stdout__", self.streams["stdout"])
-        self._swap(sys, "__stderr__", self.streams["stderr"])
+        # now writes to the duplicates. Those two are routers too: the script's own
+        # `print(..., file=sys.__stdout__)` is its output, kept like its prints, not drawn over a screen
+        # nor mixed into --jsonl's stdout.
+        self._swap(sys, "__stdout__", _Router(self.streams["stdout"], "stdout"))
+        self._swap(sys, "__stderr__", _Router(self.streams["stderr"], "stderr"))
         for router in (sys.stdout, sys.stderr):
             if isinstance(router, _Router) and _fileno(router.original) in _STREAMS.values():
                 self._swap(router, "original", self.streams[router.stream])
@@ -662,12 +740,16 @@ def _after_fork_in_child() -> None:
     end: it writes to fds 1 and 2 as under `python`, and they are the pipes the parent reads."""
     global _active, _latest_sink, _lock
     _lock = threading.Lock()
+    # (The thread that forked may be one the script started: the child is no thread of the run.)
+    with contextlib.suppress(AttributeError):
+        delattr(threading.current_thread(), _INHERITED)
     capture = _active
     if capture is None:
         return
     _active = None
     _latest_sink = None
     _sinks.clear()
+    _exit_handlers.clear()  # (the child's own atexit handlers are its interpreter's, as under python)
     for name, fd in _STREAMS.items():
         like = capture.streams.get(name)
         stream = open(  # noqa: SIM115 - the child's sys.stdout / sys.stderr
@@ -679,6 +761,7 @@ def _after_fork_in_child() -> None:
             closefd=False,
         )
         setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
 
 
 if hasattr(os, "register_at_fork"):

@@ -82,8 +82,12 @@ def screen_on_stdout() -> Iterator[None]:
     if err is None or err.isatty() or out is None or not out.isatty():
         yield
         return
+    from ..engine.output import _Router
+
     screen = open(os.dup(out.fileno()), "w", encoding=out.encoding or "utf-8", errors="replace")
-    sys.__stderr__ = screen  # type: ignore[misc]
+    # (A router, as capture_fds makes it: the script's own writes to sys.__stderr__ are its output,
+    # never drawn over the screen; Textual's go to the screen.)
+    sys.__stderr__ = _Router(screen, "stderr")  # type: ignore[misc]
     try:
         yield
     finally:
