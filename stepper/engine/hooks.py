@@ -272,7 +272,9 @@ class TorchHooks:
                         pass  # (`reduction="none"`: a loss per example, which the loss is made from)
                     elif out.dim() > 0 or out.grad_fn is not None:
                         # (A scalar without gradient is a loss measured for evaluation: no phase.)
-                        others = tuple(t for t in output_tensors(output) if t is not out)
+                        others = (
+                            () if out is output else tuple(t for t in output_tensors(output) if t is not out)
+                        )
                         grad_enabled = torch.is_grad_enabled()
                         hooks.events.append(Event("forward", out, module, args, others, grad_enabled))
             if hooks.module_depth == 0 and hooks._module_untraced:
