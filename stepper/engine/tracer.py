@@ -14,6 +14,7 @@ tensors the finished line bound — and turns that into phases. Then it decides 
 from __future__ import annotations
 
 import ast
+import os
 import sys
 import weakref
 from collections import deque
@@ -31,6 +32,7 @@ from .watch import ParamWatch, frame_locals, optimizer_params, optimizers_in_sco
 
 MUTATIONS = frozenset(("zero_grad", "step"))
 _UNKNOWN: Any = object()  # a file not looked at yet
+_DATA_LOADING = os.path.join("torch", "utils", "data", "")  # torch's DataLoader and its fetchers
 
 
 class StopScript(BaseException):
@@ -176,6 +178,10 @@ class PhaseTracer:
         is_loop = code in self._loop_codes or code.co_name == "<module>" or "backward" in code.co_names
         if is_loop:
             self._promote_callers(frame.f_back)
+        elif frame.f_back is not None and _DATA_LOADING in frame.f_back.f_code.co_filename:
+            # Called by a DataLoader: a Dataset's __getitem__ (thousands of times an epoch), a
+            # collate_fn, a sampler. No line there is a phase of the loop.
+            return None
         self._frames[frame] = _Frame(is_loop, info)
         return self._local_trace
 

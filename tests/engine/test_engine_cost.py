@@ -52,3 +52,60 @@ def test_the_script_source_is_not_walked_again_at_every_step(monkeypatch, tmp_pa
     long = _tree_walks(monkeypatch, _lesson_with_epochs(tmp_path, 30))
     assert short > 0  # (the count does see the engine's walks)
     assert long == short
+
+
+DATASET_LOOP = """\
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class Points(Dataset):
+    def __init__(self, n):
+        self.x = torch.randn(n, 4)
+        self.y = self.x.sum(1, keepdim=True)
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        x = self.x[i]
+        y = self.y[i]
+        return x, y
+
+
+torch.manual_seed(0)
+loader = DataLoader(Points({samples}), batch_size={batch})
+model = torch.nn.Linear(4, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+for xb, yb in loader:
+    loss = torch.nn.functional.mse_loss(model(xb), yb)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_a_datasets_getitem_is_not_followed_line_by_line(monkeypatch, tmp_path):
+    # The DataLoader calls __getitem__ once per example: its lines are no phase of the loop, and
+    # following them cost more than the loop's own lines. Four batches of 16 or of 64 examples: the
+    # same number of line boundaries.
+    from stepper.engine.tracer import PhaseTracer
+
+    def boundaries(samples: int) -> int:
+        path = tmp_path / f"points_{samples}.py"
+        path.write_text(DATASET_LOOP.format(samples=samples, batch=samples // 4), encoding="utf-8")
+        calls = 0
+        boundary = PhaseTracer._boundary
+
+        def counted(self, *args, **kwargs):
+            nonlocal calls
+            calls += 1
+            return boundary(self, *args, **kwargs)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(PhaseTracer, "_boundary", counted)
+            session = run_session(str(path))
+        assert session.end.status == "ok" and session.end.steps == 4
+        return calls
+
+    assert boundaries(64) == boundaries(256)
