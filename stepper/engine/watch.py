@@ -70,6 +70,7 @@ class ParamWatch:
     def __init__(self, loop_targets: frozenset[str] = frozenset()):
         self.tracked: dict[int, Tracked] = {}
         self._names_stale = False
+        self._named_at: Any = None  # the code of the frame the names were last looked up from
         # Bumped whenever parameters (or gradients) may have changed, even where no version counter
         # moved (updates through `.data`): a summary taken in the same generation is still true.
         self.param_generation = 0
@@ -303,9 +304,14 @@ class ParamWatch:
     def ensure_names(self, frame: FrameType | None, files: Container[str]) -> None:
         if self._dead:
             self._prune()
+        code = None if frame is None else frame.f_code
         if not self._names_stale:
-            return
+            if code is self._named_at or not any(name.startswith("self.") for name in self.names):
+                return
+            # Named from inside a method (`self.model_.weight`), and now paused elsewhere: the method
+            # may have returned (`reg = Reg().fit(x, y)`), and the names there are other ones.
         self._names_stale = False
+        self._named_at = code
         names, bare = _names_in_scope(frame, files, self._loop_targets)
         # A leaf tensor the script made with requires_grad=True is a parameter even before it is used.
         for tensor in bare:

@@ -678,3 +678,12 @@ def test_updates_in_a_loop_that_ran_untraced_are_each_counted():
     session = run_script("loop_in_exec.py")
     assert len(session.history) == 1 and "step" in session.history[0].phases
     assert session.history[0].step == 3 and session.end.steps == 3
+
+
+def test_names_from_inside_a_method_follow_the_script_once_it_returned():
+    # Inside fit() the model is `self.model_`; after `reg = Regressor().fit(...)` it is `reg.model_`.
+    session = run_script("fit_method.py")
+    first, last = session.history[0], session.history[-1]
+    assert list(first.params) == ["self.model_.weight", "self.model_.bias"]
+    assert last.code == "pred = reg.model_(x)"
+    assert list(last.params) == ["reg.model_.weight", "reg.model_.bias"]
