@@ -425,7 +425,7 @@ class Session:
         saved_argv, saved_path = sys.argv, list(sys.path)
         saved_cwd = _cwd()  # (a script that changes folder leaves stepper's own where it was)
         sys.modules["__main__"] = main_module
-        sys.argv = [source.path, *self.argv]
+        sys.argv = [source.given or source.path, *self.argv]
         sys.path.insert(0, os.path.dirname(source.path))
         self.state = "running"
         self.hooks.install()

@@ -37,6 +37,7 @@ class ScriptSource:
     code: CodeType
     lesson: str | None = None  # the lesson's name, when it is a built-in lesson
     lines: list[str] = field(default_factory=list)
+    given: str = ""  # the path as the user typed it (the script's sys.argv[0], as under python)
     _stripped: dict[int, str] = field(default_factory=dict, repr=False)
 
     def line_text(self, lineno: int) -> str:
@@ -92,7 +93,7 @@ def load_script(path: str, lesson: str | None = None) -> ScriptSource:
             kind="SyntaxError",
             line=exc.lineno,
         ) from None
-    return ScriptSource(path=path, text=text, code=code, lesson=lesson, lines=text.splitlines())
+    return ScriptSource(path=path, text=text, code=code, lesson=lesson, lines=text.splitlines(), given=shown)
 
 
 # --- Which names a line stores (forward/loss candidates are looked up only among them) --------------

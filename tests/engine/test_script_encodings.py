@@ -1,5 +1,5 @@
-"""Scripts are read as Python reads them: UTF-8 by default, the encoding a coding line declares, and
-a UTF-8 byte-order mark (what Windows Notepad writes) dropped."""
+"""Scripts are read and started as Python does: UTF-8 by default, the encoding a coding line declares,
+a UTF-8 byte-order mark (what Windows Notepad writes) dropped; `sys.argv[0]` the path as typed."""
 
 from __future__ import annotations
 
@@ -46,3 +46,10 @@ def test_bytes_that_are_not_the_declared_encoding_are_a_clear_message(tmp_path):
     with pytest.raises(ScriptLoadError) as caught:
         load_script(str(path))
     assert "cannot read " in str(caught.value) and "coding line" in str(caught.value)
+
+
+def test_argv_0_is_the_path_as_typed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "typed.py").write_text(LOOP.format(word="") + "import sys\nprint('argv0', sys.argv[0])\n")
+    session = run_session("typed.py")
+    assert "argv0 typed.py\n" in "".join(text for stream, text in session.output if stream == "stdout")
