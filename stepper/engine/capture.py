@@ -175,7 +175,7 @@ class Capture:
                 later, summarize_many([item[1] for item in later]), strict=True
             ):
                 shown[index] = stats
-                self._summaries[key] = (weakref.ref(tensor), tensor._version, generation, stats)
+                self._summaries[key] = (weakref.ref(tensor), _version(tensor), generation, stats)
         # Pauses that changed nothing share the same (never modified) dicts: history stays small.
         return self._same_as_last("(params)", names, params), self._same_as_last("(grads)", names, grads)
 
@@ -186,7 +186,14 @@ class Capture:
         tensor on a GPU is left to be summarised with the others (None now, at the end of `shown`)."""
         # The key holds a weak reference to the tensor: an id alone could be reused by a new tensor.
         hit = self._summaries.get(key)
-        if hit is not None and hit[0]() is tensor and hit[1] == tensor._version and hit[2] == generation:
+        version = _version(tensor)
+        if (
+            hit is not None
+            and hit[0]() is tensor
+            and version is not None
+            and hit[1] == version
+            and hit[2] == generation
+        ):
             stats = hit[3]
             if not stats.approx or not self._affordable(tensor):
                 return stats
@@ -195,7 +202,7 @@ class Capture:
             later.append((key, tensor, generation, shown, len(shown)))
             return None
         stats = self._summarize_within_budget(tensor)
-        self._summaries[key] = (weakref.ref(tensor), tensor._version, generation, stats)
+        self._summaries[key] = (weakref.ref(tensor), version, generation, stats)
         return stats
 
     def _affordable(self, tensor: Any) -> bool:
@@ -350,3 +357,12 @@ def _weak(obj: Any) -> Any:
         return weakref.ref(obj)
     except TypeError:
         return lambda: obj
+
+
+def _version(tensor: Any) -> int | None:
+    """The tensor's version counter; None for an inference tensor (made under torch.inference_mode(),
+    an evaluation's predictions), which has none: its summary is taken afresh each time."""
+    try:
+        return tensor._version
+    except RuntimeError:
+        return None

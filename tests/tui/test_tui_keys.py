@@ -392,3 +392,17 @@ def test_a_pause_in_a_module_of_the_project_shows_that_file():
         assert app.session.breakpoints.lines == frozenset()
 
     drive(body, session, size=(100, 30))
+
+
+def test_stepping_onto_an_evaluation_under_inference_mode_shows_it():
+    # Its predictions are inference tensors: reading their version counter raised, and the screen
+    # ended the run with an internal error at that pause.
+    async def body(pilot):
+        await press(pilot, "n", "n", "n", "n")
+        snapshot = pilot.app.session.history[-1]
+        assert snapshot.code == "out = model(x)" and snapshot.mode == "inference_mode"
+        assert snapshot.preds is not None and snapshot.preds.shape == (8, 1)
+        await press(pilot, "n", "n")
+        assert pilot.app.session.end is None or pilot.app.session.end.error is None
+
+    drive(body, script_session("evaluates_in_inference_mode.py"))
