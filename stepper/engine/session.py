@@ -424,6 +424,7 @@ class Session:
         saved_main = sys.modules.get("__main__")
         saved_argv, saved_path = sys.argv, list(sys.path)
         saved_cwd = _cwd()  # (a script that changes folder leaves stepper's own where it was)
+        modules_before = set(sys.modules)
         sys.modules["__main__"] = main_module
         sys.argv = [source.given or source.path, *self.argv]
         sys.path.insert(0, os.path.dirname(source.path))
@@ -466,6 +467,11 @@ class Session:
             self.hooks.uninstall()
             sys.argv = saved_argv
             sys.path[:] = saved_path
+            # The project's own modules the script imported are imported afresh by the next run (a
+            # restart), as under python: their state and their code as they are on disk then.
+            for name in [name for name in sys.modules if name not in modules_before]:
+                if getattr(sys.modules[name], "__file__", None) in project:
+                    del sys.modules[name]
             if saved_cwd is not None and _cwd() != saved_cwd:
                 with contextlib.suppress(OSError):  # (the folder itself gone: nothing to go back to)
                     os.chdir(saved_cwd)

@@ -128,3 +128,22 @@ def test_training_in_a_thread_of_the_scripts_own_is_said_so(tmp_path):
     error = run_text(tmp_path, TRAINS_IN_A_THREAD).end.error
     assert error.type == "NoTrainingPhase"
     assert "stepped 3 times, but in a thread the script started" in error.message
+
+
+def test_a_second_run_imports_the_projects_modules_afresh(tmp_path):
+    # A restart (`r`) is a new run in the same process: a model built when its module is imported
+    # starts again from its first weights, as under python (it kept the trained ones).
+    (tmp_path / "state.py").write_text(
+        "import torch\n\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(2, 1)\n"
+    )
+    loop = (
+        "import torch\nfrom state import model\n\n"
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for i in range(2):\n"
+        "    loss = torch.nn.functional.mse_loss(model(torch.ones(8, 2)), torch.zeros(8, 1))\n"
+        "    optimizer.zero_grad()\n    loss.backward()\n    optimizer.step()\n"
+    )
+    first = run_text(tmp_path, loop, "train.py")
+    again = run_text(tmp_path, loop, "train.py")
+    assert first.end.steps == again.end.steps == 2
+    assert [s.loss for s in again.history] == [s.loss for s in first.history]
