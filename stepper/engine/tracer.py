@@ -26,7 +26,7 @@ from . import detect
 from .graph import derives_from, graph_leaves, node_key, sequence_nr, uses_parameter, walk
 from .hooks import TorchHooks, first_tensor, in_transform, is_loss_tensor
 from .modes import ModeWatch, mode_of
-from .snapshot import Notice
+from .snapshot import PHASES, Notice
 from .source import FileInfo, ProjectFiles, ScriptSource, dotted_name, stored_names
 from .watch import ParamWatch, frame_locals, optimizer_params, optimizers_in_scope
 
@@ -324,6 +324,15 @@ class PhaseTracer:
         for p in phases:
             if p not in ordered:
                 ordered.append(p)
+        updates = _updates_in(phases)
+        if updates > 1:
+            # Whole iterations ran where no line of the script paused (a loop inside `exec`, a
+            # library's loop calling the script's `training_step`): each update counts.
+            self.extra_updates += updates - 1
+        if updates > 1 or _WHOLE_ITERATION <= set(ordered):
+            # (and the phases of such a pause are listed in the loop's order: the order they were
+            # heard in mixes iterations, and a loss found only at its backward comes late)
+            ordered.sort(key=_LOOP_ORDER.index)
         self._deliver(self._take(ordered, frame, line))
 
     # --- what happened since the last boundary -----------------------------------------------------
@@ -341,8 +350,6 @@ class PhaseTracer:
             roots, hooks.roots = hooks.roots, []
             self.notices.extend(self.modes.used(roots, trains=False))
         events = hooks.drain() if hooks.events else ()
-        if len(events) > 1:
-            self.extra_updates += _updates_among(events) - 1
         self._optimizer_stepped = False
         if hooks.skipped_steps:
             self._report_skipped_steps()
@@ -925,17 +932,21 @@ def _step_calls(text: str) -> list[str]:
     return receivers
 
 
-def _updates_among(events: Any) -> int:
-    """How many updates these events hold: steps with a backward before each (optimizers stepped one
-    after the other from one backward are one update; the first step may follow an earlier line's
-    backward)."""
+_LOOP_ORDER = PHASES  # (forward, loss, zero_grad, backward, step)
+_WHOLE_ITERATION = frozenset(("forward", "zero_grad", "backward", "step"))
+
+
+def _updates_in(phases: list[str]) -> int:
+    """How many updates these phases hold, in the order they happened: steps with a backward before
+    each (optimizers stepped one after the other from one backward are one update; the first step
+    may follow an earlier line's backward)."""
     updates, backward = 0, True
-    for event in events:
-        if event.kind == "backward":
+    for phase in phases:
+        if phase == "backward":
             backward = True
-        elif event.kind == "step" and backward:
+        elif phase == "step" and backward:
             updates, backward = updates + 1, False
-    return max(updates, 1)
+    return updates
 
 
 def _has_parameters(module: Any) -> bool:

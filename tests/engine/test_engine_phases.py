@@ -687,3 +687,68 @@ def test_names_from_inside_a_method_follow_the_script_once_it_returned():
     assert list(first.params) == ["self.model_.weight", "self.model_.bias"]
     assert last.code == "pred = reg.model_(x)"
     assert list(last.params) == ["reg.model_.weight", "reg.model_.bias"]
+
+
+LIBRARY_LOOP = """\
+def fit(module, batches, epochs):
+    optimizer = module.configure_optimizers()
+    for _ in range(epochs):
+        for batch in batches:
+            loss = module.training_step(batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+
+def fit_once(model, optimizer, x, y):
+    import torch.nn.functional as F
+
+    loss = F.mse_loss(model(x), y)  # (a loss module's hook never hears it: found at its backward)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+LIGHTNING_STYLE = """\
+import sys
+
+import torch
+
+sys.path.insert(0, "site-packages")
+import miniloop
+
+
+class Lit(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Linear(2, 1)
+
+    def forward(self, x):
+        return self.net(x)
+
+    def training_step(self, batch):
+        x, y = batch
+        return torch.nn.functional.mse_loss(self(x), y)
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+torch.manual_seed(0)
+lit = Lit()
+miniloop.fit(lit, [(torch.randn(8, 2), torch.randn(8, 1))], 3)
+miniloop.fit_once(lit, lit.configure_optimizers(), torch.randn(8, 2), torch.randn(8, 1))
+"""
+
+
+def test_a_library_loop_calling_the_scripts_training_step_counts_each_update(tmp_path, monkeypatch):
+    # Lightning's style: an installed library runs the loop (zero_grad, backward, step) and calls
+    # the script's training_step. No line of the library pauses: one pause at fit(), listing the
+    # phases in the loop's order, and its 3 updates (it said 1).
+    (tmp_path / "site-packages").mkdir()
+    (tmp_path / "site-packages" / "miniloop.py").write_text(LIBRARY_LOOP)
+    (tmp_path / "train.py").write_text(LIGHTNING_STYLE)
+    monkeypatch.chdir(tmp_path)
+    session = run_session(str(tmp_path / "train.py"))
+    assert phases_of(session) == [(F, L, Z, B, S)] * 2
+    assert [s.step for s in session.history] == [3, 4]
