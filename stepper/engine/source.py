@@ -340,7 +340,10 @@ class ProjectFiles:
 
     def __init__(self, script: ScriptSource, blocks: BlockIndex | None = None) -> None:
         self.script = script
-        self._root = os.path.join(os.path.dirname(os.path.realpath(script.path)), "")
+        # The script's folder, as given and with its links resolved: a module linked into the folder
+        # from elsewhere (a shared `utils.py`) is the project's too.
+        folder = os.path.dirname(script.path)
+        self._roots = tuple({os.path.join(folder, ""), os.path.join(os.path.realpath(folder), "")})
         # Every file looked at so far: its FileInfo, or None when not followed.
         self.known: dict[str, FileInfo | None] = {
             script.path: FileInfo(script, blocks or BlockIndex(script.text))
@@ -379,10 +382,14 @@ class ProjectFiles:
     def _read(self, filename: str) -> FileInfo | None:
         if self.script.lesson is not None or not filename.endswith(".py"):
             return None
-        real = os.path.realpath(filename)
-        if not real.startswith(self._root) or real.startswith(self._outside):
+        given, real = os.path.abspath(filename), os.path.realpath(filename)
+        if given.startswith(self._outside) or real.startswith(self._outside):
             return None
-        folders = real[len(self._root) :].split(os.sep)[:-1]
+        roots = self._roots
+        inside = [path[len(root) :] for path in (given, real) for root in roots if path.startswith(root)]
+        if not inside:
+            return None
+        folders = inside[0].split(os.sep)[:-1]
         if any(part in ("site-packages", "dist-packages") or part.startswith(".") for part in folders):
             return None
         try:

@@ -3,6 +3,8 @@ script's real exception, with the pauses before them kept."""
 
 from __future__ import annotations
 
+import os
+
 from engine_helpers import run_session
 
 WRONG_GRAD_SIZE = """\
@@ -147,3 +149,27 @@ def test_a_second_run_imports_the_projects_modules_afresh(tmp_path):
     again = run_text(tmp_path, loop, "train.py")
     assert first.end.steps == again.end.steps == 2
     assert [s.loss for s in again.history] == [s.loss for s in first.history]
+
+
+def test_a_module_linked_into_the_project_is_followed(tmp_path):
+    # `utils.py` shared between projects and linked into this one: its loop pauses on its lines.
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "fitlib.py").write_text(
+        "def fit(model, optimizer, x, y):\n"
+        "    loss = (model(x) - y).pow(2).mean()\n"
+        "    optimizer.zero_grad()\n    loss.backward()\n    optimizer.step()\n"
+    )
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "fitlib.py").symlink_to(tmp_path / "shared" / "fitlib.py")
+    script = (
+        "import torch\nfrom fitlib import fit\n\nmodel = torch.nn.Linear(2, 1)\n"
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for _ in range(2):\n    fit(model, optimizer, torch.randn(4, 2), torch.randn(4, 1))\n"
+    )
+    session = run_text(project, script, "train.py")
+    assert session.end.steps == 2
+    assert [(s.phases, os.path.basename(s.file)) for s in session.history][:4] == [
+        (("forward", "loss"), "fitlib.py"), (("zero_grad",), "fitlib.py"),
+        (("backward",), "fitlib.py"), (("step",), "fitlib.py"),
+    ]  # fmt: skip
