@@ -38,6 +38,7 @@ class ScriptSource:
     lesson: str | None = None  # the lesson's name, when it is a built-in lesson
     lines: list[str] = field(default_factory=list)
     given: str = ""  # the path as the user typed it (the script's sys.argv[0], as under python)
+    shown_as: str = ""  # a module of the script's project: its path from the script's folder
     _stripped: dict[int, str] = field(default_factory=dict, repr=False)
 
     def line_text(self, lineno: int) -> str:
@@ -50,7 +51,9 @@ class ScriptSource:
 
     @property
     def display_name(self) -> str:
-        return f"lesson {self.lesson}" if self.lesson else os.path.basename(self.path)
+        if self.lesson:
+            return f"lesson {self.lesson}"
+        return self.shown_as or os.path.basename(self.path)
 
 
 def load_script(path: str, lesson: str | None = None) -> ScriptSource:
@@ -394,6 +397,8 @@ class ProjectFiles:
             return None
         try:
             source = load_script(filename)
+            # (`core/train.py` beside the script `train.py`: the panel's title tells them apart)
+            source.shown_as = inside[0]
             return FileInfo(source, BlockIndex(source.text))
         except (ScriptLoadError, SyntaxError, ValueError, RecursionError):
             return None

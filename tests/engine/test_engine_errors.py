@@ -173,3 +173,24 @@ def test_a_module_linked_into_the_project_is_followed(tmp_path):
         (("forward", "loss"), "fitlib.py"), (("zero_grad",), "fitlib.py"),
         (("backward",), "fitlib.py"), (("step",), "fitlib.py"),
     ]  # fmt: skip
+
+
+def test_a_module_in_a_subfolder_is_shown_by_its_path_from_the_script(tmp_path):
+    # `core/train.py` beside the script `train.py`: the screen's panel title tells them apart.
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "__init__.py").write_text("")
+    (tmp_path / "core" / "train.py").write_text(
+        "def step(model, optimizer, x, y):\n"
+        "    loss = (model(x) - y).pow(2).mean()\n"
+        "    optimizer.zero_grad()\n    loss.backward()\n    optimizer.step()\n"
+    )
+    script = (
+        "import torch\nfrom core.train import step\n\nmodel = torch.nn.Linear(2, 1)\n"
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "step(model, optimizer, torch.randn(4, 2), torch.randn(4, 1))\n"
+    )
+    session = run_text(tmp_path, script, "train.py")
+    module = session.history[0].file
+    assert module == str(tmp_path / "core" / "train.py")
+    assert session.source_of(module).display_name == os.path.join("core", "train.py")
+    assert session.source.display_name == "train.py"
