@@ -71,6 +71,7 @@ class ParamWatch:
         self.tracked: dict[int, Tracked] = {}
         self._names_stale = False
         self._named_at: Any = None  # the code of the frame the names were last looked up from
+        self._self_named = False  # some name was found through a method's `self`
         # Bumped whenever parameters (or gradients) may have changed, even where no version counter
         # moved (updates through `.data`): a summary taken in the same generation is still true.
         self.param_generation = 0
@@ -306,7 +307,7 @@ class ParamWatch:
             self._prune()
         code = None if frame is None else frame.f_code
         if not self._names_stale:
-            if code is self._named_at or not any(name.startswith("self.") for name in self.names):
+            if code is self._named_at or not self._self_named:
                 return
             # Named from inside a method (`self.model_.weight`), and now paused elsewhere: the method
             # may have returned (`reg = Reg().fit(x, y)`), and the names there are other ones.
@@ -339,6 +340,7 @@ class ParamWatch:
         ordered = sorted(self.tracked.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[1].order))
         self.tracked = dict(ordered)
         self.names = {e.name for e in self.tracked.values() if e.name}
+        self._self_named = any(name.startswith("self.") for name in self.names)
 
     def items(self) -> list[tuple[str, Any]]:
         if self._dead:

@@ -533,7 +533,7 @@ class StepperApp(App[None]):
         text = self.session.source.line_text(line)
         if code.source is not self.session.source:
             name = self.session.source.display_name
-            self.say(f"Breakpoints go on lines of {name} itself; this is {code.source.display_name}.")
+            self.say(f"Breakpoints are lines of {name} only; this is {code.source.display_name}.")
         elif line not in self.session.breakpoints.lines and (not text or text.startswith("#")):
             self.say(f"Line {line} has no code: ↑/↓ move the cursor to a line that runs.")
         elif self.session.breakpoints.toggle_line(line):

@@ -384,14 +384,17 @@ def test_a_pause_in_a_module_of_the_project_shows_that_file():
         code = app.query_one(CodeView)
         assert code.source.path == snapshot.file
         text = screen_text(app)
-        assert "train_step_module.py" in text and "optimizer.zero_grad()" in text
+        assert "train_step_module.py" in text and "7▶     optimizer.zero_grad" in text
         assert "from train_step_module import train_step" not in text  # (the script's line: not shown)
         await pilot.press("x")
         await pilot.pause()
-        assert "Breakpoints go on lines of step_in_module.py itself" in screen_text(app)
+        assert (
+            "Breakpoints are lines of step_in_module.py only; this is train_step_module.py."
+            in screen_text(app)
+        )
         assert app.session.breakpoints.lines == frozenset()
 
-    drive(body, session, size=(100, 30))
+    drive(body, session)  # (80×24: the whole message fits)
 
 
 def test_stepping_onto_an_evaluation_under_inference_mode_shows_it():
