@@ -28,7 +28,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import script_exit
 from .snapshot import Notice
@@ -66,21 +66,22 @@ def _inherited() -> _Inherited | None:
 
 def _script_sink() -> Sink | None:
     """Where the calling thread's output goes if it is the script's (registered, or started by one)."""
-    sink = _sinks.get(threading.get_ident())
-    if sink is None:
-        inherited = _inherited()
-        if inherited is not None:
-            return inherited.sink
-    return sink
+    return _of_script(_sinks, "sink")
 
 
 def _script_exit_handlers() -> script_exit.ExitHandlers | None:
-    handlers = _exit_handlers.get(threading.get_ident())
-    if handlers is None:
+    return _of_script(_exit_handlers, "exit_handlers")
+
+
+def _of_script(registered: dict, field: str) -> Any:
+    """What `registered` holds for the calling script thread, or, for a thread a script started, that
+    field of what it inherited; None for any other thread."""
+    found = registered.get(threading.get_ident())
+    if found is None:
         inherited = _inherited()
         if inherited is not None:
-            return inherited.exit_handlers
-    return handlers
+            return getattr(inherited, field)
+    return found
 
 
 _thread_start: Callable[[threading.Thread], None] | None = None  # Thread.start as it was
