@@ -46,10 +46,7 @@ def first_tensor(value: Any) -> Any:
 
     if isinstance(value, torch.Tensor):
         return value
-    if isinstance(value, dict):
-        value = list(value.values())
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = [getattr(value, f.name, None) for f in dataclasses.fields(value)]
+    value = _unpacked(value)
     if isinstance(value, (list, tuple)):
         for item in value:
             found = first_tensor(item)
@@ -65,13 +62,19 @@ def output_tensors(value: Any) -> list[Any]:
 
     if isinstance(value, torch.Tensor):
         return [value]
-    if isinstance(value, dict):
-        value = list(value.values())
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = [getattr(value, f.name, None) for f in dataclasses.fields(value)]
+    value = _unpacked(value)
     if isinstance(value, (list, tuple)):
         return [item for item in value if isinstance(item, torch.Tensor)]
     return []
+
+
+def _unpacked(value: Any) -> Any:
+    """A dict's values or a dataclass's fields, as a list; anything else as it is."""
+    if isinstance(value, dict):
+        return list(value.values())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [getattr(value, f.name, None) for f in dataclasses.fields(value)]
+    return value
 
 
 def _tensors_in(value: Any) -> list[Any]:
