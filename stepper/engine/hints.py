@@ -56,7 +56,8 @@ HINTS: tuple[tuple[str | re.Pattern[str], str], ...] = (
         "form (`x = x + …`), or run backward before changing it.",
     ),
     (
-        "expected target dtype to be Long",
+        # torch 2.13 names the target; torch 2.11 said only "expected scalar type Long but found Float".
+        re.compile(r"expected target dtype to be Long|expected scalar type Long but found Float"),
         "CrossEntropyLoss and NLLLoss take class indices as integers: convert the targets with "
         "labels.long() (for probabilities per class, give targets of the predictions' shape).",
     ),

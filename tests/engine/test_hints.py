@@ -67,6 +67,11 @@ def test_a_usual_mistake_gets_its_hint(mistake, says):
     assert says in hint_for(str(raised.value)), str(raised.value)
 
 
+def test_float_class_labels_get_their_hint_in_the_words_of_older_torch():
+    # torch 2.11's cross_entropy said only this for float class labels (seen on a lent GPU machine).
+    assert "labels.long()" in hint_for("expected scalar type Long but found Float")
+
+
 def bce_bad_labels():
     nn.BCELoss()(torch.tensor([[0.2], [0.7]]), torch.tensor([[2.0], [0.0]]))
 
