@@ -3,6 +3,9 @@
 Looking at the script's source (its syntax tree) is done once per line or once per run, never again at
 every pause or step: a walk over the whole tree at each step made the toy loop's `--jsonl` run 40%
 slower (the seq2seq grouping's lookup of the next statement). Counted in tree walks, not seconds.
+
+Nor does the garbage collector's: what a pause adds to history is few objects, and torch's own are
+frozen out of the collector's walks once a process. Counted in objects, not seconds.
 """
 
 from __future__ import annotations
@@ -109,3 +112,44 @@ def test_a_datasets_getitem_is_not_followed_line_by_line(monkeypatch, tmp_path):
         return calls
 
     assert boundaries(64) == boundaries(256)
+
+
+def test_the_pauses_between_two_updates_share_one_loss_curve(tmp_path):
+    # (A pause is a handful of objects the garbage collector walks again and again as history grows:
+    # the loss curve, which changes once an update, is one object for all of that update's pauses.)
+    session = run_session(_lesson_with_epochs(tmp_path, 3))
+    curves = {id(snapshot.loss_history) for snapshot in session.history}
+    steps = {snapshot.step for snapshot in session.history}
+    assert len(session.history) > len(steps)
+    assert len(curves) == len(steps)
+    assert all(len(snapshot.loss_history) == snapshot.step for snapshot in session.history)
+
+
+FREEZE_CHECK = """\
+import gc, sys
+from stepper.engine import Session, load_script
+before = gc.get_freeze_count()
+session = Session(load_script(sys.argv[1]), seed=0, mode="continue", views=False)
+session.start()
+session.join()
+assert session.end.status == "ok", session.end
+print(before, gc.get_freeze_count())
+"""
+
+
+def test_a_run_parks_what_its_first_pause_finds_out_of_the_collectors_way(tmp_path):
+    # Torch's own objects, walked by every full collection a growing history brings on, are frozen
+    # once, at the process's first pause (in a process of its own: freezing is once per process).
+    import subprocess
+    import sys
+
+    script = tmp_path / "check.py"
+    script.write_text(FREEZE_CHECK, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), _lesson_with_epochs(tmp_path, 2)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    before, after = map(int, done.stdout.split()[-2:])
+    assert before == 0
+    assert after > 50_000  # (torch alone is hundreds of thousands of objects)
