@@ -23,6 +23,7 @@ batch-norm statistics recompute them (precise BN).
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from . import detect
@@ -35,8 +36,9 @@ PENDING_LIMIT = 64
 
 
 class ModeWatch:
-    def __init__(self, lines: list[str], optimizers: Any = list) -> None:
-        self._lines = lines  # the script's lines (one check reads the line a forward ran on)
+    def __init__(self, line_text: Callable[[int], str], optimizers: Any = list) -> None:
+        # The text of a line of the file being run (one check reads the line a forward ran on).
+        self._line_text = line_text
         self._optimizers = optimizers  # () -> the optimizers the script has used
         self._backwarded = False  # a backward that stores .grad has run
         # id(model) -> (a weak reference to it, its layers whose output depends on train/eval mode)
@@ -86,7 +88,7 @@ class ModeWatch:
         training = [layer for layer in self._mode_layers(model) if layer.training]
         # (model.eval() and then dropout layers put back in train mode is Monte Carlo dropout: meant)
         if training and model.training and _trainable(model) and len(self._quiet) < PENDING_LIMIT:
-            code = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+            code = self._line_text(line)
             # swa_utils.update_bn, and any recalibration after a reset: train mode under no_grad on purpose
             if "update_bn" not in code and not (self._recalibrating and self._recalibrates(training, line)):
                 self._quiet.append((line, weakref.ref(output), _kinds(tuple(training)), weakref.ref(model)))

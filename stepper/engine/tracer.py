@@ -113,14 +113,17 @@ class PhaseTracer:
         # order, per thread, so a tensor whose node is numbered no higher was made before that backward.
         self._backward_mark = -1
         self.notices: list[Notice] = []  # detectors' findings, handed to the next pause
-        self._noticed: set[tuple[str, int]] = set()  # (code, line) already reported once
+        self._noticed: set[tuple[str, tuple[str, int]]] = set()  # (code, place) already reported once
         self._stepped_since_backward = False
         self._line = 0  # the line being observed (where a finding is reported)
         self._info: FileInfo = project.script_info  # the file of the line being observed
+        # (file, line) of the line being observed: what is remembered per line is per line of a file,
+        # as the project's modules have their own line 12.
+        self._place: tuple[str, int] = (project.script_info.source.path, 0)
         # Train/eval mode and no_grad at model calls.
-        self.modes = ModeWatch(source.text.splitlines(), lambda: hooks.optimizers)
-        self._losses_checked: set[int] = set()  # lines whose loss's function was checked
-        self._totals: dict[int, tuple] = {}  # line -> the running total of losses made there
+        self.modes = ModeWatch(lambda line: self._info.source.line_text(line), lambda: hooks.optimizers)
+        self._losses_checked: set[tuple[str, int]] = set()  # places whose loss's function was checked
+        self._totals: dict[tuple[str, int], tuple] = {}  # place -> the running total of losses made there
         self.stop_requested = False
         self.loss_value: float | None = None
         self._frames: dict[FrameType, _Frame] = {}
@@ -343,6 +346,7 @@ class PhaseTracer:
         self._carry = []
         self._line = line
         self._info = state.info
+        self._place = (state.info.source.path, line)
         watch = self.watch
         reported: list[Any] = []
         hooks = self.hooks
@@ -731,10 +735,10 @@ class PhaseTracer:
                     # A running total of losses kept as a tensor after their backward (`total +=
                     # loss`), when this line's total grows from its own last value: it holds every
                     # iteration's autograd graph. (`err = err_real + err_fake` for a log is made anew.)
-                    last = self._totals.get(self._line)
+                    last = self._totals.get(self._place)
                     if last is not None and any(node_key(n) == last for n in walk(fn, 64)):
                         self._notice(detect.loss_graph_kept_notice(self._line))
-                    self._totals[self._line] = node_key(fn)  # (a key: no graph kept alive)
+                    self._totals[self._place] = node_key(fn)  # (a key: no graph kept alive)
                 return
             if self._forward_this_iteration:
                 if forward_ids and not derives_from(fn, forward_ids):
@@ -773,7 +777,7 @@ class PhaseTracer:
     def _notice(self, notice: Notice | None) -> None:
         if notice is None:
             return
-        key = (notice.code, self._line)
+        key = (notice.code, self._place)
         if key not in self._noticed:  # once per line: the first time is the news
             self._noticed.add(key)
             self.notices.append(notice)
@@ -793,7 +797,7 @@ class PhaseTracer:
 
     def _report_clipping(self) -> None:
         clipped, self.hooks.clipped = self.hooks.clipped, []
-        if (detect.GRAD_CLIPPED, self._line) in self._noticed:
+        if (detect.GRAD_CLIPPED, self._place) in self._noticed:
             return  # (asked before the norm: reading it waits for a GPU)
         for how, found, limit in clipped:
             if how == "norm":
@@ -832,8 +836,8 @@ class PhaseTracer:
         self._losses.append(tensor)
         self.loss_value = float(tensor.item())  # (a float16/bfloat16 one too: item() gives a Python float)
         self.notices.extend(self.modes.loss(tensor, self._line))
-        if self._line not in self._losses_checked:  # (the first loss made on each line)
-            self._losses_checked.add(self._line)
+        if self._place not in self._losses_checked:  # (the first loss made on each line)
+            self._losses_checked.add(self._place)
             text = self._info.source.line_text(self._line)
             for notice in detect.loss_function_notices(tensor, given, text):
                 self._notice(notice)

@@ -164,3 +164,47 @@ def test_repeats_that_are_no_mistake_or_someone_elses_stay_quiet():
     # a loss module's arguments are checked as given (loss_inputs_broadcast), not here
     target = torch.randn(N, 1)
     assert codes(nn.MSELoss()(one_output(N, 3), target), target) == []
+
+
+PROJECT_SCRIPT = """\
+import torch
+from torch import nn
+from steps import train_with_mse
+torch.manual_seed(0)
+x = torch.randn(32, 2)
+labels = torch.randint(0, 4, (32,))
+net = nn.Linear(2, 4)
+optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+for _ in range(2):
+    loss = nn.functional.cross_entropy(net(x), labels)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+train_with_mse(x, labels)
+"""
+
+PROJECT_MODULE = """\
+import torch
+from torch import nn
+
+
+def train_with_mse(x, labels):
+    net = nn.Linear(2, 1)
+    criterion = nn.MSELoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    for _ in range(2):
+        loss = criterion(net(x).squeeze(1), labels.float())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+def test_a_modules_loss_is_checked_though_the_script_made_one_on_the_same_line_number(tmp_path):
+    # Both losses are on line 10, one of train.py and one of steps.py: each line is its own.
+    (tmp_path / "train.py").write_text(PROJECT_SCRIPT, encoding="utf-8")
+    (tmp_path / "steps.py").write_text(PROJECT_MODULE, encoding="utf-8")
+    session = run_session(str(tmp_path / "train.py"))
+    assert session.end.status == "ok", session.end
+    found = [(s.file, s.line, w.code) for s in session.history for w in s.warnings]
+    assert found == [(str(tmp_path / "steps.py"), 10, "mse-on-labels")]
