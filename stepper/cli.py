@@ -165,19 +165,16 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
 
     try:
         source = _load(args)
+        breakpoints = _breakpoints(args, source)
     except (ScriptLoadError, _UsageError) as exc:
         message = str(exc) if str(exc).startswith("stepper:") else f"stepper: {exc}"
         if args.jsonl:
             kind = getattr(exc, "kind", "UsageError")
             line = getattr(exc, "line", None)
             error = {"type": kind, "message": message, "file": args.script, "line": line}
-            print(json.dumps({"event": "end", "steps": 0, "status": "error", "error": error}))
+            end = {"event": "end", "steps": 0, "status": "error", "error": error, "exit_code": 2}
+            print(json.dumps(end))
         print(message, file=sys.stderr)
-        return 2
-    try:
-        breakpoints = _breakpoints(args)
-    except ValueError as exc:
-        print(f"stepper: {exc}", file=sys.stderr)
         return 2
     kind = "jsonl" if args.jsonl else "plain" if args.plain else _interactive_or_plain()
     session = Session(
@@ -225,10 +222,24 @@ def _exit_if_script_still_running(session, status: int) -> None:
         os._exit(status)
 
 
-def _breakpoints(args: argparse.Namespace):
+def _breakpoints(args: argparse.Namespace, source):
     from .engine import Breakpoints, parse_loss_condition
+    from .engine.breakpoints import WHERE_PAUSES_ARE
 
-    loss = parse_loss_condition(args.until_loss) if args.until_loss else None
+    try:
+        loss = parse_loss_condition(args.until_loss) if args.until_loss else None
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+    # A line with no code can never pause, so its breakpoint would let the run go by unstopped.
+    name = source.display_name
+    for line in sorted(set(args.break_lines)):
+        if line > len(source.lines):
+            why = f"{name} has only {len(source.lines)} lines, so no pause can happen on line {line}"
+        elif not source.has_code(line):
+            why = f"line {line} of {name} is blank or only a comment, so no pause can happen there"
+        else:
+            continue
+        raise _UsageError(f"--break {line}: {why}. {WHERE_PAUSES_ARE}.")
     return Breakpoints(until_step=args.until_step, loss=loss, lines=set(args.break_lines))
 
 

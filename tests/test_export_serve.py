@@ -42,7 +42,8 @@ def test_export_writes_every_pause_the_loss_curve_and_the_trace(tmp_path):
     assert float(rows[1][1]) == session.history[-1].loss_history[0]
     trace = [json.loads(line) for line in (out / "trace.jsonl").read_text().splitlines()]
     assert [t["index"] for t in trace[:-1]] == list(range(len(session.history)))
-    assert trace[-1] == {"event": "end", "steps": session.end.steps, "status": "ok", "error": None}
+    end = {"event": "end", "steps": session.end.steps, "status": "ok", "error": None, "exit_code": 0}
+    assert trace[-1] == end
 
 
 def test_export_after_the_script_raised_keeps_what_came_before(tmp_path):

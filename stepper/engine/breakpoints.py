@@ -18,6 +18,12 @@ from dataclasses import dataclass, field
 
 from .snapshot import Snapshot
 
+# Where a line breakpoint can stop a run at all, in the words `--break`'s messages use.
+WHERE_PAUSES_ARE = (
+    "stepper pauses only just after a line that completes a training phase (forward, loss, zero_grad, "
+    "backward or step)"
+)
+
 _LOSS = re.compile(r"^\s*([<>])\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)\s*$")
 
 

@@ -62,6 +62,16 @@ class _ScriptExited(BaseException):
         self.status = status
 
 
+def _exit_code(code: object) -> int:
+    """The status python ends with after `sys.exit(code)`, as CPython 3.11 works it out: 0 for None,
+    an int's low 8 bits (255 for one past a C long), 1 for anything else (which it prints)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF if -(2**63) <= code < 2**63 else 255
+    return 1
+
+
 def _exit_of_script(real_exit: Callable[[int], Any]) -> Callable[[int], Any]:
     """`os._exit` while the script runs. Called by the script's own thread, it ends the run as
     `sys.exit` does (os._exit would end stepper at once, leaving the terminal in the screen's raw
@@ -382,7 +392,7 @@ class Session:
                 None,
                 None,
             )
-            end = RunEnd(steps=self._step, status="error", error=error)
+            end = RunEnd(steps=self._step, status="error", error=error, exit_code=1)
         finally:
             output.release_thread()
         with self._cond:
@@ -405,7 +415,7 @@ class Session:
                 )
             message = f"could not import PyTorch ({type(exc).__name__}: {exc}).{hint}"
             error = ScriptError("ImportError", message, self.source.path, None)
-            return RunEnd(steps=0, status="error", error=error)
+            return RunEnd(steps=0, status="error", error=error, exit_code=1)
         return torch
 
     def _seed_everything(self, torch: Any) -> None:
@@ -452,6 +462,7 @@ class Session:
             signal.signal = self._signal_of_script(real_signal, changed_signals)
         error: ScriptError | None = None
         stopped = exited = False
+        exit_code = 0  # as `python SCRIPT` would end (RunEnd.exit_code)
         try:
             tracer.install()
             try:
@@ -462,18 +473,22 @@ class Session:
             stopped = True
         except SystemExit as exc:
             exited = True
-            if exc.code not in (None, 0):
+            exit_code = _exit_code(exc.code)
+            if exit_code != 0:
                 error = ScriptError(
                     "SystemExit", f"the script called sys.exit({exc.code!r})", *self._where(exc)
                 )
         except _ScriptExited as exc:
             exited = True
-            if exc.status != 0:
+            exit_code = _exit_code(exc.status)
+            if exit_code != 0:
                 error = ScriptError(
                     "SystemExit", f"the script called os._exit({exc.status!r})", *self._where(exc)
                 )
         except BaseException as exc:  # noqa: BLE001 - everything the script raises is reported
             error = self._describe(exc)
+            # (As a shell sees python end after an uncaught KeyboardInterrupt: 128 + SIGINT.)
+            exit_code = 130 if isinstance(exc, KeyboardInterrupt) else 1
         finally:
             os._exit, signal.signal = real_exit, real_signal
             for signum, handler in changed_signals.items():  # (stepper's own, for SIGTERM and SIGHUP)
@@ -527,7 +542,11 @@ class Session:
                 None,
             )
         status = "error" if error is not None else "ok"
-        return RunEnd(steps=self._step, status=status, error=error, stopped=stopped, exited=exited)
+        if error is not None and exit_code == 0:
+            exit_code = 1  # (the run trained nothing)
+        return RunEnd(
+            steps=self._step, status=status, error=error, stopped=stopped, exited=exited, exit_code=exit_code
+        )
 
     def _signal_of_script(self, real_signal: Callable, changed: dict[int, Any]) -> Callable:
         """`signal.signal` while the script runs. Python lets only the main thread set a handler,

@@ -253,6 +253,9 @@ class RunEnd:
     error: ScriptError | None = None
     stopped: bool = False  # ended early by --steps or stop()
     exited: bool = False  # the script called sys.exit() (or raised SystemExit)
+    # The status `python SCRIPT` would have ended with: the script's own sys.exit(N), 130 for a
+    # KeyboardInterrupt it raised, 1 for any other error, else 0.
+    exit_code: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -260,6 +263,7 @@ class RunEnd:
             "steps": self.steps,
             "status": self.status,
             "error": None if self.error is None else self.error.to_json(),
+            "exit_code": self.exit_code,
         }
 
 

@@ -49,6 +49,12 @@ class ScriptSource:
             self._stripped[lineno] = text
         return text
 
+    def has_code(self, lineno: int) -> bool:
+        """Whether the line holds code, not blank or only a comment (nor past the end): a line without
+        any can never pause, so no breakpoint there would stop a run."""
+        text = self.line_text(lineno)
+        return bool(text) and not text.startswith("#")
+
     @property
     def display_name(self) -> str:
         if self.lesson:

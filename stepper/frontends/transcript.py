@@ -9,6 +9,7 @@ import os
 from typing import TextIO
 
 from ..engine import Output, Paused, RunEnd, Session, Snapshot, TensorStats, output
+from ..engine.breakpoints import WHERE_PAUSES_ARE
 from ..format import num, phases_text, tensor_text
 
 
@@ -36,6 +37,35 @@ def end_text(end: RunEnd, name: str) -> str:
         return error_paragraph(end, name)
     how = "stopped" if end.stopped else "exited (sys.exit)" if end.exited else "finished"
     return f"{name} {how} after {end.steps} update{'s' if end.steps != 1 else ''}."
+
+
+def unpaused_breaks_note(session: Session) -> str | None:
+    """The note a transcript ends with when no `--break` line paused, so none of them stopped the run
+    (a `for` line, a line before the loop: code that runs but completes no phase). None when one did
+    (the transcript ended there) or none was given."""
+    lines = session.breakpoints.lines
+    if not lines or not session.history:
+        return None  # (no pause at all: how the run ended says why)
+    path = session.source.path
+    paused = sorted({snapshot.line for snapshot in session.history if snapshot.file == path})
+    if lines.intersection(paused):
+        return None
+    missed = sorted(lines)
+    flags = ", ".join(f"--break {line}" for line in missed)
+    text = f"{flags}: no pause happened on {_lines_text(missed)}, so the run never stopped there. "
+    if paused:
+        return text + f"{WHERE_PAUSES_ARE}; in this run those were {_lines_text(paused)}."
+    name = session.source.display_name
+    return text + f"{WHERE_PAUSES_ARE}; in this run all of them were in other files than {name}."
+
+
+def _lines_text(lines: list[int], most: int = 8) -> str:
+    """`line 3`, `lines 3 and 12`, `lines 1, 2, 3, 4, 5, 6, 7, 8 and 4 more`."""
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    if len(lines) > most:
+        return f"lines {', '.join(map(str, lines[:most]))} and {len(lines) - most} more"
+    return f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
 
 
 def error_paragraph(end: RunEnd, name: str) -> str:
@@ -200,16 +230,23 @@ def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int
     end = session.end
     assert end is not None
     writer.end_line(out)
+    note = unpaused_breaks_note(session)
     if kind == "jsonl":
         out.write(json.dumps(end.to_json()) + "\n")
-    elif end.error is None:
-        out.write(end_text(end, session.source.display_name) + "\n")
+    else:
+        if note:
+            out.write(f"-- {note}\n")
+        if end.error is None:
+            out.write(end_text(end, session.source.display_name) + "\n")
     out.flush()
     if end.error is not None:
         writer.end_line(err)  # (after an input() prompt, say: stepper's message starts a line)
         err.write(error_paragraph(end, session.source.display_name) + "\n")
+    if note and kind == "jsonl":  # (stdout carries only JSON)
+        writer.end_line(err)
+        err.write(f"stepper: {note}\n")
     err.flush()  # (before anything else stepper says on the real stderr)
-    return 1 if end.status == "error" else 0
+    return end.exit_code  # (as python would end: the script's own sys.exit(N) gives N)
 
 
 def _same_place(out: TextIO, err: TextIO) -> bool:

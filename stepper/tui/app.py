@@ -530,11 +530,10 @@ class StepperApp(App[None]):
             self.say("No line yet: the code panel's cursor appears with the first pause.")
             self.update_view()
             return
-        text = self.session.source.line_text(line)
         if code.source is not self.session.source:
             name = self.session.source.display_name
             self.say(f"Breakpoints are lines of {name} only; this is {code.source.display_name}.")
-        elif line not in self.session.breakpoints.lines and (not text or text.startswith("#")):
+        elif line not in self.session.breakpoints.lines and not self.session.source.has_code(line):
             self.say(f"Line {line} has no code: ↑/↓ move the cursor to a line that runs.")
         elif self.session.breakpoints.toggle_line(line):
             # A run stops only at a pause, so a line where none happens would never stop it: say so.
@@ -814,7 +813,7 @@ class StepperApp(App[None]):
 
     def exit_status(self) -> int:
         end = self.session.end
-        return 1 if end is not None and end.status == "error" else 0
+        return 0 if end is None else end.exit_code  # (the script's own sys.exit(N) gives N)
 
 
 def lesson_hint(source: ScriptSource) -> str:
@@ -842,8 +841,8 @@ def pause_after_step(history, step: int) -> int:
 
 
 def run_app(session: Session, options: TerminalOptions | None = None) -> int:
-    """Run the app on `session` until the learner quits. Exit status 1 when the script raised,
-    128 + the signal's number after SIGTERM or SIGHUP."""
+    """Run the app on `session` until the learner quits. Exit status as python's for the script (1
+    when it raised, N after its sys.exit(N)), 128 + the signal's number after SIGTERM or SIGHUP."""
     from ..engine.output import capture_fds
 
     app = StepperApp(session, options=options)

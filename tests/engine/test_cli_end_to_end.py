@@ -44,6 +44,16 @@ SCRIPTS = {
     "crash.py": CRASH,
     "exit_zero.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "sys.exit(0)"),
     "exit_three.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "sys.exit(3)"),
+    "exit_300.py": LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "sys.exit(300)"),
+    "exit_message.py": LOOP.replace("batches[epoch]", "batches[0]").replace(
+        "{extra}", 'sys.exit("no checkpoint to resume from")'
+    ),
+    "os_exit_five.py": LOOP.replace("batches[epoch]", "batches[0]").replace(
+        "{extra}", "import os; os._exit(5)"
+    ),
+    "interrupts.py": LOOP.replace("batches[epoch]", "batches[0]").replace(
+        "{extra}", "raise KeyboardInterrupt"
+    ),
     # A handler set for a signal the script then sends itself (a checkpoint saved on SIGTERM, say).
     "own_signal.py": LOOP.replace("batches[epoch]", "batches[0]")
     .replace(
@@ -89,6 +99,11 @@ def runs(tmp_path_factory):
         "nan_plain": ["run", script_path("diverging.py"), "--plain"],
         "exit_zero": ["run", "exit_zero.py", "--jsonl"],
         "exit_three": ["run", "exit_three.py", "--plain"],
+        "exit_three_jsonl": ["run", "exit_three.py", "--jsonl"],
+        "exit_300": ["run", "exit_300.py", "--plain"],
+        "exit_message": ["run", "exit_message.py", "--jsonl"],
+        "os_exit_five": ["run", "os_exit_five.py", "--jsonl"],
+        "interrupts": ["run", "interrupts.py", "--plain"],
         "os_exit": ["run", "os_exit.py", "--jsonl"],
         "own_signal": ["run", "own_signal.py", "--plain"],
         "progress": ["run", "progress.py", "--plain"],
@@ -200,7 +215,7 @@ def test_nan_loss_is_flagged_and_the_run_ends_normally(runs):
     assert len(found) == 30
     assert found[0]["nonfinite"] is False
     assert {p["loss"] for p in found if p["nonfinite"]} >= {"inf", "nan"}
-    assert end_line(result) == {"event": "end", "steps": 6, "status": "ok", "error": None}
+    assert end_line(result) == {"event": "end", "steps": 6, "status": "ok", "error": None, "exit_code": 0}
 
 
 def test_nan_loss_is_flagged_in_the_plain_transcript(runs):
@@ -220,7 +235,7 @@ def test_the_scripts_own_help_is_a_normal_end_not_a_missing_training_loop(runs):
     assert "has_help.py exited (sys.exit) after 0 updates." in plain.stdout
     assert "no training phase" not in plain.stdout + plain.stderr + jsonl.stdout + jsonl.stderr
     assert "trains a line" in jsonl.stderr  # (in JSONL mode, stdout carries only JSON)
-    assert end_line(jsonl) == {"event": "end", "steps": 0, "status": "ok", "error": None}
+    assert end_line(jsonl) == {"event": "end", "steps": 0, "status": "ok", "error": None, "exit_code": 0}
 
 
 def test_an_option_meant_for_the_script_says_it_goes_after_the_dashes(runs):
@@ -256,7 +271,7 @@ def test_os_exit_ends_the_run_as_sys_exit_does_with_output_and_end_line(runs):
     result = runs["os_exit"]
     assert result.returncode == 0, result.stderr
     assert len(pauses(result)) == 5
-    assert end_line(result) == {"event": "end", "steps": 1, "status": "ok", "error": None}
+    assert end_line(result) == {"event": "end", "steps": 1, "status": "ok", "error": None, "exit_code": 0}
     assert "epoch 0 done" in result.stderr
 
 
@@ -277,6 +292,52 @@ def test_sys_exit_nonzero_is_reported_clearly(runs):
     assert result.stdout.count("optimizer.step()") == 1
 
 
+# As `python SCRIPT` would end: the script's own sys.exit(N) or os._exit(N) gives N, an error 1, and a
+# KeyboardInterrupt the script raises 130 (128 + SIGINT, what a shell shows after python's). Stepper's
+# own "could not start" stays 2. JSONL's end line says the same in `exit_code`.
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ("exit_zero", 0),
+        ("exit_three", 3),
+        ("exit_three_jsonl", 3),
+        ("os_exit_five", 5),
+        ("exit_message", 1),
+        ("crash_plain", 1),
+        ("crash_jsonl", 1),
+        ("interrupts", 130),
+        ("missing_jsonl", 2),
+    ],
+)
+def test_the_exit_status_is_the_one_python_would_give_the_script(runs, name, code):
+    result = runs[name]
+    assert result.returncode == code, result.stderr
+    if "--jsonl" in result.args:
+        assert end_line(result)["exit_code"] == code
+
+
+def test_an_exit_code_past_255_is_cut_to_8_bits_as_python_cuts_it(runs):
+    python = subprocess.run([sys.executable, "-c", "import sys; sys.exit(300)"], timeout=SAFETY_TIMEOUT)
+    assert runs["exit_300"].returncode == python.returncode == 300 & 0xFF
+
+
+def test_sys_exit_with_a_message_exits_1_and_the_message_is_said(runs):
+    result = runs["exit_message"]
+    assert_clear_message(result.stderr)
+    assert "no checkpoint to resume from" in result.stderr
+    end = end_line(result)
+    assert end["status"] == "error" and end["error"]["type"] == "SystemExit"
+    assert "no checkpoint to resume from" in end["error"]["message"]
+
+
+def test_a_keyboard_interrupt_the_script_raises_is_its_error_not_a_ctrl_c(runs):
+    result = runs["interrupts"]
+    assert_clear_message(result.stderr)
+    assert "KeyboardInterrupt at interrupts.py:" in result.stderr
+    assert "stepper: interrupted" not in result.stderr
+    assert result.stdout.count("optimizer.step()") == 1
+
+
 def test_input_is_refused_with_a_clear_message(runs):
     result = runs["input"]
     assert result.returncode == 1
@@ -294,7 +355,7 @@ def test_steps_stops_after_that_many_updates(runs):
     assert result.returncode == 0, result.stderr
     found = pauses(result)
     assert len(found) == 10 and found[-1]["step"] == 2 and found[-1]["phases"] == ["step"]
-    assert end_line(result) == {"event": "end", "steps": 2, "status": "ok", "error": None}
+    assert end_line(result) == {"event": "end", "steps": 2, "status": "ok", "error": None, "exit_code": 0}
 
 
 def test_jsonl_schema(runs):
@@ -317,7 +378,7 @@ def test_jsonl_schema(runs):
     assert found[0]["loss"] is None and found[0]["grads"] == {"model.weight": None, "model.bias": None}
     assert found[3]["code"] == "loss.backward()"
     assert found[3]["line"] == line_of("module_optimizer.py", "loss.backward()")
-    assert end_line(result) == {"event": "end", "steps": 3, "status": "ok", "error": None}
+    assert end_line(result) == {"event": "end", "steps": 3, "status": "ok", "error": None, "exit_code": 0}
 
 
 def test_jsonl_keeps_stdout_pure_json_and_the_prints_on_stderr(runs):

@@ -1,7 +1,7 @@
 """Breakpoints: a running script stops by itself at the right pause, and says why."""
 
 import pytest
-from engine_helpers import SAFETY_TIMEOUT, run_cli_many, script_path
+from engine_helpers import SAFETY_TIMEOUT, assert_clear_message, run_cli_many, script_path
 
 from stepper.engine import Breakpoints, Paused, Session, load_script, parse_loss_condition
 from stepper.lessons import find_lesson
@@ -115,3 +115,81 @@ def test_a_line_breakpoint_is_a_line_of_the_script_not_of_its_modules():
     assert session.end is not None and not session.end.stopped
     assert session.end.steps == 2
     assert 9 in {snapshot.line for snapshot in session.history}
+
+
+# --- --break on a line where no pause happens ---------------------------------------------------------
+
+LESSON_LINES = [line.strip() for line in open(LINEAR).read().splitlines()]
+
+
+def lesson_line(start: str) -> int:
+    """The number of the default lesson's first line whose stripped text starts with `start`."""
+    return next(number for number, line in enumerate(LESSON_LINES, 1) if line.startswith(start))
+
+
+BLANK = lesson_line("import torch") - 1
+COMMENT = lesson_line("# The data")
+DATA = lesson_line("x = torch.linspace")  # code that runs once, before the loop: never a phase
+LOOP = lesson_line("for epoch in")  # runs every epoch but completes no phase
+BACKWARD = lesson_line("loss.backward()")
+
+
+@pytest.fixture(scope="module")
+def unpaused():
+    assert LESSON_LINES[BLANK - 1] == ""
+    return run_cli_many(
+        {
+            "blank": ["run", "--plain", "--break", str(BLANK)],
+            "comment": ["run", "--plain", "--break", str(COMMENT)],
+            "past_end": ["run", "--jsonl", "--break", "999"],
+            "plain": ["run", "--plain", "--seed", "0", "--break", str(DATA)],
+            "jsonl": ["run", "--jsonl", "--seed", "0", "--break", str(DATA), "--break", str(LOOP)],
+            "one_hit": ["run", "--plain", "--seed", "0", "--break", str(DATA), "--break", str(BACKWARD)],
+        }
+    )
+
+
+@pytest.mark.parametrize("name, line", [("blank", BLANK), ("comment", COMMENT)])
+def test_a_break_on_a_line_without_code_is_refused_before_running(unpaused, name, line):
+    result = unpaused[name]
+    assert result.returncode == 2 and result.stdout == ""
+    assert_clear_message(result.stderr)
+    assert f"--break {line}: line {line} of lesson linear is blank or only a comment" in result.stderr
+    assert "so no pause can happen there" in result.stderr
+
+
+def test_a_break_past_the_end_is_refused_and_jsonl_still_ends_with_an_end_line(unpaused):
+    result = unpaused["past_end"]
+    assert result.returncode == 2
+    assert_clear_message(result.stderr)
+    assert f"lesson linear has only {len(LESSON_LINES)} lines" in result.stderr
+    (end,) = result.json_lines()
+    assert end["event"] == "end" and end["status"] == "error" and end["exit_code"] == 2
+    assert "--break 999" in end["error"]["message"]
+
+
+def test_a_plain_transcript_says_at_the_end_when_its_break_line_never_paused(unpaused):
+    result = unpaused["plain"]
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "lesson linear finished after 100 updates."
+    note = f"-- --break {DATA}: no pause happened on line {DATA}, so the run never stopped there."
+    assert lines[-2].startswith(note)
+    pauses = ", ".join(str(BACKWARD + n) for n in range(-3, 1))
+    assert f"in this run those were lines {pauses} and {BACKWARD + 1}." in lines[-2]
+
+
+def test_a_jsonl_transcript_says_it_on_stderr_and_keeps_stdout_json(unpaused):
+    result = unpaused["jsonl"]
+    assert result.returncode == 0, result.stderr
+    lines = result.json_lines()  # (every line of stdout is JSON)
+    assert lines[-1]["event"] == "end" and lines[-1]["steps"] == 100
+    said = f"stepper: --break {DATA}, --break {LOOP}: no pause happened on lines {DATA} and {LOOP}"
+    assert said in result.stderr
+
+
+def test_nothing_is_said_when_another_break_line_stopped_the_run(unpaused):
+    result = unpaused["one_hit"]
+    assert result.returncode == 0, result.stderr
+    assert f"-- stopped here: breakpoint on line {BACKWARD}" in result.stdout
+    assert "no pause happened" not in result.stdout + result.stderr

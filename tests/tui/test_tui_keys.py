@@ -6,7 +6,7 @@ import asyncio
 
 from tui_helpers import drive, press, screen_text, script_session, settle
 
-from stepper.engine import PHASES
+from stepper.engine import PHASES, Session, load_script
 from stepper.tui.app import RUNNING_FPS
 from stepper.tui.screens.goto import GoToStepScreen
 from stepper.tui.screens.help import HelpScreen
@@ -306,6 +306,23 @@ def test_an_error_shows_the_panel_keeps_history_and_exits_1():
 
     app = drive(body, session=script_session("fails_at_step_2.py"))
     assert app.return_code == 1
+
+
+def test_q_after_the_scripts_own_sys_exit_quits_with_its_status(tmp_path):
+    # As python would end, and as the transcripts do: sys.exit(3) gives 3, not 1.
+    script = tmp_path / "exits.py"
+    script.write_text(
+        "import sys\nimport torch\n\nw = torch.ones(2, requires_grad=True)\n"
+        "loss = (w * 3.0).sum()\nloss.backward()\nsys.exit(3)\n"
+    )
+
+    async def body(pilot):
+        await press(pilot, "c")
+        assert pilot.app.session.end is not None and pilot.app.session.end.exit_code == 3
+        await pilot.press("q")
+
+    app = drive(body, session=Session(load_script(str(script)), seed=0))
+    assert app.return_code == 3
 
 
 def test_restart_pressed_twice_quickly_leaves_one_running_script():
