@@ -185,6 +185,12 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
         mode="continue" if kind != "tui" or breakpoints.describe() else "phase",
     )  # fmt: skip
     if kind == "tui":
+        from .serve import served
+
+        if not served():  # (a browser tab's process has no terminal to leave broken)
+            from .guard import guard
+
+            guard(source.path)  # (from here on, in a child; see guard.py)
         from .tui import run_app
         from .tui.terminal import TerminalOptions, speaks_utf8
 

@@ -39,6 +39,9 @@ _sinks: dict[int, Sink] = {}
 _exit_handlers: dict[int, script_exit.ExitHandlers] = {}  # per script thread, as _sinks
 _lock = threading.Lock()
 _STREAMS = {"stdout": 1, "stderr": 2}
+# Set by stepper/guard.py in the screen's process: every piece of the script's output is also handed
+# to it as it arrives, so that none is lost if the process dies (a segfault in C code, SIGKILL).
+copy_to: Sink | None = None
 
 
 class ScriptAskedForInput(Exception):

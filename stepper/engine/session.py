@@ -362,6 +362,8 @@ class Session:
         if not text:
             return
         self.output.append((stream, text))
+        if output.copy_to is not None:
+            output.copy_to(stream, text)
         self._emit(Output(stream, text))
 
     def _on_breakpoint(self, path: str, line: int) -> None:

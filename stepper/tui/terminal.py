@@ -36,6 +36,8 @@ from textual import constants
 from textual.color import Color
 from textual.filter import LineFilter
 
+from ..guard import restore_tty, tty_attributes
+
 if TYPE_CHECKING:
     from .app import StepperApp
 
@@ -48,9 +50,6 @@ MIN_WIDTH, MIN_HEIGHT = 80, 22
 SSH_ESCAPE_DELAY = 0.3  # seconds
 WATCHDOG_SECONDS = 0.8  # after SIGTERM/SIGHUP the process ends by then, whatever the app is doing
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-# What an app that ended by hand leaves switched off: mouse reports, bracketed paste, the alternate
-# screen; and the cursor shown again.
-RESET = "\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?2004l\x1b[?1049l\x1b[?25h"
 
 
 @dataclass(frozen=True)
@@ -260,29 +259,6 @@ def signals_quit(app: StepperApp) -> Iterator[list[int]]:
             signal.signal(number, handler)
         if received:
             restore_tty(saved)
-
-
-def tty_attributes() -> list | None:
-    try:
-        import termios
-
-        return termios.tcgetattr(sys.stdin.fileno())
-    except Exception:  # (no termios, no terminal: a pipe, as under `stepper serve`, is termios.error)
-        return None
-
-
-def restore_tty(saved: list | None) -> None:
-    """Put back the terminal settings stepper started with (echo, line editing) and show the cursor.
-    Harmless when Textual has done so already; does nothing when the terminal has gone (SIGHUP)."""
-    try:
-        if saved is not None:
-            import termios
-
-            termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, saved)
-        if sys.__stdout__ is not None and sys.__stdout__.isatty():
-            os.write(sys.__stdout__.fileno(), RESET.encode())
-    except Exception:  # (termios.error is not an OSError: a hung-up terminal raises it, EIO)
-        pass
 
 
 def watchdog(saved: list | None, status: int) -> None:
