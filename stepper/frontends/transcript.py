@@ -39,27 +39,33 @@ def end_text(end: RunEnd, name: str) -> str:
     return f"{name} {how} after {end.steps} update{'s' if end.steps != 1 else ''}."
 
 
-def unpaused_breaks_note(session: Session) -> str | None:
-    """The note a transcript ends with when no `--break` line paused, so none of them stopped the run
-    (a `for` line, a line before the loop: code that runs but completes no phase). None when one did
-    (the transcript ended there) or none was given."""
+def paused_lines(session: Session) -> list[int] | None:
+    """The script's lines where the run paused, when none of its breakpoint lines is among them (so
+    none stopped it: a `for` line, a line before the loop, code that runs but completes no phase).
+    None when one is, when there are none, or when nothing paused at all (how it ended says why)."""
     lines = session.breakpoints.lines
     if not lines or not session.history:
-        return None  # (no pause at all: how the run ended says why)
+        return None
     path = session.source.path
     paused = sorted({snapshot.line for snapshot in session.history if snapshot.file == path})
-    if lines.intersection(paused):
+    return None if lines.intersection(paused) else paused
+
+
+def unpaused_breaks_note(session: Session) -> str | None:
+    """The note a transcript ends with when no `--break` line paused (see `paused_lines`)."""
+    paused = paused_lines(session)
+    if paused is None:
         return None
-    missed = sorted(lines)
+    missed = sorted(session.breakpoints.lines)
     flags = ", ".join(f"--break {line}" for line in missed)
-    text = f"{flags}: no pause happened on {_lines_text(missed)}, so the run never stopped there. "
+    text = f"{flags}: no pause happened on {lines_text(missed)}, so the run never stopped there. "
     if paused:
-        return text + f"{WHERE_PAUSES_ARE}; in this run those were {_lines_text(paused)}."
+        return text + f"{WHERE_PAUSES_ARE}; in this run those were {lines_text(paused)}."
     name = session.source.display_name
     return text + f"{WHERE_PAUSES_ARE}; in this run all of them were in other files than {name}."
 
 
-def _lines_text(lines: list[int], most: int = 8) -> str:
+def lines_text(lines: list[int], most: int = 8) -> str:
     """`line 3`, `lines 3 and 12`, `lines 1, 2, 3, 4, 5, 6, 7, 8 and 4 more`."""
     if len(lines) == 1:
         return f"line {lines[0]}"

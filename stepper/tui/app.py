@@ -23,6 +23,7 @@ from textual.widgets import Footer
 
 from ..engine import Output, Paused, ScriptSource, Session, SessionEvent
 from ..engine.detect import NONFINITE
+from ..frontends.transcript import lines_text, paused_lines
 from . import terminal
 from .frame import Frame, frame_at
 from .messages import SessionChanged
@@ -623,6 +624,9 @@ class StepperApp(App[None]):
         if self.target_step is not None and self.live_step() < self.target_step:
             end += f", before step {self.target_step}"
         raised = self.session.end is not None and self.session.end.status == "error"
+        if paused_lines(self.session) is not None:  # (no breakpoint line paused: why none stopped it)
+            missed = lines_text(sorted(self.session.breakpoints.lines))
+            end += f"; {missed} never paused, so no breakpoint stopped it"
         self.say(end + (": the script raised." if raised else "."))
         self.stop_running()
 

@@ -191,3 +191,18 @@ def test_a_script_that_trains_nothing_says_so_whole_at_80x24():
         assert "the run ended before any pause" in text and "waiting for the first pause" not in text
 
     drive(body, session=Session(load_script(str(path)), seed=0))
+
+
+def test_a_run_no_breakpoint_line_stopped_says_so_at_its_end():
+    # `stepper run --break 19`: the `for` line runs every epoch but completes no phase, so no pause
+    # happens there and the run went to its end; the notice said only "The run ended at step 100."
+    async def body(pilot):
+        app = pilot.app
+        for _ in range(100):
+            await settle(pilot)
+            if app.session.finished and not app.running:
+                break
+        text = " ".join(screen_text(app).split())
+        assert "The run ended at step 100; line 19 never paused, so no breakpoint stopped it." in text, text
+
+    drive(body, session=lesson("linear", breakpoints=Breakpoints(lines={19}), mode="continue"))
