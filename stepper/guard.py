@@ -92,22 +92,33 @@ def guard(script: str) -> None:
     output_fd, output_path = tempfile.mkstemp(prefix="stepper-output-")
     frames_fd, frames_path = tempfile.mkstemp(prefix="stepper-frames-")
     parent = os.getpid()
-    child = os.fork()
-    if child == 0:
-        _be_the_child(parent, output_fd, frames_fd)
+    try:
+        child = os.fork()
+    except OSError:  # (no process to spare: run unguarded, as before)
+        child = -1
+    if child <= 0:
+        if child == 0:
+            _be_the_child(parent, output_fd, frames_fd)
+        else:
+            _forget(output_fd, output_path, frames_fd, frames_path)
         return
-    os.close(output_fd)
-    os.close(frames_fd)
+    code = 1
     try:
         status = _wait(child)
         code = _report(status, saved, output_path, frames_path, script)
-    finally:
-        for path in (output_path, frames_path):
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    finally:  # (whatever happens here, this process never goes on to be a second screen)
+        _forget(output_fd, output_path, frames_fd, frames_path)
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def _forget(*files: int | str) -> None:
+    """Close the descriptors and delete the paths among `files`."""
+    for item in files:
+        with contextlib.suppress(OSError):
+            os.close(item) if isinstance(item, int) else os.unlink(item)
 
 
 # --- the child: stepper as always, leaving traces for the parent ----------------------------------------
