@@ -45,40 +45,38 @@ def joined(pane: Pane) -> str:
     return pane.tmux("capture-pane", "-p", "-J", "-t", "t")  # (-J: lines the pane wrapped, joined)
 
 
-@needs_tmux
-def test_a_segfault_in_the_scripts_c_code_leaves_a_sane_terminal_the_output_and_where(tmp_path):
-    script = tmp_path / "crashes.py"
-    script.write_text(TRAINS_THEN.format(fatal=SEGFAULT), encoding="utf-8")
+def killed_by(tmp_path, name: str, fatal: str, signum: int) -> str:
+    """Run a script that trains two steps, printing, then dies by `fatal`; check the exit status and
+    the terminal left behind; return the pane's text."""
+    script = tmp_path / name
+    script.write_text(TRAINS_THEN.format(fatal=fatal), encoding="utf-8")
     pane = Pane(tmp_path, str(script), "--until-step", "9")  # (runs at once, and on past step 1)
     try:
         pane.wait_for("DONE")
-        assert (tmp_path / "exit").read_text().strip() == f"EXIT={128 + signal.SIGSEGV}"
+        assert (tmp_path / "exit").read_text().strip() == f"EXIT={128 + signum}"
         sane(pane, tmp_path)
         text = joined(pane)
-        assert "step 0 printed\nstep 1 printed\n" in text
-        line = TRAINS_THEN.splitlines().index("        {fatal}") + 1
-        assert f"killed by SIGSEGV (signal 11), at crashes.py:{line} ({SEGFAULT})" in text
-        assert "segmentation fault" in text and "Traceback" not in text and "stepper/" not in text
     finally:
         pane.close()
+    assert "step 0 printed\nstep 1 printed\n" in text  # (what the script printed, kept)
+    assert "Traceback" not in text and "stepper/" not in text
+    return text
+
+
+@needs_tmux
+def test_a_segfault_in_the_scripts_c_code_leaves_a_sane_terminal_the_output_and_where(tmp_path):
+    text = killed_by(tmp_path, "crashes.py", SEGFAULT, signal.SIGSEGV)
+    line = TRAINS_THEN.splitlines().index("        {fatal}") + 1
+    assert f"killed by SIGSEGV (signal 11), at crashes.py:{line} ({SEGFAULT})" in text
+    assert "segmentation fault" in text
 
 
 @needs_tmux
 def test_a_process_the_out_of_memory_killer_ends_still_leaves_the_output_and_says_what_it_likely_was(
     tmp_path,
 ):
-    script = tmp_path / "grows.py"
-    script.write_text(TRAINS_THEN.format(fatal=KILLED), encoding="utf-8")
-    pane = Pane(tmp_path, str(script), "--until-step", "9")
-    try:
-        pane.wait_for("DONE")
-        assert (tmp_path / "exit").read_text().strip() == f"EXIT={128 + signal.SIGKILL}"
-        sane(pane, tmp_path)
-        text = joined(pane)
-        assert "step 0 printed\nstep 1 printed\n" in text
-        assert "killed by SIGKILL (signal 9)" in text and "out-of-memory killer" in text
-    finally:
-        pane.close()
+    text = killed_by(tmp_path, "grows.py", KILLED, signal.SIGKILL)
+    assert "killed by SIGKILL (signal 9)" in text and "out-of-memory killer" in text
 
 
 @needs_tmux
