@@ -182,12 +182,12 @@ def _wait(child: int) -> int:
         if not os.WIFSTOPPED(status):
             return status
         # The child stopped (ctrl+z): stop too, as it did, so the shell sees the job stopped. `fg`
-        # continues the whole process group; the child is told again in case it was continued alone.
+        # continues the whole process group, the child with it. (Not a SIGCONT of our own besides:
+        # Textual's handler would resume the screen twice, and its second key reader kept the
+        # process from ending.)
         signal.signal(signal.SIGTSTP, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTSTP)
         signal.signal(signal.SIGTSTP, signal.SIG_IGN)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(child, signal.SIGCONT)
 
 
 def _report(status: int, saved: list | None, output_path: str, frames_path: str, script: str) -> int:
