@@ -151,5 +151,6 @@ def test_a_run_parks_what_its_first_pause_finds_out_of_the_collectors_way(tmp_pa
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     before, after = map(int, done.stdout.split()[-2:])
-    assert before == 0
-    assert after > 50_000  # (torch alone is hundreds of thousands of objects)
+    # (torch alone is hundreds of thousands of objects; an interpreter may have frozen a few of its
+    # own before: 375 on a lent machine's Python 3.12 with torch 2.11)
+    assert after - before > 50_000
