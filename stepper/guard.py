@@ -6,18 +6,23 @@ memory than there is) ends the process at once. The terminal would stay on the a
 mode, and what the script had printed, kept for the output page, would die with the process.
 
 `guard()` forks before the screen, torch or any thread starts. The child goes on as stepper always
-did. The parent, the process the shell waits for, only waits. When the child ends normally, the parent
-exits with its status. When a signal killed it, the parent:
+did, and writes a few records to a file the parent shares: each piece of the script's output as it
+arrives, when the screen goes up and down (`screen_shown`), and when what was printed so far has been
+left in the terminal or belongs to a run the learner restarted (`output_left`). The parent, the process
+the shell waits for, only waits. When the child ends with its screen down, the parent exits with its
+status. When a signal killed it, or it ended with its screen still up (C's `exit()` in a library, or
+`os._exit()` from another thread), the parent:
 
-- puts the terminal back (its settings as they were, the screen's modes off);
-- prints what the script printed (the child appends each piece to a file as it arrives);
-- says where the script was (Python's faulthandler in the child writes its frames to a second file)
-  and what the signal usually means;
-- exits with 128 + the signal's number, as a shell reports it.
+- puts the terminal back (its settings as they were; the screen's modes off, if it was up);
+- prints what the script printed that is not in the terminal yet;
+- says which signal and where the script was (Python's faulthandler in the child writes its frames
+  to a second file), and what the signal usually means;
+- exits with 128 + the signal's number, as a shell reports it (or with the child's status).
 
 Job control passes through the parent. ctrl+z stops the child (Textual sends itself SIGTSTP), and the
-parent then stops itself, so the shell sees the job stopped; `fg` continues both. SIGTERM and SIGHUP
-sent to the parent are passed on. The child dies with the parent.
+parent then stops itself, so the shell sees the job stopped; `fg` continues both. A signal that a
+process sends the parent (SIGTERM, SIGHUP, SIGINT, SIGQUIT) is passed on; the terminal's own signals
+(ctrl+c, a hang-up) reach the child by themselves. The child dies with the parent.
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ import os
 import signal
 import struct
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 
 # What a screen that ended by hand leaves as it found it: the kitty keyboard protocol, mouse reports,
 # focus reports and bracketed paste off, lines wrapping again, the alternate screen left, the cursor
@@ -53,9 +60,15 @@ MEANINGS = {
     "out-of-memory killer: the script asked for more memory than the machine had (`dmesg` or "
     "`journalctl -k` says so), and a smaller batch or model would fit",
 }
+# Signals a person sends to end a program: a death by one of them (before the screen set its
+# handlers) needs no explanation.
+_ASKED_TO_END = ("SIGINT", "SIGTERM", "SIGHUP")
 
-_STREAM_TAGS = {"stdout": b"o", "stderr": b"e"}
-_HEADER = struct.Struct("<cI")  # a piece of output: its stream's tag and its length in bytes
+# The records the child writes: a tag and the length of what follows.
+_HEADER = struct.Struct("<cI")
+_OUTPUT_TAGS = {"stdout": b"o", "stderr": b"e"}
+_SCREEN_UP, _SCREEN_DOWN, _OUTPUT_LEFT = b"u", b"d", b"m"
+_records_fd: int | None = None  # in a guarded child: where its records go
 
 
 def tty_attributes() -> list | None:
@@ -68,29 +81,54 @@ def tty_attributes() -> list | None:
         return None
 
 
-def restore_tty(saved: list | None) -> None:
-    """Put back the terminal settings stepper started with and switch the screen's modes off.
-    Harmless when Textual has done so already; does nothing when the terminal has gone (SIGHUP)."""
+def restore_tty(saved: list | None, screen: bool = True) -> None:
+    """Put back the terminal settings stepper started with and, with `screen`, switch the screen's
+    modes off (not when it is down already: leaving the alternate screen would move the cursor back to
+    where it went up, and what follows would be written over the lines since). Harmless when Textual
+    has done so already; does nothing when the terminal has gone (SIGHUP)."""
     try:
         if saved is not None:
             import termios
 
             termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, saved)
-        if sys.__stdout__ is not None and sys.__stdout__.isatty():
+        if screen and sys.__stdout__ is not None and sys.__stdout__.isatty():
             os.write(sys.__stdout__.fileno(), RESET.encode())
     except Exception:  # (termios.error is not an OSError: a hung-up terminal raises it, EIO)
         pass
+
+
+# --- what the screen's process tells the parent (nothing, when it is not guarded) -------------------------
+
+
+def screen_shown(up: bool) -> None:
+    """The screen went up (the alternate screen, raw keys) or came down (ctrl+z, or quitting)."""
+    _record(_SCREEN_UP if up else _SCREEN_DOWN)
+
+
+def output_left() -> None:
+    """What the script printed so far is in the terminal now (the screen quit and printed it), or
+    belongs to a run the learner restarted: after a crash, only what comes later is printed."""
+    _record(_OUTPUT_LEFT)
+
+
+def _record(tag: bytes, data: bytes = b"") -> None:
+    if _records_fd is not None:
+        with contextlib.suppress(OSError):  # (a full disk costs the copy, never the run)
+            os.write(_records_fd, _HEADER.pack(tag, len(data)) + data)
+
+
+# --- the fork ------------------------------------------------------------------------------------------
 
 
 def guard(script: str) -> None:
     """Fork a parent that outlives the screen's process (see the module's docstring). Returns in the
     child; the parent never returns. Does nothing where it cannot fork safely: no `fork`, or threads
     already running (a fork copies only the calling one)."""
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    if not hasattr(os, "fork") or not hasattr(signal, "sigwaitinfo") or threading.active_count() > 1:
         return
     saved = tty_attributes()
-    output_fd, output_path = tempfile.mkstemp(prefix="stepper-output-")
-    frames_fd, frames_path = tempfile.mkstemp(prefix="stepper-frames-")
+    # Files with no name: nothing is left behind, whichever process is killed first.
+    records_fd, frames_fd = _unnamed_file("stepper-output-"), _unnamed_file("stepper-frames-")
     parent = os.getpid()
     try:
         child = os.fork()
@@ -98,46 +136,69 @@ def guard(script: str) -> None:
         child = -1
     if child <= 0:
         if child == 0:
-            _be_the_child(parent, output_fd, frames_fd)
+            _be_the_child(parent, records_fd, frames_fd)
         else:
-            _forget(output_fd, output_path, frames_fd, frames_path)
+            _close(records_fd, frames_fd)
         return
     code = 1
     try:
         status = _wait(child)
-        code = _report(status, saved, output_path, frames_path, script)
+        code = _report(status, saved, _read(records_fd), _read(frames_fd).decode("utf-8", "replace"), script)
     finally:  # (whatever happens here, this process never goes on to be a second screen)
-        _forget(output_fd, output_path, frames_fd, frames_path)
+        _close(records_fd, frames_fd)
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(code)
 
 
-def _forget(*files: int | str) -> None:
-    """Close the descriptors and delete the paths among `files`."""
-    for item in files:
+def _unnamed_file(prefix: str) -> int:
+    fd, path = tempfile.mkstemp(prefix=prefix)
+    os.unlink(path)
+    return fd
+
+
+def _read(fd: int) -> bytes:
+    with contextlib.suppress(OSError):
+        return os.pread(fd, os.fstat(fd).st_size, 0)
+    return b""
+
+
+def _close(*fds: int) -> None:
+    for fd in fds:
         with contextlib.suppress(OSError):
-            os.close(item) if isinstance(item, int) else os.unlink(item)
+            os.close(fd)
 
 
-# --- the child: stepper as always, leaving traces for the parent ----------------------------------------
+# --- the child: stepper as always, leaving records for the parent ----------------------------------------
 
 
-def _be_the_child(parent: int, output_fd: int, frames_fd: int) -> None:
+def _be_the_child(parent: int, records_fd: int, frames_fd: int) -> None:
     import faulthandler
 
     from .engine import output
 
+    global _records_fd
+    _records_fd = records_fd
     _die_with(parent)
     faulthandler.enable(file=frames_fd, all_threads=True)
+    os.register_at_fork(after_in_child=_forked_by_the_script)
 
     def keep(stream: str, text: str) -> None:
-        data = text.encode("utf-8", "replace")
-        with contextlib.suppress(OSError):  # (a full disk costs the copy, never the run)
-            os.write(output_fd, _HEADER.pack(_STREAM_TAGS.get(stream, b"o"), len(data)) + data)
+        _record(_OUTPUT_TAGS.get(stream, b"o"), text.encode("utf-8", "replace"))
 
     output.copy_to = keep
+
+
+def _forked_by_the_script() -> None:
+    """A process the script forks (a DataLoader's or multiprocessing's worker) is not the screen's: its
+    crash and its output are its own, not records of the screen's process (the parent would name the
+    worker's line as where the screen died)."""
+    import faulthandler
+
+    global _records_fd
+    _records_fd = None
+    faulthandler.disable()
 
 
 def _die_with(parent: int) -> None:
@@ -162,68 +223,98 @@ def _die_with(parent: int) -> None:
     threading.Thread(target=watch, name="stepper-guard", daemon=True).start()
 
 
-# --- the parent: wait, and clean up after a death by signal --------------------------------------------
+# --- the parent: wait, and clean up after the child if it could not ---------------------------------------
 
 
 def _wait(child: int) -> int:
     """The child's status once it has ended, passing job control and signals through meanwhile."""
-    # ctrl+c and ctrl+\ reach the child from the terminal itself; ctrl+z is the child's to take.
-    for name in ("SIGINT", "SIGQUIT", "SIGTSTP"):
-        signal.signal(getattr(signal, name), signal.SIG_IGN)
-
-    def pass_on(signum: int, frame) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(child, signum)
-
-    for name in ("SIGTERM", "SIGHUP"):
-        signal.signal(getattr(signal, name), pass_on)
+    signal.signal(signal.SIGTSTP, signal.SIG_IGN)  # (ctrl+z is the child's to take)
+    heard = {signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, heard)  # (taken one by one below, with who sent them)
     while True:
-        _, status = os.waitpid(child, os.WUNTRACED)
-        if not os.WIFSTOPPED(status):
+        pid, status = os.waitpid(child, os.WNOHANG | os.WUNTRACED)
+        if pid == child and not os.WIFSTOPPED(status):
             return status
-        # The child stopped (ctrl+z): stop too, as it did, so the shell sees the job stopped. `fg`
-        # continues the whole process group, the child with it. (Not a SIGCONT of our own besides:
-        # Textual's handler would resume the screen twice, and its second key reader kept the
-        # process from ending.)
-        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTSTP)
-        signal.signal(signal.SIGTSTP, signal.SIG_IGN)
+        if pid == child:
+            # The child stopped (ctrl+z): stop too, as it did, so the shell sees the job stopped. `fg`
+            # continues the whole process group, the child with it. (No SIGCONT of our own besides:
+            # Textual's handler would resume the screen twice, and its second key reader kept the
+            # process from ending.)
+            signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTSTP)
+            signal.signal(signal.SIGTSTP, signal.SIG_IGN)
+            continue
+        info = signal.sigwaitinfo(heard)
+        # A process's kill() has si_code <= 0 (SI_USER, SI_QUEUE, SI_TKILL); the terminal's ctrl+c
+        # or hang-up comes from the kernel (> 0), and the child, in the same process group, has it.
+        if info.si_signo != signal.SIGCHLD and info.si_code <= 0:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, info.si_signo)
 
 
-def _report(status: int, saved: list | None, output_path: str, frames_path: str, script: str) -> int:
-    if not os.WIFSIGNALED(status):
-        return os.waitstatus_to_exitcode(status)
-    signum = os.WTERMSIG(status)
-    restore_tty(saved)
-    _replay(output_path)
-    try:
-        name = signal.Signals(signum).name
-    except ValueError:
-        name = f"signal {signum}"
-    what = MEANINGS.get(name, "a signal that ends a process unless it is caught")
-    where = _where(frames_path, script)
-    print(
-        f"stepper: the process running {os.path.basename(script)} was killed by {name} (signal {signum})"
-        f"{where}: {what}. The terminal is put back, and what the script printed is above.",
-        file=sys.stderr,
-    )
-    return 128 + signum
+@dataclass
+class _Records:
+    screen_up: bool = False
+    output: list[tuple[bytes, str]] = field(default_factory=list)  # not yet in the terminal
 
 
-def _replay(path: str) -> None:
-    """Print what the script printed, each piece to the stream it was written to."""
-    try:
-        with open(path, "rb") as file:
-            data = file.read()
-    except OSError:
-        return
-    streams = {b"o": sys.stdout, b"e": sys.stderr}
-    last, at = None, 0
+def _parse(data: bytes) -> _Records:
+    records, at = _Records(), 0
     while at + _HEADER.size <= len(data):
         tag, size = _HEADER.unpack_from(data, at)
         at += _HEADER.size
-        text = data[at : at + size].decode("utf-8", "replace")
+        if tag in (_SCREEN_UP, _SCREEN_DOWN):
+            records.screen_up = tag == _SCREEN_UP
+        elif tag == _OUTPUT_LEFT:
+            records.output.clear()
+        else:
+            records.output.append((tag, data[at : at + size].decode("utf-8", "replace")))
         at += size
+    return records
+
+
+def _report(status: int, saved: list | None, data: bytes, frames: str, script: str) -> int:
+    records = _parse(data)
+    signaled = os.WIFSIGNALED(status)
+    if not signaled and not records.screen_up:
+        return os.waitstatus_to_exitcode(status)  # (it ended as stepper ends)
+    for stream in (sys.stdout, sys.stderr):  # (what the terminal cannot show is replaced, not fatal)
+        with contextlib.suppress(Exception):
+            stream.reconfigure(errors="replace")
+    restore_tty(saved, screen=records.screen_up)
+    printed = _replay(records.output)
+    name = os.path.basename(script)
+    if signaled:
+        signum = os.WTERMSIG(status)
+        try:
+            signame = signal.Signals(signum).name
+        except ValueError:
+            signame = f"signal {signum}"
+        if signame in _ASKED_TO_END:
+            return 128 + signum
+        what = MEANINGS.get(signame, "a signal that ends a process unless it is caught")
+        where = _where(frames, script)
+        said = f"the process running {name} was killed by {signame} (signal {signum}){where}: {what}."
+        code = 128 + signum
+    else:
+        code = os.waitstatus_to_exitcode(status)
+        said = (
+            f"the process running {name} ended (exit status {code}) with its screen still up: code "
+            "outside stepper ended it at once (C's exit() in a library, or os._exit() called from "
+            "another thread than the script's)."
+        )
+    after = " The terminal is put back, and what the script printed is above." if printed else (
+        " The terminal is put back."
+    )  # fmt: skip
+    print(f"stepper: {said}{after}", file=sys.stderr, flush=True)
+    return code
+
+
+def _replay(pieces: list[tuple[bytes, str]]) -> bool:
+    """Print what the script printed, each piece to the stream it was written to. Whether any was."""
+    streams = {b"o": sys.stdout, b"e": sys.stderr}
+    last = None
+    for tag, text in pieces:
         stream = streams.get(tag, sys.stdout)
         if last is not None and last is not stream:
             last.flush()  # (in the order they were written)
@@ -231,33 +322,35 @@ def _replay(path: str) -> None:
         last = stream
     for stream in streams.values():
         stream.flush()
-    if last is not None and not text.endswith("\n"):
+    if pieces and not pieces[-1][1].endswith("\n"):
         print(file=last, flush=True)  # (a progress line written with \r and no newline)
+    return bool(pieces)
 
 
-def _where(frames_path: str, script: str) -> str:
-    """`, at train.py:23 (out = ext.forward(x))`: the script's innermost line in the thread that
-    died, from faulthandler's frames; "" when it wrote none (SIGKILL) or no line is the script's."""
-    try:
-        with open(frames_path, encoding="utf-8", errors="replace") as file:
-            text = file.read()
-    except OSError:
-        return ""
+def _where(frames: str, script: str) -> str:
+    """`, at train.py:23 (out = ext.forward(x))`: the script's innermost line, from faulthandler's
+    frames, in the thread that died (or, when that thread ran no Python, a native thread of a
+    library's, in any thread); "" when it wrote none (SIGKILL) or no line is the script's."""
     folder = os.path.dirname(os.path.abspath(script))
-    current = text.split("Current thread", 1)
-    if len(current) < 2:
-        return ""
-    for line in current[1].splitlines()[1:]:
-        line = line.strip()
-        if not line.startswith('File "'):
-            break
-        path, _, rest = line[len('File "') :].partition('", line ')
-        number = rest.split(" ", 1)[0]
-        path = os.path.abspath(path)
-        installed = "site-packages" in path or "dist-packages" in path  # (a .venv inside the project)
-        if not number.isdigit() or not path.startswith(folder + os.sep) or installed:
-            continue
-        code = linecache.getline(path, int(number)).strip()
-        shown = os.path.relpath(path, folder)
-        return f", at {shown}:{number}" + (f" ({code})" if code else "")
+    # Files beside the script that are not its own: an environment or the interpreter's library inside
+    # its folder (a .venv, a Python under the home folder when the script is there too).
+    installed = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.abspath(__file__))}
+    installed.update(path for key, path in sysconfig.get_paths().items() if key != "scripts")
+    installed = {os.path.abspath(path) + os.sep for path in installed}
+    current = frames.partition("Current thread")[2].split("\n\n", 1)[0]  # (blocks end with a blank line)
+    for block in (current, frames):
+        for line in block.splitlines():
+            line = line.strip()
+            if not line.startswith('File "'):
+                continue
+            path, _, after = line[len('File "') :].partition('", line ')
+            number = after.split(" ", 1)[0]
+            path = os.path.abspath(path)
+            if not number.isdigit() or not path.startswith(folder + os.sep):
+                continue
+            if any(path.startswith(prefix) for prefix in installed) or "-packages" + os.sep in path:
+                continue
+            code = linecache.getline(path, int(number)).strip()
+            shown = os.path.relpath(path, folder)
+            return f", at {shown}:{number}" + (f" ({code})" if code else "")
     return ""

@@ -299,10 +299,15 @@ class _TranscriptWriter:
                     out.write(plain_block(event.snapshot) + "\n")
                     if event.reason:
                         out.write(f"-- stopped here: {event.reason}\n")
+                    # (A log file or a pipe is written in blocks: what a crash in C code would lose.
+                    # JSONL, which a program reads, keeps the block writes its speed needs.)
+                    out.flush()
             elif isinstance(event, Output):
                 # In JSONL mode stdout carries only JSON: the script's own output goes to stderr.
                 target = out if self.kind == "plain" and event.stream == "stdout" else self.err
                 target.write(event.text)
+                if self.kind == "plain":
+                    target.flush()  # (as at a pause: nothing printed is left in a buffer to lose)
                 if event.text.endswith("\n"):
                     self.open_lines.discard(id(target))
                 else:

@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Footer
 
+from .. import guard
 from ..engine import Output, Paused, ScriptSource, Session, SessionEvent
 from ..engine.detect import NONFINITE
 from ..frontends.transcript import lines_text, paused_lines
@@ -162,7 +163,7 @@ class StepperApp(App[None]):
         terminal.setup(self)
         self.leave_room_for_the_loss(self.size.height)
         # Back from ctrl+z (fg): the terminal shows the shell's screen, so draw every row again.
-        self.app_resume_signal.subscribe(self, lambda app: self.action_redraw())
+        self.app_resume_signal.subscribe(self, lambda app: self._resumed())
         self.update_view()
         if self.autostart:
             # Start the session after the first frame is drawn: its worker imports torch, which holds
@@ -371,6 +372,14 @@ class StepperApp(App[None]):
         # way, or a full collection (~150 ms here) now and then stalls a key press.
         gc.freeze()
         self._gc_frozen = True
+
+    def action_suspend_process(self) -> None:
+        guard.screen_shown(False)  # (ctrl+z: the shell has the terminal until `fg`)
+        super().action_suspend_process()
+
+    def _resumed(self) -> None:
+        guard.screen_shown(True)
+        self.action_redraw()
 
     def stop_at_nonfinite(self) -> bool:
         """Playing or running to a step stops (once) at the pause where NaN/Inf first appeared."""
@@ -699,6 +708,7 @@ class StepperApp(App[None]):
         )  # fmt: skip
         self.generation += 1
         self.cursor = None
+        guard.output_left()  # (what the old run printed is not printed again, as `q` would not)
         self.say("Restarted the script from the start.")
         self.update_view()
         self._replace_session(old, self.session)
@@ -854,11 +864,14 @@ def run_app(session: Session, options: TerminalOptions | None = None) -> int:
     # write is kept with its prints, not drawn over the screen; Textual draws on a duplicate of the
     # real stderr (sys.__stderr__ meanwhile). Leaving the block puts them back and delivers the rest.
     with capture_fds(), terminal.screen_on_stdout(), terminal.signals_quit(app) as received:
+        guard.screen_shown(True)
         app.run()
+    guard.screen_shown(False)
     from ..serve import served
 
     if not served():  # (a browser tab has no terminal to leave it in; the pipe carries only packets)
         leave_output_behind(app.session)
+        guard.output_left()
     if app.export_message:
         print(f"stepper: {app.export_message}", file=sys.stderr)
     if received:

@@ -6,10 +6,13 @@ Each runs `stepper run` in a real shell in a tmux pane, which outlives it (see t
 
 from __future__ import annotations
 
+import os
 import re
 import signal
+import subprocess
 
-from test_terminals import Pane, gone, needs_tmux
+from pty_terminal import STEPPER
+from test_terminals import Pane, gone, needs_stepper, needs_tmux
 
 TRAINS_THEN = """\
 import os
@@ -33,6 +36,7 @@ for step in range(3):
 
 SEGFAULT = "import ctypes; ctypes.string_at(0)"  # reads address 0
 KILLED = "os.kill(os.getpid(), signal.SIGKILL)"  # what the kernel's out-of-memory killer does
+C_EXIT = "import ctypes; ctypes.CDLL(None).exit(7)"  # a library's C exit(): no Python cleanup runs
 
 
 def sane(pane: Pane, tmp_path) -> None:
@@ -45,15 +49,15 @@ def joined(pane: Pane) -> str:
     return pane.tmux("capture-pane", "-p", "-J", "-t", "t")  # (-J: lines the pane wrapped, joined)
 
 
-def killed_by(tmp_path, name: str, fatal: str, signum: int) -> str:
+def killed_by(tmp_path, name: str, fatal: str, status: int, env: str = "TERM=xterm") -> str:
     """Run a script that trains two steps, printing, then dies by `fatal`; check the exit status and
     the terminal left behind; return the pane's text."""
     script = tmp_path / name
     script.write_text(TRAINS_THEN.format(fatal=fatal), encoding="utf-8")
-    pane = Pane(tmp_path, str(script), "--until-step", "9")  # (runs at once, and on past step 1)
+    pane = Pane(tmp_path, str(script), "--until-step", "9", env=env)  # (runs at once, past step 1)
     try:
         pane.wait_for("DONE")
-        assert (tmp_path / "exit").read_text().strip() == f"EXIT={128 + signum}"
+        assert (tmp_path / "exit").read_text().strip() == f"EXIT={status}"
         sane(pane, tmp_path)
         text = joined(pane)
     finally:
@@ -65,7 +69,7 @@ def killed_by(tmp_path, name: str, fatal: str, signum: int) -> str:
 
 @needs_tmux
 def test_a_segfault_in_the_scripts_c_code_leaves_a_sane_terminal_the_output_and_where(tmp_path):
-    text = killed_by(tmp_path, "crashes.py", SEGFAULT, signal.SIGSEGV)
+    text = killed_by(tmp_path, "crashes.py", SEGFAULT, 128 + signal.SIGSEGV)
     line = TRAINS_THEN.splitlines().index("        {fatal}") + 1
     assert f"killed by SIGSEGV (signal 11), at crashes.py:{line} ({SEGFAULT})" in text
     assert "segmentation fault" in text
@@ -75,8 +79,139 @@ def test_a_segfault_in_the_scripts_c_code_leaves_a_sane_terminal_the_output_and_
 def test_a_process_the_out_of_memory_killer_ends_still_leaves_the_output_and_says_what_it_likely_was(
     tmp_path,
 ):
-    text = killed_by(tmp_path, "grows.py", KILLED, signal.SIGKILL)
+    text = killed_by(tmp_path, "grows.py", KILLED, 128 + signal.SIGKILL)
     assert "killed by SIGKILL (signal 9)" in text and "out-of-memory killer" in text
+
+
+@needs_tmux
+def test_a_c_exit_with_the_screen_up_leaves_a_sane_terminal_and_the_output(tmp_path):
+    # No signal: the process ended with status 7 before the screen could come down.
+    text = killed_by(tmp_path, "exits.py", C_EXIT, 7)
+    assert "ended (exit status 7) with its screen still up" in text and "exit()" in text
+
+
+HELPER_THEN_ABORT = """\
+import ctypes
+import multiprocessing
+import os
+
+import torch
+from torch import nn
+
+model = nn.Linear(1, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+x, y = torch.randn(8, 1), torch.randn(8, 1)
+for step in range(3):
+    loss = nn.functional.mse_loss(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    print(f"step {step} printed \u2713")
+    if step == 0:  # a process the script forks crashes (the script goes on: it is not the screen's)
+        helper = multiprocessing.get_context("fork").Process(target=ctypes.string_at, args=(0,))
+        helper.start()
+        helper.join()
+    if step == 1:
+        os.abort()
+"""
+
+
+@needs_tmux
+def test_the_crash_named_is_the_screens_not_a_forked_helpers_and_a_narrow_encoding_still_says_it(
+    tmp_path,
+):
+    script = tmp_path / "helper.py"
+    script.write_text(HELPER_THEN_ABORT, encoding="utf-8")
+    # (PYTHONIOENCODING=ascii: what the terminal cannot show is replaced; the report still comes)
+    pane = Pane(tmp_path, str(script), "--until-step", "9", env="TERM=xterm PYTHONIOENCODING=ascii")
+    try:
+        pane.wait_for("DONE")
+        assert (tmp_path / "exit").read_text().strip() == f"EXIT={128 + signal.SIGABRT}"
+        sane(pane, tmp_path)
+        text = joined(pane)
+    finally:
+        pane.close()
+    assert "step 0 printed ?\nstep 1 printed ?\n" in text
+    line = HELPER_THEN_ABORT.splitlines().index("        os.abort()") + 1
+    assert f"killed by SIGABRT (signal 6), at helper.py:{line} (os.abort())" in text and "an abort" in text
+
+
+CRASH_AT_EXIT = """import ctypes
+import weakref
+
+import torch
+from torch import nn
+
+model = nn.Linear(1, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+x, y = torch.randn(8, 1), torch.randn(8, 1)
+for step in range(2):
+    loss = nn.functional.mse_loss(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    print(f"step {step} printed")
+
+
+class Handle:  # a C library's handle whose clean-up crashes as the interpreter exits
+    pass
+
+
+handle = Handle()
+weakref.finalize(handle, ctypes.string_at, 0)
+"""
+
+
+@needs_tmux
+def test_a_crash_after_the_screen_has_quit_prints_nothing_twice_and_over_nothing(tmp_path):
+    script = tmp_path / "at_exit.py"
+    script.write_text(CRASH_AT_EXIT, encoding="utf-8")
+    pane = Pane(tmp_path, str(script), "--until-step", "9")
+    try:
+        pane.wait_for("finished after 2 steps")
+        pane.tmux("send-keys", "-t", "t", "q")  # (the screen quits and prints the output: then the crash)
+        pane.wait_for("DONE")
+        assert (tmp_path / "exit").read_text().strip() == f"EXIT={128 + signal.SIGSEGV}"
+        sane(pane, tmp_path)
+        text = joined(pane)
+    finally:
+        pane.close()
+    assert text.count("step 0 printed") == 1 and text.count("step 1 printed") == 1
+    # in order, below the command line: nothing was written over
+    assert (
+        text.index("exec ")
+        < text.index("step 1 printed")
+        < text.index("killed by SIGSEGV")
+        < text.index("DONE")
+    )
+    assert "what the script printed is above" not in text
+
+
+@needs_tmux
+def test_a_signal_a_process_sends_to_stepper_is_passed_on(tmp_path):
+    # `kill -INT` (timeout -s INT, an editor's stop button) quits the screen as it did unguarded.
+    pane = Pane(tmp_path)
+    try:
+        pane.wait_for("pause 1/1")
+        pid = pane.pid()
+        os.kill(pid, signal.SIGINT)
+        assert gone(pid), "the stepper process is still there"
+        pane.wait_for("DONE")
+        sane(pane, tmp_path)
+    finally:
+        pane.close()
+
+
+@needs_stepper
+def test_a_plain_transcript_into_a_file_keeps_everything_before_a_crash(tmp_path):
+    script = tmp_path / "crashes.py"
+    script.write_text(TRAINS_THEN.format(fatal=SEGFAULT), encoding="utf-8")
+    done = subprocess.run(
+        [STEPPER, "run", str(script), "--plain"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == -signal.SIGSEGV
+    assert "step 0 printed\n" in done.stdout and "step 1 printed\n" in done.stdout  # (not left in a buffer)
+    assert done.stdout.count("optimizer.step()") == 2  # (every pause's block)
 
 
 @needs_tmux
