@@ -187,6 +187,46 @@ def test_a_crash_after_the_screen_has_quit_prints_nothing_twice_and_over_nothing
     assert "what the script printed is above" not in text
 
 
+CRASHES_WHEN_RESTARTED = """\
+import ctypes
+import pathlib
+
+import torch
+from torch import nn
+
+marker = pathlib.Path(__file__).with_suffix(".ran")
+run = 2 if marker.exists() else 1
+marker.touch()
+model = nn.Linear(1, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+x, y = torch.randn(8, 1), torch.randn(8, 1)
+for step in range(2):
+    loss = nn.functional.mse_loss(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    print(f"run {run} step {step} printed")
+if run == 2:
+    ctypes.string_at(0)
+"""
+
+
+@needs_tmux
+def test_after_a_restart_a_crash_prints_the_new_runs_output_only_as_q_would(tmp_path):
+    script = tmp_path / "restarted.py"
+    script.write_text(CRASHES_WHEN_RESTARTED, encoding="utf-8")
+    pane = Pane(tmp_path, str(script), "--until-step", "9")
+    try:
+        pane.wait_for("finished after 2 steps")
+        pane.tmux("send-keys", "-t", "t", "r")
+        pane.wait_for("DONE")
+        assert (tmp_path / "exit").read_text().strip() == f"EXIT={128 + signal.SIGSEGV}"
+        text = joined(pane)
+    finally:
+        pane.close()
+    assert "run 2 step 0 printed\nrun 2 step 1 printed\n" in text and "run 1" not in text
+
+
 @needs_tmux
 def test_a_signal_a_process_sends_to_stepper_is_passed_on(tmp_path):
     # `kill -INT` (timeout -s INT, an editor's stop button) quits the screen as it did unguarded.
