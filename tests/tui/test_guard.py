@@ -14,25 +14,45 @@ import subprocess
 from pty_terminal import STEPPER
 from test_terminals import Pane, gone, needs_stepper, needs_tmux
 
-TRAINS_THEN = """\
+LOOP = """\
+import ctypes
+import multiprocessing
 import os
+import pathlib
 import signal
+import weakref
 
 import torch
 from torch import nn
-
+{before}
 model = nn.Linear(1, 1)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 x, y = torch.randn(8, 1), torch.randn(8, 1)
-for step in range(3):
+for step in range({steps}):
     loss = nn.functional.mse_loss(model(x), y)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    print(f"step {{step}} printed")
-    if step == 1:
-        {fatal}
+    print(f"{printed}")
+{each}
+{after}
 """
+
+
+def training_script(each="", after="", before="", printed="step {step} printed", steps=3) -> str:
+    """A script that trains a line for `steps` updates and prints `printed` after each; `each` is more
+    of the loop's body (indented), `before` and `after` come before and after the loop."""
+    return LOOP.format(each=each, after=after, before=before, printed=printed, steps=steps)
+
+
+def dies_by(fatal: str) -> str:
+    """A training script that dies by `fatal` after its second update (it printed twice by then)."""
+    return training_script(each=f"    if step == 1:\n        {fatal}")
+
+
+def line_of(script: str, text: str) -> int:
+    return script.splitlines().index(text) + 1
+
 
 SEGFAULT = "import ctypes; ctypes.string_at(0)"  # reads address 0
 KILLED = "os.kill(os.getpid(), signal.SIGKILL)"  # what the kernel's out-of-memory killer does
@@ -53,7 +73,7 @@ def killed_by(tmp_path, name: str, fatal: str, status: int, env: str = "TERM=xte
     """Run a script that trains two steps, printing, then dies by `fatal`; check the exit status and
     the terminal left behind; return the pane's text."""
     script = tmp_path / name
-    script.write_text(TRAINS_THEN.format(fatal=fatal), encoding="utf-8")
+    script.write_text(dies_by(fatal), encoding="utf-8")
     pane = Pane(tmp_path, str(script), "--until-step", "9", env=env)  # (runs at once, past step 1)
     try:
         pane.wait_for("DONE")
@@ -70,7 +90,7 @@ def killed_by(tmp_path, name: str, fatal: str, status: int, env: str = "TERM=xte
 @needs_tmux
 def test_a_segfault_in_the_scripts_c_code_leaves_a_sane_terminal_the_output_and_where(tmp_path):
     text = killed_by(tmp_path, "crashes.py", SEGFAULT, 128 + signal.SIGSEGV)
-    line = TRAINS_THEN.splitlines().index("        {fatal}") + 1
+    line = line_of(dies_by(SEGFAULT), f"        {SEGFAULT}")
     assert f"killed by SIGSEGV (signal 11), at crashes.py:{line} ({SEGFAULT})" in text
     assert "segmentation fault" in text
 
@@ -90,30 +110,16 @@ def test_a_c_exit_with_the_screen_up_leaves_a_sane_terminal_and_the_output(tmp_p
     assert "ended (exit status 7) with its screen still up" in text and "exit()" in text
 
 
-HELPER_THEN_ABORT = """\
-import ctypes
-import multiprocessing
-import os
-
-import torch
-from torch import nn
-
-model = nn.Linear(1, 1)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-x, y = torch.randn(8, 1), torch.randn(8, 1)
-for step in range(3):
-    loss = nn.functional.mse_loss(model(x), y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    print(f"step {step} printed \u2713")
+HELPER_THEN_ABORT = training_script(
+    printed="step {step} printed \u2713",
+    each="""\
     if step == 0:  # a process the script forks crashes (the script goes on: it is not the screen's)
         helper = multiprocessing.get_context("fork").Process(target=ctypes.string_at, args=(0,))
         helper.start()
         helper.join()
     if step == 1:
-        os.abort()
-"""
+        os.abort()""",
+)
 
 
 @needs_tmux
@@ -132,34 +138,20 @@ def test_the_crash_named_is_the_screens_not_a_forked_helpers_and_a_narrow_encodi
     finally:
         pane.close()
     assert "step 0 printed ?\nstep 1 printed ?\n" in text
-    line = HELPER_THEN_ABORT.splitlines().index("        os.abort()") + 1
+    line = line_of(HELPER_THEN_ABORT, "        os.abort()")
     assert f"killed by SIGABRT (signal 6), at helper.py:{line} (os.abort())" in text and "an abort" in text
 
 
-CRASH_AT_EXIT = """import ctypes
-import weakref
-
-import torch
-from torch import nn
-
-model = nn.Linear(1, 1)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-x, y = torch.randn(8, 1), torch.randn(8, 1)
-for step in range(2):
-    loss = nn.functional.mse_loss(model(x), y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    print(f"step {step} printed")
-
-
+CRASH_AT_EXIT = training_script(
+    steps=2,
+    after="""
 class Handle:  # a C library's handle whose clean-up crashes as the interpreter exits
     pass
 
 
 handle = Handle()
-weakref.finalize(handle, ctypes.string_at, 0)
-"""
+weakref.finalize(handle, ctypes.string_at, 0)""",
+)
 
 
 @needs_tmux
@@ -187,28 +179,14 @@ def test_a_crash_after_the_screen_has_quit_prints_nothing_twice_and_over_nothing
     assert "what the script printed is above" not in text
 
 
-CRASHES_WHEN_RESTARTED = """\
-import ctypes
-import pathlib
-
-import torch
-from torch import nn
-
-marker = pathlib.Path(__file__).with_suffix(".ran")
+CRASHES_WHEN_RESTARTED = training_script(
+    steps=2,
+    before="""marker = pathlib.Path(__file__).with_suffix(".ran")
 run = 2 if marker.exists() else 1
-marker.touch()
-model = nn.Linear(1, 1)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-x, y = torch.randn(8, 1), torch.randn(8, 1)
-for step in range(2):
-    loss = nn.functional.mse_loss(model(x), y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    print(f"run {run} step {step} printed")
-if run == 2:
-    ctypes.string_at(0)
-"""
+marker.touch()""",
+    printed="run {run} step {step} printed",
+    after="if run == 2:\n    ctypes.string_at(0)",
+)
 
 
 @needs_tmux
@@ -245,7 +223,7 @@ def test_a_signal_a_process_sends_to_stepper_is_passed_on(tmp_path):
 @needs_stepper
 def test_a_plain_transcript_into_a_file_keeps_everything_before_a_crash(tmp_path):
     script = tmp_path / "crashes.py"
-    script.write_text(TRAINS_THEN.format(fatal=SEGFAULT), encoding="utf-8")
+    script.write_text(dies_by(SEGFAULT), encoding="utf-8")
     done = subprocess.run(
         [STEPPER, "run", str(script), "--plain"], capture_output=True, text=True, timeout=120
     )
