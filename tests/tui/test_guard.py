@@ -69,19 +69,24 @@ def joined(pane: Pane) -> str:
     return pane.tmux("capture-pane", "-p", "-J", "-t", "t")  # (-J: lines the pane wrapped, joined)
 
 
-def killed_by(tmp_path, name: str, fatal: str, status: int, env: str = "TERM=xterm") -> str:
-    """Run a script that trains two steps, printing, then dies by `fatal`; check the exit status and
-    the terminal left behind; return the pane's text."""
-    script = tmp_path / name
-    script.write_text(dies_by(fatal), encoding="utf-8")
-    pane = Pane(tmp_path, str(script), "--until-step", "9", env=env)  # (runs at once, past step 1)
+def ran(tmp_path, name: str, script: str, status: int, env: str = "TERM=xterm") -> str:
+    """Run `script` (written as `name`) to its end at once; check the exit status and the terminal
+    left behind; return the pane's text."""
+    path = tmp_path / name
+    path.write_text(script, encoding="utf-8")
+    pane = Pane(tmp_path, str(path), "--until-step", "9", env=env)  # (runs at once, past step 1)
     try:
         pane.wait_for("DONE")
         assert (tmp_path / "exit").read_text().strip() == f"EXIT={status}"
         sane(pane, tmp_path)
-        text = joined(pane)
+        return joined(pane)
     finally:
         pane.close()
+
+
+def killed_by(tmp_path, name: str, fatal: str, status: int) -> str:
+    """`ran` a script that trains two steps, printing, then dies by `fatal`."""
+    text = ran(tmp_path, name, dies_by(fatal), status)
     assert "step 0 printed\nstep 1 printed\n" in text  # (what the script printed, kept)
     assert "Traceback" not in text and "stepper/" not in text
     return text
@@ -126,17 +131,9 @@ HELPER_THEN_ABORT = training_script(
 def test_the_crash_named_is_the_screens_not_a_forked_helpers_and_a_narrow_encoding_still_says_it(
     tmp_path,
 ):
-    script = tmp_path / "helper.py"
-    script.write_text(HELPER_THEN_ABORT, encoding="utf-8")
     # (PYTHONIOENCODING=ascii: what the terminal cannot show is replaced; the report still comes)
-    pane = Pane(tmp_path, str(script), "--until-step", "9", env="TERM=xterm PYTHONIOENCODING=ascii")
-    try:
-        pane.wait_for("DONE")
-        assert (tmp_path / "exit").read_text().strip() == f"EXIT={128 + signal.SIGABRT}"
-        sane(pane, tmp_path)
-        text = joined(pane)
-    finally:
-        pane.close()
+    env = "TERM=xterm PYTHONIOENCODING=ascii"
+    text = ran(tmp_path, "helper.py", HELPER_THEN_ABORT, 128 + signal.SIGABRT, env=env)
     assert "step 0 printed ?\nstep 1 printed ?\n" in text
     line = line_of(HELPER_THEN_ABORT, "        os.abort()")
     assert f"killed by SIGABRT (signal 6), at helper.py:{line} (os.abort())" in text and "an abort" in text
