@@ -69,13 +69,16 @@ def joined(pane: Pane) -> str:
     return pane.tmux("capture-pane", "-p", "-J", "-t", "t")  # (-J: lines the pane wrapped, joined)
 
 
-def ran(tmp_path, name: str, script: str, status: int, env: str = "TERM=xterm") -> str:
-    """Run `script` (written as `name`) to its end at once; check the exit status and the terminal
-    left behind; return the pane's text."""
+def ran(tmp_path, name: str, script: str, status: int, env: str = "TERM=xterm", then: str = "") -> str:
+    """Run `script` (written as `name`) to its end at once (and, with `then`, press that key when the
+    run has finished); check the exit status and the terminal left behind; return the pane's text."""
     path = tmp_path / name
     path.write_text(script, encoding="utf-8")
     pane = Pane(tmp_path, str(path), "--until-step", "9", env=env)  # (runs at once, past step 1)
     try:
+        if then:
+            pane.wait_for("finished after")
+            pane.tmux("send-keys", "-t", "t", then)
         pane.wait_for("DONE")
         assert (tmp_path / "exit").read_text().strip() == f"EXIT={status}"
         sane(pane, tmp_path)
@@ -153,18 +156,8 @@ weakref.finalize(handle, ctypes.string_at, 0)""",
 
 @needs_tmux
 def test_a_crash_after_the_screen_has_quit_prints_nothing_twice_and_over_nothing(tmp_path):
-    script = tmp_path / "at_exit.py"
-    script.write_text(CRASH_AT_EXIT, encoding="utf-8")
-    pane = Pane(tmp_path, str(script), "--until-step", "9")
-    try:
-        pane.wait_for("finished after 2 steps")
-        pane.tmux("send-keys", "-t", "t", "q")  # (the screen quits and prints the output: then the crash)
-        pane.wait_for("DONE")
-        assert (tmp_path / "exit").read_text().strip() == f"EXIT={128 + signal.SIGSEGV}"
-        sane(pane, tmp_path)
-        text = joined(pane)
-    finally:
-        pane.close()
+    # (q: the screen quits and prints the output; then the interpreter's exit crashes)
+    text = ran(tmp_path, "at_exit.py", CRASH_AT_EXIT, 128 + signal.SIGSEGV, then="q")
     assert text.count("step 0 printed") == 1 and text.count("step 1 printed") == 1
     # in order, below the command line: nothing was written over
     assert (
@@ -188,17 +181,7 @@ marker.touch()""",
 
 @needs_tmux
 def test_after_a_restart_a_crash_prints_the_new_runs_output_only_as_q_would(tmp_path):
-    script = tmp_path / "restarted.py"
-    script.write_text(CRASHES_WHEN_RESTARTED, encoding="utf-8")
-    pane = Pane(tmp_path, str(script), "--until-step", "9")
-    try:
-        pane.wait_for("finished after 2 steps")
-        pane.tmux("send-keys", "-t", "t", "r")
-        pane.wait_for("DONE")
-        assert (tmp_path / "exit").read_text().strip() == f"EXIT={128 + signal.SIGSEGV}"
-        text = joined(pane)
-    finally:
-        pane.close()
+    text = ran(tmp_path, "restarted.py", CRASHES_WHEN_RESTARTED, 128 + signal.SIGSEGV, then="r")
     assert "run 2 step 0 printed\nrun 2 step 1 printed\n" in text and "run 1" not in text
 
 
