@@ -140,7 +140,7 @@ def guard(script: str) -> None:
         else:
             _close(records_fd, frames_fd)
         return
-    code = 1
+    code, status = 1, 0
     try:
         status = _wait(child)
         code = _report(status, saved, _read(records_fd), _read(frames_fd).decode("utf-8", "replace"), script)
@@ -149,7 +149,16 @@ def guard(script: str) -> None:
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT:
+            _die_by(signal.SIGINT)  # (a shell ends a list of commands when one of them died by ctrl+c)
         os._exit(code)
+
+
+def _die_by(signum: int) -> None:
+    with contextlib.suppress(Exception):
+        signal.signal(signum, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
+        os.kill(os.getpid(), signum)
 
 
 def _unnamed_file(prefix: str) -> int:
@@ -275,29 +284,28 @@ def _parse(data: bytes) -> _Records:
 
 def _report(status: int, saved: list | None, data: bytes, frames: str, script: str) -> int:
     records = _parse(data)
-    signaled = os.WIFSIGNALED(status)
-    if not signaled and not records.screen_up:
-        return os.waitstatus_to_exitcode(status)  # (it ended as stepper ends)
+    code = os.waitstatus_to_exitcode(status)  # (-n after a death by signal n)
+    signum = -code if code < 0 else 0
+    signame = _signal_name(signum) if signum else ""
+    if not signum and not records.screen_up and not records.output:
+        return code  # (it ended as stepper ends)
     for stream in (sys.stdout, sys.stderr):  # (what the terminal cannot show is replaced, not fatal)
         with contextlib.suppress(Exception):
             stream.reconfigure(errors="replace")
     restore_tty(saved, screen=records.screen_up)
+    # What the script printed that the screen did not leave in the terminal: after a crash, or when an
+    # exception or a hung quit (terminal.watchdog) ended the screen before it could print it.
     printed = _replay(records.output)
+    asked_to_end = signame in _ASKED_TO_END or code in {128 + _signal_number(n) for n in _ASKED_TO_END}
+    if asked_to_end or not (signum or records.screen_up):
+        return 128 + signum if signum else code  # (nothing to explain)
     name = os.path.basename(script)
-    if signaled:
-        signum = os.WTERMSIG(status)
-        try:
-            signame = signal.Signals(signum).name
-        except ValueError:
-            signame = f"signal {signum}"
-        if signame in _ASKED_TO_END:
-            return 128 + signum
+    if signum:
         what = MEANINGS.get(signame, "a signal that ends a process unless it is caught")
         where = _where(frames, script)
         said = f"the process running {name} was killed by {signame} (signal {signum}){where}: {what}."
         code = 128 + signum
     else:
-        code = os.waitstatus_to_exitcode(status)
         said = (
             f"the process running {name} ended (exit status {code}) with its screen still up: code "
             "outside stepper ended it at once (C's exit() in a library, or os._exit() called from "
@@ -308,6 +316,17 @@ def _report(status: int, saved: list | None, data: bytes, frames: str, script: s
     )  # fmt: skip
     print(f"stepper: {said}{after}", file=sys.stderr, flush=True)
     return code
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+def _signal_number(name: str) -> int:
+    return int(getattr(signal, name))
 
 
 def _replay(pieces: list[tuple[bytes, str]]) -> bool:

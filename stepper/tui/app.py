@@ -865,8 +865,10 @@ def run_app(session: Session, options: TerminalOptions | None = None) -> int:
     # real stderr (sys.__stderr__ meanwhile). Leaving the block puts them back and delivers the rest.
     with capture_fds(), terminal.screen_on_stdout(), terminal.signals_quit(app) as received:
         guard.screen_shown(True)
-        app.run()
-    guard.screen_shown(False)
+        try:
+            app.run()
+        finally:  # (Textual has taken its screen down, also when an exception leaves it)
+            guard.screen_shown(False)
     from ..serve import served
 
     if not served():  # (a browser tab has no terminal to leave it in; the pipe carries only packets)

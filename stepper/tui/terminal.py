@@ -36,7 +36,7 @@ from textual import constants
 from textual.color import Color
 from textual.filter import LineFilter
 
-from ..guard import restore_tty, tty_attributes
+from ..guard import restore_tty, screen_shown, tty_attributes
 
 if TYPE_CHECKING:
     from .app import StepperApp
@@ -267,6 +267,7 @@ def watchdog(saved: list | None, status: int) -> None:
     def expire() -> None:
         try:
             restore_tty(saved)
+            screen_shown(False)  # (put back here: the guard's parent has nothing to add)
         finally:
             os._exit(status)
 

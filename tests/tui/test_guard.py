@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 
 from pty_terminal import STEPPER
 from test_terminals import Pane, gone, needs_stepper, needs_tmux
@@ -198,6 +199,30 @@ def test_a_signal_a_process_sends_to_stepper_is_passed_on(tmp_path):
         sane(pane, tmp_path)
     finally:
         pane.close()
+
+
+@needs_tmux
+def test_sigterm_while_a_torch_call_holds_the_script_ends_quietly_with_the_output(tmp_path):
+    # The script cannot stop inside the call, so the screen's watchdog ends the process (143) with its
+    # screen up; that is a person's signal, not a library's exit(): said as before, with the output.
+    script = tmp_path / "busy.py"
+    busy = tmp_path / "busy"
+    script.write_text(dies_by(f"pathlib.Path({str(busy)!r}).touch(); import time; time.sleep(60)"))
+    pane = Pane(tmp_path, str(script), "--until-step", "9")
+    try:
+        for _ in range(600):
+            if busy.exists():
+                break
+            time.sleep(0.1)
+        os.kill(pane.pid(), signal.SIGTERM)
+        pane.wait_for("DONE")
+        assert (tmp_path / "exit").read_text().strip() == f"EXIT={128 + signal.SIGTERM}"
+        sane(pane, tmp_path)
+        text = joined(pane)
+    finally:
+        pane.close()
+    assert "step 0 printed\nstep 1 printed\n" in text
+    assert "stepper:" not in text and "exit()" not in text
 
 
 @needs_stepper
