@@ -252,6 +252,7 @@ def _wait(child: int) -> int:
             signal.signal(signal.SIGTSTP, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTSTP)
             signal.signal(signal.SIGTSTP, signal.SIG_IGN)
+            _continue_if_left_stopped(child)
             continue
         info = signal.sigwaitinfo(heard)
         # A process's kill() has si_code <= 0 (SI_USER, SI_QUEUE, SI_TKILL); the terminal's ctrl+c
@@ -259,6 +260,29 @@ def _wait(child: int) -> int:
         if info.si_signo != signal.SIGCHLD and info.si_code <= 0:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, info.si_signo)
+
+
+def _continue_if_left_stopped(child: int, wait: float = 0.5) -> None:
+    """We were continued (`fg`), and the child with us, as one process group. Should the child be left
+    stopped (once, on a lent machine under load, the screen did not come back after `fg`; the cause
+    was not found), continue it ourselves, and only then: a second SIGCONT to a continued child
+    resumes its screen twice."""
+    deadline = time.monotonic() + wait
+    while _stopped(child):
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGCONT)
+            return
+        time.sleep(0.01)
+
+
+def _stopped(pid: int) -> bool:
+    """Whether the process is stopped now (Linux's /proc; elsewhere, taken as not)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as file:
+            return file.read().rpartition(")")[2].split()[0] in ("T", "t")
+    except (OSError, IndexError):
+        return False
 
 
 @dataclass

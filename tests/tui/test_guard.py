@@ -12,6 +12,7 @@ import signal
 import subprocess
 import time
 
+import pytest
 from pty_terminal import STEPPER
 from test_terminals import Pane, gone, needs_stepper, needs_tmux
 
@@ -255,3 +256,25 @@ def test_ctrl_z_stops_the_job_and_fg_brings_the_screen_back_to_step_on(tmp_path)
         assert pane.flags() == {"cursor": "1", "alternate": "0", "mouse": "0"}
     finally:
         pane.close()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc")
+def test_a_child_left_stopped_when_the_parent_is_continued_is_continued_by_it():
+    from stepper import guard
+
+    def until(condition) -> bool:
+        for _ in range(500):
+            if condition():
+                return True
+            time.sleep(0.01)
+        return False
+
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        os.kill(child.pid, signal.SIGSTOP)
+        assert until(lambda: guard._stopped(child.pid))
+        guard._continue_if_left_stopped(child.pid, wait=0.05)
+        assert until(lambda: not guard._stopped(child.pid))
+    finally:
+        child.kill()
+        child.wait()
