@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import gc
 import os
 import sys
 import time
@@ -131,7 +130,6 @@ class StepperApp(App[None]):
         self._notice = ""
         self._shown: tuple | None = None  # what the panels last drew, to skip identical redraws
         self._key_states: tuple = ()
-        self._gc_frozen = False
         self._nonfinite_stop: tuple[int, int] | None = None  # (generation, pause) a run stopped at
         self._played_from = (-1, 0)  # (generation, pause) where the last play began
         self._stepped_at = 0.0  # clock when the last single phase or step (space, s) began
@@ -323,8 +321,6 @@ class StepperApp(App[None]):
             # command sent in between would be lost; look again in a moment.
             self.set_timer(0.002, lambda: self.on_session_changed(message))
             return
-        if session.history and not self._gc_frozen:
-            self._freeze_gc()
         if message.reason and self.target_step is None:
             # A breakpoint (--until-step, --until-loss, --break, x) or a NaN stopped the run: say which.
             self.say(f"Stopped: {message.reason}. c runs on, space/n one phase.")
@@ -366,12 +362,6 @@ class StepperApp(App[None]):
         self._play_draw_timer = None
         self._play_drawn = self._clock()
         self.update_view()
-
-    def _freeze_gc(self) -> None:
-        # torch and the script are loaded now: park those objects out of the garbage collector's
-        # way, or a full collection (~150 ms here) now and then stalls a key press.
-        gc.freeze()
-        self._gc_frozen = True
 
     def action_suspend_process(self) -> None:
         guard.screen_shown(False)  # (ctrl+z: the shell has the terminal until `fg`)
@@ -522,8 +512,6 @@ class StepperApp(App[None]):
         if cpu - self._drawn_at[0] > RUNNING_DRAW_SHARE * (now - self._drawn_at[1]):
             return  # drawing the last frame took more than its share: skip this one
         self._drawn_at = (cpu, now)
-        if self.session.history and not self._gc_frozen:
-            self._freeze_gc()
         self.update_view()
 
     def run_rate(self) -> str:
