@@ -128,7 +128,15 @@ def guard(script: str) -> None:
         return
     saved = tty_attributes()
     # Files with no name: nothing is left behind, whichever process is killed first.
-    records_fd, frames_fd = _unnamed_file("stepper-output-"), _unnamed_file("stepper-frames-")
+    try:
+        records_fd = _unnamed_file("stepper-output-")
+    except OSError:  # (no writable temporary folder: run unguarded, as before)
+        return
+    try:
+        frames_fd = _unnamed_file("stepper-frames-")
+    except OSError:
+        _close(records_fd)
+        return
     parent = os.getpid()
     try:
         child = os.fork()

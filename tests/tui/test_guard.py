@@ -278,3 +278,17 @@ def test_a_child_left_stopped_when_the_parent_is_continued_is_continued_by_it():
     finally:
         child.kill()
         child.wait()
+
+
+def test_without_a_writable_temporary_folder_the_screen_runs_unguarded(monkeypatch, tmp_path):
+    from stepper import guard
+
+    def no_room(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(guard.tempfile, "mkstemp", no_room)
+    monkeypatch.setattr(guard.threading, "active_count", lambda: 1)  # (as in a fresh `stepper run`)
+    forked = []
+    monkeypatch.setattr(guard.os, "fork", lambda: forked.append(1) or 0)
+    guard.guard(str(tmp_path / "train.py"))  # (returns, as the screen's process, with no fork)
+    assert forked == [] and guard._records_fd is None
