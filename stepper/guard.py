@@ -67,6 +67,7 @@ _ASKED_TO_END = ("SIGINT", "SIGTERM", "SIGHUP")
 # The records the child writes: a tag and the length of what follows.
 _HEADER = struct.Struct("<cI")
 _OUTPUT_TAGS = {"stdout": b"o", "stderr": b"e"}
+_OUTPUT_STREAMS = {tag: name for name, tag in _OUTPUT_TAGS.items()}
 _SCREEN_UP, _SCREEN_DOWN, _OUTPUT_LEFT = b"u", b"d", b"m"
 _records_fd: int | None = None  # in a guarded child: where its records go
 
@@ -296,7 +297,7 @@ def _stopped(pid: int) -> bool:
 @dataclass
 class _Records:
     screen_up: bool = False
-    output: list[tuple[bytes, str]] = field(default_factory=list)  # not yet in the terminal
+    output: list[tuple[str, str]] = field(default_factory=list)  # (stream, text) not yet in the terminal
 
 
 def _parse(data: bytes) -> _Records:
@@ -309,7 +310,9 @@ def _parse(data: bytes) -> _Records:
         elif tag == _OUTPUT_LEFT:
             records.output.clear()
         else:
-            records.output.append((tag, data[at : at + size].decode("utf-8", "replace")))
+            records.output.append(
+                (_OUTPUT_STREAMS.get(tag, "stdout"), data[at : at + size].decode("utf-8", "replace"))
+            )
         at += size
     return records
 
@@ -327,7 +330,9 @@ def _report(status: int, saved: list | None, data: bytes, frames: str, script: s
     restore_tty(saved, screen=records.screen_up)
     # What the script printed that the screen did not leave in the terminal: after a crash, or when an
     # exception or a hung quit (terminal.watchdog) ended the screen before it could print it.
-    printed = _replay(records.output)
+    from .engine.output import write_pieces
+
+    printed = write_pieces(records.output, {"stdout": sys.stdout, "stderr": sys.stderr})
     asked_to_end = signame in _ASKED_TO_END or code in {128 + _signal_number(n) for n in _ASKED_TO_END}
     if asked_to_end or not (signum or records.screen_up):
         return 128 + signum if signum else code  # (nothing to explain)
@@ -359,23 +364,6 @@ def _signal_name(signum: int) -> str:
 
 def _signal_number(name: str) -> int:
     return int(getattr(signal, name))
-
-
-def _replay(pieces: list[tuple[bytes, str]]) -> bool:
-    """Print what the script printed, each piece to the stream it was written to. Whether any was."""
-    streams = {b"o": sys.stdout, b"e": sys.stderr}
-    last = None
-    for tag, text in pieces:
-        stream = streams.get(tag, sys.stdout)
-        if last is not None and last is not stream:
-            last.flush()  # (in the order they were written)
-        stream.write(text)
-        last = stream
-    for stream in streams.values():
-        stream.flush()
-    if pieces and not pieces[-1][1].endswith("\n"):
-        print(file=last, flush=True)  # (a progress line written with \r and no newline)
-    return bool(pieces)
 
 
 def _where(frames: str, script: str) -> str:

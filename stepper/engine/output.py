@@ -26,7 +26,7 @@ import io
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import FrameType
 from typing import Any, NamedTuple
 
@@ -466,6 +466,24 @@ def release_thread() -> None:
         _sinks.pop(threading.get_ident(), None)
         _exit_handlers.pop(threading.get_ident(), None)
         _unhook_breakpoints()
+
+
+def write_pieces(pieces: Iterable[tuple[str, str]], streams: dict[str, Any]) -> bool:
+    """Write the script's output, (stream name, text) pieces, to `streams` ({"stdout": …, "stderr": …})
+    in the order it was written (one stream is flushed before the other is written to), and end an
+    unfinished last line (a progress line drawn with \\r) on stdout. Whether there was any."""
+    last_stream, last_text = None, ""
+    for name, text in pieces:
+        stream = streams.get(name, streams["stdout"])
+        if last_stream is not None and last_stream is not stream:
+            last_stream.flush()
+        stream.write(text)
+        last_stream, last_text = stream, text
+    if last_text and not last_text.endswith("\n"):
+        streams["stdout"].write("\n")
+    for stream in streams.values():
+        stream.flush()
+    return last_stream is not None
 
 
 def unwrap(stream):

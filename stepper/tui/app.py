@@ -875,19 +875,13 @@ def leave_output_behind(session: Session) -> None:
     """Once the screen is gone, what the script printed is printed for real, in order (as `python`
     would have left it in the terminal; the screen only showed it on its output page), and an error
     that ended the run is said again in words."""
-    from ..engine.output import unwrap
+    from ..engine.output import unwrap, write_pieces
     from ..frontends.transcript import error_paragraph
 
     streams = {"stdout": unwrap(sys.stdout), "stderr": unwrap(sys.stderr)}
-    last = ""
-    for stream, text in list(session.output):  # (a copy: a stopped script may still be printing)
-        streams[stream].write(text)
-        last = text
-    if last and not last.endswith("\n"):
-        streams["stdout"].write("\n")  # (a progress line written with \r and no newline)
+    write_pieces(list(session.output), streams)  # (a copy: a stopped script may still be printing)
     end = session.end
     if end is not None and end.error is not None:
-        streams["stdout"].flush()
         streams["stderr"].write(error_paragraph(end, session.source.display_name) + "\n")
     for stream in streams.values():
         stream.flush()
