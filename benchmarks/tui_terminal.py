@@ -12,6 +12,7 @@ import statistics
 import sys
 import time
 
+import common  # noqa: F401  (stepper's bytecode is written as it is imported)
 import pexpect
 import pyte
 
