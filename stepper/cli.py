@@ -37,7 +37,12 @@ def _parser() -> argparse.ArgumentParser:
         "--until-loss", metavar="COND", help="run until the loss crosses a value: '<0.02' or '>10'"
     )
     run.add_argument(
-        "--break", dest="break_lines", type=_positive, action="append", default=[], metavar="LINE",
+        "--break",
+        dest="break_lines",
+        type=_positive,
+        action="append",
+        default=[],
+        metavar="LINE",
         help="pause at the pause on this line of the script (repeatable)",
     )
     run.add_argument(
@@ -203,7 +208,9 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
     else:
         from .format import write_anywhere
         from .frontends.transcript import run_transcript
+        from .guard import guard
 
+        guard(source.path, transcript=kind)  # (from here on, in a child; see guard.py)
         write_anywhere(sys.stdout, sys.stderr)
         try:
             status = run_transcript(session, kind, sys.stdout, sys.stderr)

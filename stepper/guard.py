@@ -1,4 +1,4 @@
-"""When the screen's process dies where none of it can clean up, the terminal and the output survive.
+"""When stepper's process dies where none of it can clean up, the terminal and the output survive.
 
 A segfault in the script's C code (an extension, a library built for another torch), an abort, or the
 kernel's out-of-memory killer (SIGKILL, what a script meets on a shared machine when it asks for more
@@ -19,6 +19,10 @@ status. When a signal killed it, or it ended with its screen still up (C's `exit
   to a second file), and what the signal usually means;
 - exits with 128 + the signal's number, as a shell reports it (or with the child's status).
 
+Transcripts (`--plain`, `--jsonl`) are guarded too, with no copy of the output: they write each
+pause and each piece of output through as it comes. After a death by a signal the parent says what
+killed the script and, for JSONL, writes the end line the child could not (`_report_transcript`).
+
 Job control passes through the parent. ctrl+z stops the child (Textual sends itself SIGTSTP), and the
 parent then stops itself, so the shell sees the job stopped; `fg` continues both. A signal that a
 process sends the parent (SIGTERM, SIGHUP, SIGINT, SIGQUIT) is passed on; the terminal's own signals
@@ -28,7 +32,9 @@ process sends the parent (SIGTERM, SIGHUP, SIGINT, SIGQUIT) is passed on; the te
 from __future__ import annotations
 
 import contextlib
+import json
 import linecache
+import mmap
 import os
 import signal
 import struct
@@ -68,8 +74,12 @@ _ASKED_TO_END = ("SIGINT", "SIGTERM", "SIGHUP")
 _HEADER = struct.Struct("<cI")
 _OUTPUT_TAGS = {"stdout": b"o", "stderr": b"e"}
 _OUTPUT_STREAMS = {tag: name for name, tag in _OUTPUT_TAGS.items()}
-_SCREEN_UP, _SCREEN_DOWN, _OUTPUT_LEFT = b"u", b"d", b"m"
+_SCREEN_UP, _SCREEN_DOWN, _OUTPUT_LEFT, _ENDED = b"u", b"d", b"m", b"z"
 _records_fd: int | None = None  # in a guarded child: where its records go
+# A transcript's updates so far, in memory the two processes share (written at every update, it costs
+# no system call).
+_STEPS = struct.Struct("<q")
+_steps: mmap.mmap | None = None
 
 
 def tty_attributes() -> list | None:
@@ -112,6 +122,17 @@ def output_left() -> None:
     _record(_OUTPUT_LEFT)
 
 
+def steps_done(steps: int) -> None:
+    """A transcript's count of updates, for the end line the parent writes should the process die."""
+    if _steps is not None:
+        _STEPS.pack_into(_steps, 0, steps)
+
+
+def transcript_ended() -> None:
+    """The transcript has written its end: the parent adds none, whatever happens at exit."""
+    _record(_ENDED)
+
+
 def _record(tag: bytes, data: bytes = b"") -> None:
     if _records_fd is not None:
         with contextlib.suppress(OSError):  # (a full disk costs the copy, never the run)
@@ -121,12 +142,22 @@ def _record(tag: bytes, data: bytes = b"") -> None:
 # --- the fork ------------------------------------------------------------------------------------------
 
 
-def guard(script: str) -> None:
+def guard(script: str, transcript: str | None = None) -> None:
     """Fork a parent that outlives the screen's process (see the module's docstring). Returns in the
     child; the parent never returns. Does nothing where it cannot fork safely: no `fork`, or threads
-    already running (a fork copies only the calling one)."""
+    already running (a fork copies only the calling one).
+
+    `transcript` ("plain" or "jsonl"): guard a transcript instead of the screen. It writes each pause
+    and each piece of output through as it comes, so there is nothing to print again; the parent says
+    what killed the process and, for JSONL, writes the end line a program reading it waits for."""
+    global _steps
     if not hasattr(os, "fork") or not hasattr(signal, "sigwaitinfo") or threading.active_count() > 1:
         return
+    if transcript is not None:
+        try:
+            _steps = mmap.mmap(-1, _STEPS.size)  # (anonymous: shared with the child, gone with both)
+        except OSError:
+            return
     saved = tty_attributes()
     # Files with no name: nothing is left behind, whichever process is killed first.
     try:
@@ -145,14 +176,19 @@ def guard(script: str) -> None:
         child = -1
     if child <= 0:
         if child == 0:
-            _be_the_child(parent, records_fd, frames_fd)
+            _be_the_child(parent, records_fd, frames_fd, keep_output=transcript is None)
         else:
             _close(records_fd, frames_fd)
+            _steps = None
         return
     code, status = 1, 0
     try:
         status = _wait(child)
-        code = _report(status, saved, _read(records_fd), _read(frames_fd).decode("utf-8", "replace"), script)
+        records, frames = _read(records_fd), _read(frames_fd).decode("utf-8", "replace")
+        if transcript is None:
+            code = _report(status, saved, records, frames, script)
+        else:
+            code = _report_transcript(status, transcript, records, frames, script)
     finally:  # (whatever happens here, this process never goes on to be a second screen)
         _close(records_fd, frames_fd)
         with contextlib.suppress(Exception):
@@ -191,16 +227,17 @@ def _close(*fds: int) -> None:
 # --- the child: stepper as always, leaving records for the parent ----------------------------------------
 
 
-def _be_the_child(parent: int, records_fd: int, frames_fd: int) -> None:
+def _be_the_child(parent: int, records_fd: int, frames_fd: int, keep_output: bool) -> None:
     import faulthandler
-
-    from .engine import output
 
     global _records_fd
     _records_fd = records_fd
     _die_with(parent)
     faulthandler.enable(file=frames_fd, all_threads=True)
     os.register_at_fork(after_in_child=_forked_by_the_script)
+    if not keep_output:
+        return
+    from .engine import output
 
     def keep(stream: str, text: str) -> None:
         _record(_OUTPUT_TAGS.get(stream, b"o"), text.encode("utf-8", "replace"))
@@ -214,8 +251,8 @@ def _forked_by_the_script() -> None:
     worker's line as where the screen died)."""
     import faulthandler
 
-    global _records_fd
-    _records_fd = None
+    global _records_fd, _steps
+    _records_fd = _steps = None
     faulthandler.disable()
 
 
@@ -297,6 +334,7 @@ def _stopped(pid: int) -> bool:
 @dataclass
 class _Records:
     screen_up: bool = False
+    ended: bool = False  # a transcript wrote its end
     output: list[tuple[str, str]] = field(default_factory=list)  # (stream, text) not yet in the terminal
 
 
@@ -309,6 +347,8 @@ def _parse(data: bytes) -> _Records:
             records.screen_up = tag == _SCREEN_UP
         elif tag == _OUTPUT_LEFT:
             records.output.clear()
+        elif tag == _ENDED:
+            records.ended = True
         else:
             records.output.append(
                 (_OUTPUT_STREAMS.get(tag, "stdout"), data[at : at + size].decode("utf-8", "replace"))
@@ -355,6 +395,34 @@ def _report(status: int, saved: list | None, data: bytes, frames: str, script: s
     return code
 
 
+def _report_transcript(status: int, kind: str, data: bytes, frames: str, script: str) -> int:
+    """After a transcript's process ended: when a signal killed it, say so (unless a person sent one
+    to end it) and, for JSONL without its end line, write one."""
+    code = os.waitstatus_to_exitcode(status)
+    if code >= 0:
+        return code  # (it ended as stepper ends; its pauses and output are written already)
+    signum = -code
+    signame = _signal_name(signum)
+    name = os.path.basename(script)
+    found = _script_line(frames, script)
+    if signame in _ASKED_TO_END:
+        said = f"the process running {name} was ended by {signame} (signal {signum})."
+    else:
+        what = MEANINGS.get(signame, "a signal that ends a process unless it is caught")
+        where = _where(frames, script)
+        said = f"the process running {name} was killed by {signame} (signal {signum}){where}: {what}."
+        print(f"stepper: {said}", file=sys.stderr, flush=True)
+    if kind == "jsonl" and not _parse(data).ended:
+        path, line = (found[0], found[1]) if found else (None, None)
+        error = {"type": signame, "message": said, "file": path, "line": line, "hint": None}
+        steps = 0 if _steps is None else _STEPS.unpack_from(_steps, 0)[0]
+        end = {"event": "end", "steps": steps, "status": "error", "error": error, "exit_code": 128 + signum}
+        with contextlib.suppress(OSError):  # (a reader gone: nothing to tell)
+            sys.stdout.write(json.dumps(end) + "\n")
+            sys.stdout.flush()
+    return 128 + signum
+
+
 def _signal_name(signum: int) -> str:
     try:
         return signal.Signals(signum).name
@@ -367,9 +435,19 @@ def _signal_number(name: str) -> int:
 
 
 def _where(frames: str, script: str) -> str:
-    """`, at train.py:23 (out = ext.forward(x))`: the script's innermost line, from faulthandler's
-    frames, in the thread that died (or, when that thread ran no Python, a native thread of a
-    library's, in any thread); "" when it wrote none (SIGKILL) or no line is the script's."""
+    """`, at train.py:23 (out = ext.forward(x))`, or "" (see _script_line)."""
+    found = _script_line(frames, script)
+    if found is None:
+        return ""
+    path, number, code = found
+    shown = os.path.relpath(path, os.path.dirname(os.path.abspath(script)))
+    return f", at {shown}:{number}" + (f" ({code})" if code else "")
+
+
+def _script_line(frames: str, script: str) -> tuple[str, int, str] | None:
+    """(file, line, its text): the script's innermost line, from faulthandler's frames, in the thread
+    that died (or, when that thread ran no Python, a native thread of a library's, in any thread);
+    None when it wrote none (SIGKILL) or no line is the script's."""
     folder = os.path.dirname(os.path.abspath(script))
     # Files beside the script that are not its own: an environment or the interpreter's library inside
     # its folder (a .venv, a Python under the home folder when the script is there too).
@@ -389,7 +467,5 @@ def _where(frames: str, script: str) -> str:
                 continue
             if any(path.startswith(prefix) for prefix in installed) or "-packages" + os.sep in path:
                 continue
-            code = linecache.getline(path, int(number)).strip()
-            shown = os.path.relpath(path, folder)
-            return f", at {shown}:{number}" + (f" ({code})" if code else "")
-    return ""
+            return path, int(number), linecache.getline(path, int(number)).strip()
+    return None

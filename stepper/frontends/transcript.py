@@ -8,6 +8,7 @@ import math
 import os
 from typing import TextIO
 
+from .. import guard
 from ..engine import Output, Paused, RunEnd, Session, Snapshot, TensorStats, output
 from ..engine.breakpoints import WHERE_PAUSES_ARE
 from ..format import num, phases_text, tensor_text
@@ -245,6 +246,7 @@ def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int
         if end.error is None:
             out.write(end_text(end, session.source.display_name) + "\n")
     out.flush()
+    guard.transcript_ended()  # (should the process die from here on, its end is written already)
     if end.error is not None:
         writer.end_line(err)  # (after an input() prompt, say: stepper's message starts a line)
         err.write(error_paragraph(end, session.source.display_name) + "\n")
@@ -277,6 +279,7 @@ class _TranscriptWriter:
         # stdout and stderr going to one place (a terminal, `2>&1`): a progress line the script left
         # open on stderr (tqdm's stream) is open on the transcript's stdout as well.
         self.shared = kind == "plain" and _same_place(out, err)
+        self.steps = 0  # the updates so far, as the latest pause counted them
 
     def end_line(self, stream: TextIO) -> None:
         if id(stream) in self.open_lines:
@@ -290,24 +293,27 @@ class _TranscriptWriter:
         try:
             if isinstance(event, Paused):
                 output.drain()  # what a shell command wrote before this pause comes before it
+                snapshot = event.snapshot
                 if self.kind == "jsonl":
-                    out.write(self.jsonl.line(event.snapshot) + "\n")
+                    out.write(self.jsonl.line(snapshot) + "\n")
                 else:
                     self.end_line(out)  # the pause starts a line of its own
                     if self.shared:
                         self.end_line(self.err)
-                    out.write(plain_block(event.snapshot) + "\n")
+                    out.write(plain_block(snapshot) + "\n")
                     if event.reason:
                         out.write(f"-- stopped here: {event.reason}\n")
-                    # (A log file or a pipe is written in blocks: what a crash in C code would lose.
-                    # JSONL, which a program reads, keeps the block writes its speed needs.)
-                    out.flush()
+                # Written through at once: a program reading the lines sees each pause as it happens,
+                # and a crash in C code (which ends the process with its buffers) loses none of them.
+                out.flush()
+                if snapshot.step != self.steps:
+                    self.steps = snapshot.step
+                    guard.steps_done(snapshot.step)
             elif isinstance(event, Output):
                 # In JSONL mode stdout carries only JSON: the script's own output goes to stderr.
                 target = out if self.kind == "plain" and event.stream == "stdout" else self.err
                 target.write(event.text)
-                if self.kind == "plain":
-                    target.flush()  # (as at a pause: nothing printed is left in a buffer to lose)
+                target.flush()  # (as at a pause: nothing printed is left in a buffer to lose)
                 if event.text.endswith("\n"):
                     self.open_lines.discard(id(target))
                 else:

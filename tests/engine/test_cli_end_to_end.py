@@ -506,3 +506,97 @@ def test_a_usual_torch_error_comes_with_what_it_usually_means(tmp_path):
     assert "What it usually means: BCELoss takes probabilities" in results["plain"].stderr
     error = end_line(results["jsonl"])["error"]
     assert error["line"] == 7 and "BCEWithLogitsLoss" in error["hint"]
+
+
+# --- a process killed where it cannot clean up: the guard (stepper/guard.py) speaks for it --------------
+
+DIES = LOOP.replace("batches[epoch]", "batches[0]").replace(
+    "    {extra}", "    if epoch == 1:\n        {fatal}"
+)
+SEGFAULT = "import ctypes; ctypes.string_at(0)"  # reads address 0
+KILLED = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"  # as the out-of-memory killer does
+SEGFAULT_LINE = DIES.splitlines().index("        {fatal}") + 1
+
+
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("killed")
+    (folder / "segv.py").write_text(DIES.replace("{fatal}", SEGFAULT))
+    (folder / "oom.py").write_text(DIES.replace("{fatal}", KILLED))
+    # A crash at exit, once the run is over: the script's atexit handler, run after its last line.
+    at_exit = LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "pass")
+    (folder / "at_exit.py").write_text(
+        f"import atexit, ctypes\natexit.register(ctypes.string_at, 0)\n{at_exit}"
+    )
+    scenarios = {
+        "segv_jsonl": ["run", "segv.py", "--jsonl"],
+        "segv_plain": ["run", "segv.py", "--plain"],
+        "oom_jsonl": ["run", "oom.py", "--jsonl"],
+        "at_exit_jsonl": ["run", "at_exit.py", "--jsonl"],
+    }
+    return run_cli_many(scenarios, cwd=str(folder))
+
+
+def test_a_segfault_in_jsonl_mode_keeps_every_pause_and_output_and_ends_with_an_end_line(killed):
+    result = killed["segv_jsonl"]
+    assert result.returncode == 128 + signal.SIGSEGV
+    assert len(pauses(result)) == 10  # (two whole updates; the crash came after the second)
+    end = end_line(result)
+    assert end["status"] == "error" and end["steps"] == 2 and end["exit_code"] == 139
+    error = end["error"]
+    assert error["type"] == "SIGSEGV" and "segmentation fault" in error["message"]
+    assert os.path.basename(error["file"]) == "segv.py" and error["line"] == SEGFAULT_LINE
+    assert "epoch 0 done\nepoch 1 done\n" in result.stderr  # (the script's prints, on stderr in JSONL)
+    assert_clear_message(result.stderr)
+    assert f"SIGSEGV (signal 11), at segv.py:{SEGFAULT_LINE}" in result.stderr
+
+
+def test_a_segfault_in_plain_mode_keeps_the_transcript_and_says_what_killed_it(killed):
+    result = killed["segv_plain"]
+    assert result.returncode == 139
+    assert result.stdout.count("optimizer.step()") == 2 and result.stdout.endswith("epoch 1 done\n")
+    assert_clear_message(result.stderr)
+    assert "killed by SIGSEGV" in result.stderr and f"segv.py:{SEGFAULT_LINE}" in result.stderr
+
+
+def test_the_out_of_memory_killers_sigkill_in_jsonl_mode_still_gets_an_end_line(killed):
+    result = killed["oom_jsonl"]
+    assert result.returncode == 128 + signal.SIGKILL
+    end = end_line(result)
+    assert end["steps"] == 2 and end["error"]["type"] == "SIGKILL" and end["exit_code"] == 137
+    assert "out-of-memory killer" in end["error"]["message"] and end["error"]["line"] is None
+    assert "out-of-memory killer" in result.stderr
+
+
+def test_a_crash_at_exit_ends_with_one_end_line_naming_it(killed):
+    result = killed["at_exit_jsonl"]
+    assert result.returncode == 139
+    assert len(pauses(result)) == 15
+    assert end_line(result)["error"]["type"] == "SIGSEGV"  # (end_line: exactly one end line)
+
+
+def test_sigterm_sent_to_a_jsonl_run_ends_it_with_an_end_line_and_no_message(tmp_path):
+    (tmp_path / "long.py").write_text(
+        LOOP.replace("batches[epoch]", "batches[0]")
+        .replace("range(3)", "range(100_000)")
+        .replace("{extra}", "")
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stepper", "run", "long.py", "--jsonl"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert json.loads(process.stdout.readline())["event"] == "pause"  # (running, and pausing)
+    process.send_signal(signal.SIGTERM)
+    try:
+        out, err = process.communicate(timeout=SAFETY_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("stepper kept running after SIGTERM")
+    assert process.returncode == 128 + signal.SIGTERM
+    end = json.loads(out.splitlines()[-1])
+    assert end["event"] == "end" and end["error"]["type"] == "SIGTERM" and end["exit_code"] == 143
+    assert "stepper:" not in err  # (a person asked it to end: nothing to explain)
