@@ -233,6 +233,7 @@ def _exit_if_script_still_running(session, status: int) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(status)
+    session.wait_thread_gone()
 
 
 def _breakpoints(args: argparse.Namespace, source):

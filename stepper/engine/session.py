@@ -187,6 +187,7 @@ class Session:
         self._released = 0  # bumped by every command that lets a waiting script go on
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._native_id: int | None = None  # the system's id of the script's thread
         self._tracer: PhaseTracer | None = None
         self._step = 0
         self._loss_history: list[float] = []
@@ -330,6 +331,20 @@ class Session:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def wait_thread_gone(self, timeout: float = 1.0) -> None:
+        """Once the script's thread has finished, wait for the system's thread under it to exit too,
+        before the process ends. Python's join returns before the thread's C++ thread-local objects
+        are destroyed; after a backward raised in anomaly mode, torch's then call into an interpreter
+        already shutting down, and the process aborted ("terminate called without an active
+        exception") in about half such runs. (Linux's /proc; elsewhere, returns at once.)"""
+        thread, native = self._thread, self._native_id
+        if thread is None or native is None or thread.is_alive():
+            return
+        task = f"/proc/self/task/{native}"
+        deadline = time.monotonic() + timeout
+        while os.path.exists(task) and time.monotonic() < deadline:
+            time.sleep(0.001)
+
     @property
     def finished(self) -> bool:
         return self.state == "finished"
@@ -377,6 +392,7 @@ class Session:
             self._script_breakpoint = f"the script's breakpoint() on {where}"
 
     def _run(self) -> None:
+        self._native_id = threading.get_native_id()
         self._emit(Loading())
         output.capture_thread(self._on_output, self._on_breakpoint)
         end: RunEnd

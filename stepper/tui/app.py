@@ -864,6 +864,7 @@ def run_app(session: Session, options: TerminalOptions | None = None) -> int:
         guard.output_left()
     if app.export_message:
         print(f"stepper: {app.export_message}", file=sys.stderr)
+    app.session.wait_thread_gone()
     if received:
         return 128 + received[0]
     if app.return_code not in (None, 0):
