@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, NamedTuple
 
-from . import detect, output
+from . import anomaly, detect, output
 from .breakpoints import Breakpoints
 from .capture import Capture
 from .hints import hint_for
@@ -474,6 +474,7 @@ class Session:
         sys.path.insert(0, os.path.dirname(source.path))
         self.state = "running"
         self.hooks.install()
+        anomaly.install()
         real_exit, real_signal = os._exit, signal.signal
         os._exit = _exit_of_script(real_exit)
         changed_signals: dict[int, Any] = {}  # signal -> its handler before the script's

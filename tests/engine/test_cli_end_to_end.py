@@ -11,7 +11,14 @@ import subprocess
 import sys
 
 import pytest
-from engine_helpers import SAFETY_TIMEOUT, assert_clear_message, line_of, run_cli_many, script_path
+from engine_helpers import (
+    SAFETY_TIMEOUT,
+    STEPPER_DIR,
+    assert_clear_message,
+    line_of,
+    run_cli_many,
+    script_path,
+)
 from engine_helpers import SCRIPTS as SCRIPTS_DIR
 
 LOOP = """\
@@ -619,7 +626,7 @@ for step in range(2):
 """
 
 
-def test_a_backward_that_raises_in_anomaly_mode_ends_with_its_error_and_no_abort(tmp_path):
+def test_a_backward_that_raises_in_anomaly_mode_ends_as_under_python(tmp_path):
     # The process used to abort as it ended, in about half the runs: the script's thread was still
     # being torn down (see Session.wait_thread_gone). Eight runs: all end as python ends, status 1.
     (tmp_path / "anomaly.py").write_text(ANOMALY)
@@ -628,3 +635,9 @@ def test_a_backward_that_raises_in_anomaly_mode_ends_with_its_error_and_no_abort
         assert "returned nan values" in result.stderr
         assert "terminate called" not in result.stderr and "SIGABRT" not in result.stderr
         assert result.returncode == 1
+    # Anomaly mode's warning names the forward's line, and no frame above the script's (threading's,
+    # stepper's), as under python.
+    forward = next(n for n, line in enumerate(ANOMALY.splitlines(), 1) if "float(" in line)
+    warning = results["0"].stderr.partition("Traceback of forward call that caused the error:\n")[2]
+    assert warning.startswith(f'  File "{tmp_path / "anomaly.py"}", line {forward}, in <module>\n'), warning
+    assert "threading.py" not in results["0"].stderr and str(STEPPER_DIR) not in results["0"].stderr
