@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 
 from . import __version__
 
@@ -125,13 +129,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "lessons":
         return _list_lessons()
     if args.command == "run":
-        return _run(args, script_args)
+        with _ctrl_c_ends_at_once():
+            return _run(args, script_args)
     if args.command == "serve":
         from .serve import serve
 
         return serve(args)
     _parser().print_help()
     return 0
+
+
+@contextlib.contextmanager
+def _ctrl_c_ends_at_once() -> Iterator[None]:
+    """Until a front end takes ctrl+c over (the transcript's loop, the screen's signal handlers),
+    ctrl+c ends `stepper run` as it ends most programs: at once, by the signal's default action,
+    without a word (the shell sees 130, and stops a list of commands). Nothing has run by then that
+    could be lost, and Python's KeyboardInterrupt came out as a traceback from whichever import it
+    stopped (most of starting is importing: Textual, stepper's own modules). A SIGINT the shell
+    told stepper to ignore (a background job's) stays ignored."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    if not main_thread or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        yield
+    finally:  # (for a caller in this process: ctrl+c raises KeyboardInterrupt again)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _list_lessons() -> int:

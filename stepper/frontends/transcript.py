@@ -6,6 +6,8 @@ import io
 import json
 import math
 import os
+import signal
+import threading
 from typing import TextIO
 
 from .. import guard
@@ -257,6 +259,15 @@ def run_transcript(session: Session, kind: str, out: TextIO, err: TextIO) -> int
     return end.exit_code  # (as python would end: the script's own sys.exit(N) gives N)
 
 
+def _raise_on_ctrl_c() -> None:
+    """From here on ctrl+c is the transcript's to handle (KeyboardInterrupt, in `drive`); until here,
+    `stepper run` let it end the process at once (cli._ctrl_c_ends_at_once). Ignored, it stays so."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) is signal.SIG_DFL:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _same_place(out: TextIO, err: TextIO) -> bool:
     """Do the two streams reach the same file, pipe or terminal?"""
     try:
@@ -330,8 +341,9 @@ class _TranscriptWriter:
         session.listener = self.listener
         session.end_at_breakpoint = True  # nobody is there to continue from it
         session.main_thread_serves = True  # (the loop below sets the script's signal handlers)
-        session.start()
         try:
+            _raise_on_ctrl_c()  # (before the script's thread starts: a ctrl+c from then on is said)
+            session.start()
             while not session.finished:
                 session.join(0.05)
                 session.run_main_thread_calls()

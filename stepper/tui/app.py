@@ -138,6 +138,9 @@ class StepperApp(App[None]):
         self._queued_steps: list[str] = []
         self._escape_at = -1.0  # clock of the last escape key (see SEQUENCE_TAIL)
         self._in_tail = False  # the keys since that escape were the rest of a sequence
+        # Quitting (`q`, a signal): Textual mounts nothing from then on, so a signal that came as the
+        # app started can leave the panels unmounted, and what reaches for them must not.
+        self.quitting = False
 
     # --- layout ----------------------------------------------------------------------------------------
 
@@ -158,6 +161,8 @@ class StepperApp(App[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        if self.quitting:  # (a signal as the screen went up: nothing to set up, no script to start)
+            return
         terminal.setup(self)
         self.leave_room_for_the_loss(self.size.height)
         # Back from ctrl+z (fg): the terminal shows the shell's screen, so draw every row again.
@@ -192,6 +197,8 @@ class StepperApp(App[None]):
         self.update_view()
 
     def on_resize(self, event: events.Resize) -> None:
+        if self.quitting:
+            return
         terminal.check_size(self, event.size)  # runs before Textual's own handler updates app.size
         self.leave_room_for_the_loss(event.size.height)
 
@@ -199,7 +206,7 @@ class StepperApp(App[None]):
         """Parameters and gradients may each take half the right column, but not the loss plot's
         last LOSS_ROWS rows: at 80×24 a model with a few tensors had filled the column and the loss
         plot was gone."""
-        if height <= 0:  # (not laid out yet)
+        if height <= 0 or self.quitting:  # (not laid out yet, or the panels may not be there)
             return
         column = height - 4  # (the phase strip, the lesson line, the status bar and the footer)
         most = column // 2
@@ -807,6 +814,7 @@ class StepperApp(App[None]):
         self.update_view()
 
     def action_quit(self) -> None:
+        self.quitting = True
         terminal.export_on_exit(self)  # --export DIR: the screen as it was, before anything stops
         self.stop_running()
         self.session.listener = None
@@ -844,7 +852,8 @@ def pause_after_step(history, step: int) -> int:
 
 def run_app(session: Session, options: TerminalOptions | None = None) -> int:
     """Run the app on `session` until the learner quits. Exit status as python's for the script (1
-    when it raised, N after its sys.exit(N)), 128 + the signal's number after SIGTERM or SIGHUP."""
+    when it raised, N after its sys.exit(N)), 128 + the signal's number after SIGTERM, SIGHUP or
+    SIGINT."""
     from ..engine.output import capture_fds
 
     app = StepperApp(session, options=options)

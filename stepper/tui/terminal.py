@@ -12,8 +12,9 @@ Everything here is about the terminal, not the training loop, and the app calls 
   for a panel to remember. The plots also switch from braille lines to plain ASCII markers.
 - Over SSH (`SSH_CONNECTION` set) animations are off unless `--animations` asks for them, and
   Textual waits longer for the rest of an escape sequence (see `escape_delay`).
-- SIGTERM and SIGHUP quit the app the way `q` does, so Textual restores the terminal; a watchdog
-  restores it by hand and ends the process if that has not happened a moment later.
+- SIGTERM, SIGHUP and SIGINT (`kill -INT`; ctrl+c too before the screen's raw mode makes it a key)
+  quit the app the way `q` does, so Textual restores the terminal; a watchdog restores it by hand and
+  ends the process if that has not happened a moment later.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ MIN_WIDTH, MIN_HEIGHT = 80, 22
 # bytes of one arrow key can arrive further apart than that and be read as escape, `[`, `D` — and `[`
 # is the lr ÷10 knob. Over SSH stepper waits longer (the escape key alone then takes this long).
 SSH_ESCAPE_DELAY = 0.3  # seconds
-WATCHDOG_SECONDS = 0.8  # after SIGTERM/SIGHUP the process ends by then, whatever the app is doing
-SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+WATCHDOG_SECONDS = 0.8  # after a signal (SIGNALS) the process ends by then, whatever the app is doing
+SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name))
 
 
 @dataclass(frozen=True)
@@ -231,8 +232,11 @@ def export_on_exit(app: StepperApp) -> None:
 
 @contextmanager
 def signals_quit(app: StepperApp) -> Iterator[list[int]]:
-    """While the app runs, SIGTERM and SIGHUP quit it like `q` (the script stops, the terminal is
-    restored). Yields a list that holds the signal's number if one came."""
+    """While the app runs, SIGTERM, SIGHUP and SIGINT quit it like `q` (the script stops, the terminal
+    is restored). Yields a list that holds the signal's number if one came. Once the screen is up,
+    ctrl+c is a key, so a SIGINT comes from `kill -INT` or from a ctrl+c just before; handled here,
+    asyncio sets no handler of its own (that one cancelled Textual's task as it started, and ended
+    in a KeyboardInterrupt traceback). A signal the shell has stepper ignore stays ignored."""
     received: list[int] = []
     saved = tty_attributes()
 
@@ -251,7 +255,8 @@ def signals_quit(app: StepperApp) -> Iterator[list[int]]:
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for number in SIGNALS:
-            previous[number] = signal.signal(number, on_signal)
+            if signal.getsignal(number) != signal.SIG_IGN:
+                previous[number] = signal.signal(number, on_signal)
     try:
         yield received
     finally:

@@ -418,7 +418,8 @@ class Pane:
         self.tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "t", shell)
         flags = " ".join(args)
         command = (
-            f"bash -c 'echo $$ > {tmp}/pid; exec {STEPPER} run --seed 0 {flags}'; "
+            # (`trap : INT`: when ctrl+c ends stepper, the shell still runs the rest of the line)
+            f"trap : INT; bash -c 'echo $$ > {tmp}/pid; exec {STEPPER} run --seed 0 {flags}'; "
             # (`DO""NE`: the typed command stays on the pane, and only the shell's output says DONE)
             f'echo EXIT=$? > {tmp}/exit; stty -a > {tmp}/stty; echo DO""NE'
         )
