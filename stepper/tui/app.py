@@ -46,7 +46,8 @@ DEFAULT_SPEED = 2  # index into SPEEDS: 4 phases a second
 # "running…" only once the script has run this long, so a quick step does not send it twice.
 QUIET_RUN = 0.1
 # While running (c), playing (>) or running to a step (g), these keys keep it going; any other key pauses.
-KEEP_PLAYING = {"plus", "equals_sign", "minus", "ctrl+c", "q"}
+# (ctrl+z stops the whole process where it is, and `fg` carries on from there: nothing to pause first)
+KEEP_PLAYING = {"plus", "equals_sign", "minus", "ctrl+c", "q", "ctrl+z"}
 # The teaching views and live knobs too: turning the lr up while playing is how a run is made to explode.
 KEEP_PLAYING |= {"e", "d", "a", "m", "z", "left_square_bracket", "right_square_bracket"}
 # Over a slow link the bytes of one escape sequence (a mouse report, an arrow key) can arrive so far

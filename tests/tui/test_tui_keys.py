@@ -78,6 +78,22 @@ def test_greater_than_plays_and_any_key_pauses():
     drive(body)
 
 
+def test_ctrl_z_while_playing_suspends_at_once_and_the_run_plays_on_after_fg():
+    suspended = []
+
+    async def body(pilot):
+        app = pilot.app
+        app.action_suspend_process = lambda: suspended.append(app.playing)  # (Pilot has no shell)
+        await pilot.press("greater_than_sign")
+        assert app.playing
+        await pilot.press("ctrl+z")  # the first press, not a second after it paused the run
+        assert suspended == [True] and app.playing
+        await pilot.press("p")
+        await settle(pilot)
+
+    drive(body)
+
+
 def test_plus_and_minus_change_the_speed_while_playing():
     async def body(pilot):
         app = pilot.app
