@@ -445,9 +445,8 @@ for epoch in range(10_000_000):
 """
 
 
-def test_ctrl_c_ends_the_run_cleanly(tmp_path):
-    script = tmp_path / "endless.py"
-    script.write_text(ENDLESS)
+def signalled_at_a_pause(script, signum: int) -> tuple[int, str, str]:
+    """Run `script` with --jsonl, send `signum` once its first pause is out; (status, stdout, stderr)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "stepper", "run", str(script), "--jsonl"],
         stdin=subprocess.DEVNULL,
@@ -460,13 +459,20 @@ def test_ctrl_c_ends_the_run_cleanly(tmp_path):
     )
     first = process.stdout.readline()  # the script is running and pausing
     assert json.loads(first)["event"] == "pause"
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     try:
-        _, err = process.communicate(timeout=SAFETY_TIMEOUT)
+        out, err = process.communicate(timeout=SAFETY_TIMEOUT)
     except subprocess.TimeoutExpired:
         process.kill()
-        pytest.fail("stepper kept running after Ctrl-C")
-    assert process.returncode == 130
+        pytest.fail(f"stepper kept running after {signal.Signals(signum).name}")
+    return process.returncode, first + out, err
+
+
+def test_ctrl_c_ends_the_run_cleanly(tmp_path):
+    script = tmp_path / "endless.py"
+    script.write_text(ENDLESS)
+    status, _, err = signalled_at_a_pause(script, signal.SIGINT)
+    assert status == 130
     assert_clear_message(err)
 
 
@@ -583,27 +589,10 @@ def test_a_crash_at_exit_ends_with_one_end_line_naming_it(killed):
 
 
 def test_sigterm_sent_to_a_jsonl_run_ends_it_with_an_end_line_and_no_message(tmp_path):
-    (tmp_path / "long.py").write_text(
-        LOOP.replace("batches[epoch]", "batches[0]")
-        .replace("range(3)", "range(100_000)")
-        .replace("{extra}", "")
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "stepper", "run", "long.py", "--jsonl"],
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert json.loads(process.stdout.readline())["event"] == "pause"  # (running, and pausing)
-    process.send_signal(signal.SIGTERM)
-    try:
-        out, err = process.communicate(timeout=SAFETY_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        pytest.fail("stepper kept running after SIGTERM")
-    assert process.returncode == 128 + signal.SIGTERM
+    script = tmp_path / "endless.py"
+    script.write_text(ENDLESS)
+    status, out, err = signalled_at_a_pause(script, signal.SIGTERM)
+    assert status == 128 + signal.SIGTERM
     end = json.loads(out.splitlines()[-1])
     assert end["event"] == "end" and end["error"]["type"] == "SIGTERM" and end["exit_code"] == 143
     assert "stepper:" not in err  # (a person asked it to end: nothing to explain)
