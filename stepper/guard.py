@@ -414,13 +414,20 @@ def _report_transcript(status: int, kind: str, data: bytes, frames: str, script:
         print(f"stepper: {said}", file=sys.stderr, flush=True)
     if kind == "jsonl" and not _parse(data).ended:
         path, line = (found[0], found[1]) if found else (None, None)
-        error = {"type": signame, "message": said, "file": path, "line": line, "hint": None}
         steps = 0 if _steps is None else _STEPS.unpack_from(_steps, 0)[0]
-        end = {"event": "end", "steps": steps, "status": "error", "error": error, "exit_code": 128 + signum}
         with contextlib.suppress(OSError):  # (a reader gone: nothing to tell)
-            sys.stdout.write(json.dumps(end) + "\n")
+            sys.stdout.write(error_end_line(steps, signame, said, 128 + signum, path, line) + "\n")
             sys.stdout.flush()
     return 128 + signum
+
+
+def error_end_line(
+    steps: int, kind: str, message: str, exit_code: int, file: str | None = None, line: int | None = None
+) -> str:
+    """A JSONL end line for a run that ended where the engine could not say how (a signal, ctrl+c)."""
+    error = {"type": kind, "message": message, "file": file, "line": line, "hint": None}
+    end = {"event": "end", "steps": steps, "status": "error", "error": error, "exit_code": exit_code}
+    return json.dumps(end)
 
 
 def _signal_name(signum: int) -> str:

@@ -350,6 +350,11 @@ class _TranscriptWriter:
         except KeyboardInterrupt:
             session.stop(timeout=1.0)
             output.drain()
+            if self.kind == "jsonl":  # (a program reading the lines is told how they ended, as always)
+                end = guard.error_end_line(self.steps, "KeyboardInterrupt", "interrupted", 130)
+                self.out.write(end + "\n")
+                self.out.flush()
+                guard.transcript_ended()
             self.err.write("\nstepper: interrupted.\n")
             if not session.finished:
                 # The script is inside a long torch call and has not reached a line where it can

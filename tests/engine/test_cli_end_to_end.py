@@ -471,9 +471,11 @@ def signalled_at_a_pause(script, signum: int) -> tuple[int, str, str]:
 def test_ctrl_c_ends_the_run_cleanly(tmp_path):
     script = tmp_path / "endless.py"
     script.write_text(ENDLESS)
-    status, _, err = signalled_at_a_pause(script, signal.SIGINT)
+    status, out, err = signalled_at_a_pause(script, signal.SIGINT)
     assert status == 130
     assert_clear_message(err)
+    end = json.loads(out.splitlines()[-1])  # (a program reading the lines is told how they ended)
+    assert end["event"] == "end" and end["error"]["type"] == "KeyboardInterrupt" and end["exit_code"] == 130
 
 
 def test_a_script_named_torch_py_is_told_apart_from_a_stepper_bug(tmp_path):
