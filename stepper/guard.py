@@ -310,9 +310,10 @@ def _wait(child: int) -> int:
 
 def _continue_if_left_stopped(child: int, wait: float = 0.5) -> None:
     """We were continued (`fg`), and the child with us, as one process group. Should the child be left
-    stopped (once, on a lent machine under load, the screen did not come back after `fg`; the cause
-    was not found), continue it ourselves, and only then: a second SIGCONT to a continued child
-    resumes its screen twice."""
+    stopped (this process continued alone, by `kill -CONT` and its pid), continue it ourselves, and
+    only then: a second SIGCONT to a continued child resumes its screen twice. (A screen that stayed
+    down after `fg` was not this: its child was running, asleep; see tui/terminal.py's
+    signals_wake_the_loop.)"""
     deadline = time.monotonic() + wait
     while _stopped(child):
         if time.monotonic() > deadline:

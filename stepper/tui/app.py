@@ -110,6 +110,7 @@ class StepperApp(App[None]):
         self.start_dir = os.getcwd()
         self.options = options or TerminalOptions()  # --ascii, --animations, --export (terminal.py)
         self.exported_on_exit = False
+        self.signal_wakeup: int | None = None  # read end of the signal wakeup fd (terminal.py)
         self.export_message = ""
         self.generation = 0  # bumped on restart; messages from an older session are ignored
         self.cursor: int | None = None  # the pause looked at in history; None = the live one
@@ -861,7 +862,12 @@ def run_app(session: Session, options: TerminalOptions | None = None) -> int:
     # While the screen is up, fds 1 and 2 are pipes: what the script's shell commands and C code
     # write is kept with its prints, not drawn over the screen; Textual draws on a duplicate of the
     # real stderr (sys.__stderr__ meanwhile). Leaving the block puts them back and delivers the rest.
-    with capture_fds(), terminal.screen_on_stdout(), terminal.signals_quit(app) as received:
+    with (
+        capture_fds(),
+        terminal.screen_on_stdout(),
+        terminal.signals_quit(app) as received,
+        terminal.signals_wake_the_loop(app),
+    ):
         guard.screen_shown(True)
         try:
             app.run()

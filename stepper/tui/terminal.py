@@ -15,6 +15,9 @@ Everything here is about the terminal, not the training loop, and the app calls 
 - SIGTERM, SIGHUP and SIGINT (`kill -INT`; ctrl+c too before the screen's raw mode makes it a key)
   quit the app the way `q` does, so Textual restores the terminal; a watchdog restores it by hand and
   ends the process if that has not happened a moment later.
+- Every signal wakes the app's event loop (`signals_wake_the_loop`), so that its Python handler runs
+  at once even when another thread took it: Textual brings the screen back after ctrl+z then `fg`
+  from its SIGCONT handler.
 """
 
 from __future__ import annotations
@@ -117,7 +120,8 @@ def escape_delay(environ=os.environ) -> float:
 
 
 def setup(app: StepperApp) -> None:
-    """Called as the app mounts: animations, the escape delay, the ASCII filter, the size check."""
+    """Called as the app mounts: animations, the escape delay, the ASCII filter, the loop's signal
+    wake-up, the size check."""
     options = app.options
     app.animation_level = animation_level(options)  # type: ignore[assignment]
     # Textual's input parser reads `constants.ESCAPE_DELAY` every time it waits after an ESC.
@@ -125,6 +129,7 @@ def setup(app: StepperApp) -> None:
     if options.ascii:
         # Filters are Textual's own mechanism for NO_COLOR's monochrome; this one runs after it.
         app._filters.append(AsciiFilter())
+    watch_signal_wakeup(app)
     check_size(app)
 
 
@@ -264,6 +269,60 @@ def signals_quit(app: StepperApp) -> Iterator[list[int]]:
             signal.signal(number, handler)
         if received:
             restore_tty(saved)
+
+
+@contextmanager
+def signals_wake_the_loop(app: StepperApp) -> Iterator[None]:
+    """While the app runs, a signal wakes its event loop, whichever thread the kernel gave it to.
+
+    CPython runs a signal's Python handler in the main thread only, the next time that thread runs
+    Python code; the C part that notes the signal runs in whatever thread the signal was delivered to.
+    Textual's Linux driver brings the screen back after ctrl+z from such a handler (its SIGCONT
+    handler, set with signal.signal), and Linux often delivers the shell's SIGCONT (`fg`) to one of
+    the other threads (the output reader, the script's, torch's). When that thread ran a moment after
+    the main thread had gone back to sleep in the loop's select(), with nothing scheduled, nothing
+    woke the main thread: the screen stayed down after `fg` until some event came (not a key: the key
+    reader is stopped while suspended). Python's remedy, which asyncio's add_signal_handler uses too,
+    is the wakeup fd: the C part writes the signal's number to it from any thread, and the loop
+    watches its other end (`watch_signal_wakeup`). Textual's handlers stay as they are; they only run
+    at once. (Outside the main thread no wakeup fd can be set, and no handler runs: nothing to do.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    os.set_blocking(write, False)  # (required: the C part must never block on it)
+    try:
+        previous: int | None = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+        app.signal_wakeup = read
+    except (ValueError, OSError):
+        previous = None
+    try:
+        yield
+    finally:
+        app.signal_wakeup = None
+        # (Put back before closing: the fd's number could be reused by a file a late signal would
+        # then be written into.)
+        if previous is not None:
+            signal.set_wakeup_fd(previous)
+        os.close(read)
+        os.close(write)
+
+
+def watch_signal_wakeup(app: StepperApp) -> None:
+    """From inside the running loop: watch the wakeup fd that `signals_wake_the_loop` set (there is
+    none under Pilot, nor outside the main thread)."""
+    if app.signal_wakeup is not None:
+        asyncio.get_running_loop().add_reader(app.signal_wakeup, _drain, app.signal_wakeup)
+
+
+def _drain(fd: int) -> None:
+    """Read what the signals wrote (their numbers): waking the loop was the point."""
+    try:
+        while os.read(fd, 512):
+            pass
+    except OSError:  # (BlockingIOError: empty, read it all)
+        pass
 
 
 def watchdog(saved: list | None, status: int) -> None:

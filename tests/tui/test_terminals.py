@@ -493,6 +493,54 @@ def test_signals_leave_a_sane_terminal_and_no_process(tmp_path, signal_name, whe
         pane.close()
 
 
+def test_a_signal_another_thread_takes_still_runs_its_handler_while_the_loop_sleeps():
+    # What `fg` met now and then: Linux gave SIGCONT to another thread than the main one, and that
+    # thread noted it only after the main thread had gone to sleep in the loop with nothing scheduled.
+    # CPython runs the Python handler (Textual's resume) only in the main thread, so the screen did
+    # not come back. The wakeup fd wakes the loop.
+    import signal
+    import threading
+    import types
+
+    from stepper.tui import terminal
+
+    app = types.SimpleNamespace(signal_wakeup=None)
+    handled = threading.Event()
+    ran_in_main: list[bool] = []
+    in_time: list[bool] = []
+
+    def handler(signum, frame) -> None:
+        ran_in_main.append(threading.current_thread() is threading.main_thread())
+        handled.set()
+
+    async def body() -> None:
+        loop = asyncio.get_running_loop()
+        over = loop.create_future()
+
+        def another_thread() -> None:
+            time.sleep(0.2)  # (the main thread is asleep in the loop by then, with no timer to wake it)
+            signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)  # (this thread takes it)
+            in_time.append(handled.wait(SAFETY_TIMEOUT))
+            loop.call_soon_threadsafe(over.set_result, None)  # (ends the test either way)
+
+        terminal.watch_signal_wakeup(app)
+        thread = threading.Thread(target=another_thread)
+        thread.start()
+        await over
+        thread.join()
+
+    previous = signal.signal(signal.SIGUSR1, handler)
+    try:
+        with terminal.signals_wake_the_loop(app):
+            assert app.signal_wakeup is not None
+            asyncio.run(body())
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert in_time == [True], "the handler waited until something else woke the loop"
+    assert ran_in_main == [True]
+    assert app.signal_wakeup is None and signal.set_wakeup_fd(-1) == -1  # (put back as it was)
+
+
 # --- slow links: split escape sequences, bursts of keys ---------------------------------------------------
 
 
