@@ -96,7 +96,10 @@ def restore_tty(saved: list | None, screen: bool = True) -> None:
     """Put back the terminal settings stepper started with and, with `screen`, switch the screen's
     modes off (not when it is down already: leaving the alternate screen would move the cursor back to
     where it went up, and what follows would be written over the lines since). Harmless when Textual
-    has done so already; does nothing when the terminal has gone (SIGHUP)."""
+    has done so already; does nothing when the terminal has gone (SIGHUP), or is the shell's (a job
+    killed while ctrl+z had it stopped: the terminal would stop a background process for this)."""
+    if _in_background():
+        return
     try:
         if saved is not None:
             import termios
@@ -106,6 +109,14 @@ def restore_tty(saved: list | None, screen: bool = True) -> None:
             os.write(sys.__stdout__.fileno(), RESET.encode())
     except Exception:  # (termios.error is not an OSError: a hung-up terminal raises it, EIO)
         pass
+
+
+def _in_background() -> bool:
+    """Is the terminal another process group's now (the shell's, after ctrl+z)? False without one."""
+    try:
+        return os.tcgetpgrp(sys.stdin.fileno()) != os.getpgrp()
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 # --- what the screen's process tells the parent (nothing, when it is not guarded) -------------------------

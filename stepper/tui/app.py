@@ -111,6 +111,7 @@ class StepperApp(App[None]):
         self.options = options or TerminalOptions()  # --ascii, --animations, --export (terminal.py)
         self.exported_on_exit = False
         self.signal_wakeup: int | None = None  # read end of the signal wakeup fd (terminal.py)
+        self.suspended = False  # ctrl+z has the process stopped, or just continued in the background
         self.export_message = ""
         self.generation = 0  # bumped on restart; messages from an older session are ignored
         self.cursor: int | None = None  # the pause looked at in history; None = the live one
@@ -374,9 +375,11 @@ class StepperApp(App[None]):
 
     def action_suspend_process(self) -> None:
         guard.screen_shown(False)  # (ctrl+z: the shell has the terminal until `fg`)
+        self.suspended = True
         super().action_suspend_process()
 
     def _resumed(self) -> None:
+        self.suspended = False
         guard.screen_shown(True)
         self.action_redraw()
 

@@ -23,6 +23,7 @@ Everything here is about the terminal, not the training loop, and the app calls 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -247,6 +248,15 @@ def signals_quit(app: StepperApp) -> Iterator[list[int]]:
 
     def on_signal(signum: int, frame) -> None:
         received.append(signum)
+        if app.suspended:
+            # ctrl+z left the screen down and the terminal to the shell (`kill %1` on the stopped
+            # job: SIGTERM, then SIGCONT). Quitting as `q` does would put the screen up again first,
+            # from the background, and the terminal stops a process for that (SIGTTOU): the job
+            # stayed stopped. End here instead; the crash guard's parent prints what the script
+            # printed, and the terminal is the shell's, as it left it.
+            with contextlib.suppress(Exception):
+                export_on_exit(app)
+            os._exit(128 + signum)
         watchdog(saved, 128 + signum)  # first: whatever happens next, the process ends
         try:
             app.session.stop(timeout=0)  # thread-safe: the script ends at its next line

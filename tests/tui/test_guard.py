@@ -261,6 +261,33 @@ def test_ctrl_z_stops_the_job_and_fg_brings_the_screen_back_to_step_on(tmp_path)
         pane.close()
 
 
+@needs_tmux
+@needs_stepper
+def test_kill_of_a_job_stopped_by_ctrl_z_ends_it_and_leaves_the_output(tmp_path):
+    # `kill %1` sends the stopped job SIGTERM, then SIGCONT. Quitting as `q` does would first put the
+    # screen up again from the background, and the terminal stopped the process for that (SIGTTOU):
+    # the job stayed "Stopped (tty output)".
+    script = tmp_path / "prints.py"
+    script.write_text(training_script(), encoding="utf-8")
+    pane = Pane(tmp_path, str(script))
+    try:
+        pane.wait_for("pause 1/1")
+        pid = pane.pid()
+        pane.tmux("send-keys", "-t", "t", "s", "space")  # (past an update and the print after it)
+        pane.wait_for("pause 5/5")
+        pane.tmux("send-keys", "-t", "t", "C-z")
+        pane.wait_for("DONE")  # (the shell saw the job stop, and its list went on)
+        pane.tmux("send-keys", "-t", "t", "kill %1", "Enter")
+        assert gone(pid, within=20), "the stopped job is still there after kill %1"
+        pane.tmux("send-keys", "-t", "t", "jobs; echo JOBS-LISTED", "Enter")
+        text = pane.wait_for("JOBS-LISTED\n")
+        assert "step 0 printed" in text  # (what the script printed, which the screen had kept)
+        assert "Stopped" not in text.split("JOBS-LISTED")[1]  # (the shell's list: no job left stopped)
+        assert pane.flags() == {"cursor": "1", "alternate": "0", "mouse": "0"}
+    finally:
+        pane.close()
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc")
 def test_a_child_left_stopped_when_the_parent_is_continued_is_continued_by_it():
     from stepper import guard
