@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("script", nargs="?", help="a Python training script (default: the built-in lesson)")
     serve.add_argument("--lesson", metavar="NAME", help="serve a built-in lesson")
     serve.add_argument("--host", default="localhost", help="address to bind (default: localhost)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
     serve.add_argument("--seed", type=int, metavar="N", help="seed passed on to `stepper run`")
 
     commands.add_parser("lessons", help="list the built-in lessons")
@@ -98,6 +98,16 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be a positive whole number")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535 (not {text!r})")
     return value
 
 
@@ -132,8 +142,18 @@ def main(argv: list[str] | None = None) -> int:
         with _ctrl_c_ends_at_once():
             return _run(args, script_args)
     if args.command == "serve":
-        from .serve import serve
+        from .engine import ScriptLoadError
+        from .serve import cannot_listen, serve
 
+        try:  # (what every browser tab would fail on is said once, here, before serving anything)
+            _load(args)
+        except (ScriptLoadError, _UsageError) as exc:
+            print(str(exc) if str(exc).startswith("stepper:") else f"stepper: {exc}", file=sys.stderr)
+            return 2
+        problem = cannot_listen(args.host, args.port)
+        if problem:
+            print(f"stepper: {problem}", file=sys.stderr)
+            return 2
         return serve(args)
     _parser().print_help()
     return 0

@@ -7,8 +7,10 @@ localhost, anyone who can reach the port can drive the script.
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
+import socket
 import sys
 from argparse import Namespace
 
@@ -51,5 +53,29 @@ def serve(args: Namespace) -> int:
         file=sys.stderr,
     )
     server = Server(serve_command(args), host=args.host, port=args.port, title="stepper")
-    server.serve()
+    try:
+        server.serve()
+    except OSError as exc:  # (taken between cannot_listen's look and now, say)
+        print(f"stepper: {_listen_problem(args.host, args.port, exc)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def cannot_listen(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port (in use, a name that does not resolve, a port
+    only root may take), or None when it can."""
+    try:
+        with socket.create_server((host, port)):
+            return None
+    except OSError as exc:  # (socket.gaierror, for a host that does not resolve, is one)
+        return _listen_problem(host, port, exc)
+
+
+def _listen_problem(host: str, port: int, exc: OSError) -> str:
+    # (socket.create_server adds "(while attempting to bind on address …)": the address is said below)
+    why = (exc.strerror or str(exc)).split(" (while attempting")[0]
+    if exc.errno == errno.EADDRINUSE:
+        why += ": another server is listening there; pick another port with --port"
+    elif exc.errno == errno.EACCES:
+        why += ": ports below 1024 need root; pick another with --port"
+    return f"cannot serve on {host}:{port}: {why}."

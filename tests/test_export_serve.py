@@ -123,6 +123,30 @@ def test_serve_answers_http_on_localhost_and_stops():
     assert "serving at http://localhost:" in server.stderr.read()
 
 
+def serve_refused(*args: str) -> str:
+    """`stepper serve ARGS`, which must end at once with status 2 and one clear line: its stderr."""
+    done = subprocess.run(
+        [sys.executable, "-m", "stepper", "serve", *args],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "Serving" not in done.stdout
+    return done.stderr
+
+
+def test_serve_says_at_once_what_no_browser_tab_could_run():
+    assert "must be a port number from 1 to 65535 (not '99999')" in serve_refused("--port", "99999")
+    assert "stepper: no such file: missing.py" in serve_refused("missing.py")
+    assert "there is no lesson called 'nope'" in serve_refused("--lesson", "nope")
+
+
+def test_serve_on_a_port_another_server_holds_says_so():
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        said = serve_refused("--host", "127.0.0.1", "--port", str(port))
+    assert f"stepper: cannot serve on 127.0.0.1:{port}: Address already in use: another server" in said
+
+
 def test_serve_warns_when_bound_beyond_localhost(monkeypatch, capsys):
     import textual_serve.server
 
