@@ -25,7 +25,7 @@ killed the script and, for JSONL, writes the end line the child could not (`_rep
 
 Job control passes through the parent. ctrl+z stops the child (Textual sends itself SIGTSTP), and the
 parent then stops itself, so the shell sees the job stopped; `fg` continues both. A signal that a
-process sends the parent (SIGTERM, SIGHUP, SIGINT, SIGQUIT) is passed on; the terminal's own signals
+process sends the parent (SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGTSTP) is passed on; the terminal's own signals
 (ctrl+c, a hang-up) reach the child by themselves. The child dies with the parent.
 """
 
@@ -294,8 +294,11 @@ def _die_with(parent: int) -> None:
 
 def _wait(child: int) -> int:
     """The child's status once it has ended, passing job control and signals through meanwhile."""
-    signal.signal(signal.SIGTSTP, signal.SIG_IGN)  # (ctrl+z is the child's to take)
-    heard = {signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
+    # SIGTSTP is taken below too (blocked, its default action never stops this process by itself): a
+    # `kill -TSTP` of stepper's pid is passed on like the rest, and the terminal's ctrl+z is the
+    # child's, which has it too.
+    signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+    heard = {signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGTSTP}
     signal.pthread_sigmask(signal.SIG_BLOCK, heard)  # (taken one by one below, with who sent them)
     while True:
         pid, status = os.waitpid(child, os.WNOHANG | os.WUNTRACED)
@@ -306,17 +309,27 @@ def _wait(child: int) -> int:
             # continues the whole process group, the child with it. (No SIGCONT of our own besides:
             # Textual's handler would resume the screen twice, and its second key reader kept the
             # process from ending.)
-            signal.signal(signal.SIGTSTP, signal.SIG_DFL)
-            os.kill(os.getpid(), signal.SIGTSTP)
-            signal.signal(signal.SIGTSTP, signal.SIG_IGN)
+            _stop_once()
             _continue_if_left_stopped(child)
             continue
         info = signal.sigwaitinfo(heard)
-        # A process's kill() has si_code <= 0 (SI_USER, SI_QUEUE, SI_TKILL); the terminal's ctrl+c
-        # or hang-up comes from the kernel (> 0), and the child, in the same process group, has it.
+        # A process's kill() has si_code <= 0 (SI_USER, SI_QUEUE, SI_TKILL); the terminal's ctrl+c,
+        # ctrl+z or hang-up comes from the kernel (> 0), and the child, in the same process group, has it.
         if info.si_signo != signal.SIGCHLD and info.si_code <= 0:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, info.si_signo)
+
+
+def _stop_once() -> None:
+    """Stop this process (SIGTSTP, as ctrl+z does) until it is continued. A ctrl+z the terminal sent
+    the whole group may still wait, blocked: it is taken first, or it would stop us again after `fg`."""
+    if signal.SIGTSTP in signal.sigpending():
+        signal.sigwaitinfo({signal.SIGTSTP})
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTSTP})
+    try:
+        os.kill(os.getpid(), signal.SIGTSTP)  # (delivered at once: this is the process's only thread)
+    finally:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTSTP})
 
 
 def _continue_if_left_stopped(child: int, wait: float = 0.5) -> None:

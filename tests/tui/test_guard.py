@@ -288,6 +288,25 @@ def test_kill_of_a_job_stopped_by_ctrl_z_ends_it_and_leaves_the_output(tmp_path)
         pane.close()
 
 
+@needs_tmux
+@needs_stepper
+def test_kill_tstp_of_stepper_stops_the_job_as_ctrl_z_would(tmp_path):
+    # Sent to the process the shell waits for (the guard's parent): passed on to the child, and both
+    # stop. It used to be ignored there.
+    script = tmp_path / "slow.py"
+    script.write_text(training_script(steps=600, each="    import time; time.sleep(0.1)"), encoding="utf-8")
+    pane = Pane(tmp_path, str(script), "--plain")
+    try:
+        pane.wait_for("step 1 printed")
+        os.kill(pane.pid(), signal.SIGTSTP)
+        text = pane.wait_for("DONE")  # (the shell saw the job stop, and its list went on)
+        assert "Stopped" in text and "finished after" not in text
+        pane.tmux("send-keys", "-t", "t", "kill %1", "Enter")
+        assert gone(pane.pid(), within=20)
+    finally:
+        pane.close()
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc")
 def test_a_child_left_stopped_when_the_parent_is_continued_is_continued_by_it():
     from stepper import guard
