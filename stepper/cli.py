@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         try:  # (what every browser tab would fail on is said once, here, before serving anything)
             _load(args)
         except (ScriptLoadError, _UsageError) as exc:
-            print(str(exc) if str(exc).startswith("stepper:") else f"stepper: {exc}", file=sys.stderr)
+            print(_said(exc), file=sys.stderr)
             return 2
         problem = cannot_listen(args.host, args.port)
         if problem:
@@ -208,6 +208,11 @@ class _UsageError(Exception):
     pass
 
 
+def _said(exc: Exception) -> str:
+    """A load or usage error as stepper says it: one line that starts with "stepper:"."""
+    return str(exc) if str(exc).startswith("stepper:") else f"stepper: {exc}"
+
+
 def _run(args: argparse.Namespace, script_args: list[str]) -> int:
     from .engine import ScriptLoadError, Session
     from .engine.session import STATS_BUDGET
@@ -216,7 +221,7 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
         source = _load(args)
         breakpoints = _breakpoints(args, source)
     except (ScriptLoadError, _UsageError) as exc:
-        message = str(exc) if str(exc).startswith("stepper:") else f"stepper: {exc}"
+        message = _said(exc)
         if args.jsonl:
             kind = getattr(exc, "kind", "UsageError")
             line = getattr(exc, "line", None)

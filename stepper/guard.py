@@ -404,7 +404,7 @@ def _report(status: int, saved: list | None, data: bytes, frames: str, script: s
     name = os.path.basename(script)
     if signum:
         what = MEANINGS.get(signame, "a signal that ends a process unless it is caught")
-        where = _where(frames, script)
+        where = _where(_script_line(frames, script), script)
         said = f"the process running {name} was killed by {signame} (signal {signum}){where}: {what}."
         code = 128 + signum
     else:
@@ -434,7 +434,7 @@ def _report_transcript(status: int, kind: str, data: bytes, frames: str, script:
         said = f"the process running {name} was ended by {signame} (signal {signum})."
     else:
         what = MEANINGS.get(signame, "a signal that ends a process unless it is caught")
-        where = _where(frames, script)
+        where = _where(found, script)
         said = f"the process running {name} was killed by {signame} (signal {signum}){where}: {what}."
         print(f"stepper: {said}", file=sys.stderr, flush=True)
     if kind == "jsonl" and not _parse(data).ended:
@@ -466,9 +466,8 @@ def _signal_number(name: str) -> int:
     return int(getattr(signal, name))
 
 
-def _where(frames: str, script: str) -> str:
-    """`, at train.py:23 (out = ext.forward(x))`, or "" (see _script_line)."""
-    found = _script_line(frames, script)
+def _where(found: tuple[str, int, str] | None, script: str) -> str:
+    """`, at train.py:23 (out = ext.forward(x))` for what _script_line found, or "" for None."""
     if found is None:
         return ""
     path, number, code = found
