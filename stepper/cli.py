@@ -220,6 +220,8 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
     try:
         source = _load(args)
         breakpoints = _breakpoints(args, source)
+        if args.export:
+            _check_export_dir(args.export)
     except (ScriptLoadError, _UsageError) as exc:
         message = _said(exc)
         if args.jsonl:
@@ -268,8 +270,8 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
             session.stop()
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
-    if args.export:
-        _export(session, args.export)
+    if args.export and not _export(session, args.export) and status == 0:
+        status = 1  # (the run went well, but what it was asked to leave behind is not there)
     _exit_if_script_still_running(session, status)
     return status
 
@@ -306,15 +308,32 @@ def _breakpoints(args: argparse.Namespace, source):
     return Breakpoints(until_step=args.until_step, loss=loss, lines=set(args.break_lines))
 
 
-def _export(session, directory: str) -> None:
+def _check_export_dir(directory: str) -> None:
+    """--export DIR is written at the end of the run: say now, not after a long run, when it cannot be.
+    (The end can still fail, a full disk say; then the run's exit status is 1.)"""
+    path = os.path.abspath(directory)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise _UsageError(f"--export {directory}: that is a file, not a folder; give a folder to write into")
+    # The nearest folder that exists is where the first new one is made (or the files are written).
+    existing = path
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise _UsageError(f"--export {directory}: {existing} is a file, so no folder can be made under it")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise _UsageError(f"--export {directory}: you cannot write in {existing}")
+
+
+def _export(session, directory: str) -> bool:
     from .export import export_session
 
     try:
         result = export_session(session, directory)
     except OSError as exc:
         print(f"stepper: could not export the session to {directory}: {exc}", file=sys.stderr)
-        return
+        return False
     print(f"stepper: session exported to {result.directory}/ ({len(result.files)} files)", file=sys.stderr)
+    return True
 
 
 def _interactive_or_plain() -> str:

@@ -92,6 +92,38 @@ def test_export_flag_on_the_command_line(tmp_path):
     assert "exported to" in result.stderr
 
 
+def test_export_to_a_file_or_under_one_is_refused_before_the_run(tmp_path):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("mine\n")
+    for target, said in ((blocker, "that is a file"), (blocker / "session", "is a file, so no folder")):
+        result = subprocess.run(
+            [sys.executable, "-m", "stepper", "run", str(SCRIPTS / "one_line_backward.py"), "--plain",
+             "--export", str(target)],
+            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120,
+        )
+        assert result.returncode == 2
+        assert said in result.stderr and "Traceback" not in result.stderr
+        assert result.stdout == ""  # (refused before the script ran: no pause was printed)
+    assert blocker.read_text() == "mine\n"
+
+
+def test_an_export_that_fails_at_the_end_makes_the_exit_status_1(tmp_path):
+    # The folder could be made when the run started; by its end the script had put a file there.
+    target = tmp_path / "session"
+    script = tmp_path / "takes_the_place.py"
+    script.write_text(
+        (SCRIPTS / "one_line_backward.py").read_text()
+        + f"\nopen({str(target)!r}, 'w').close()\nprint('script done')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "stepper", "run", str(script), "--plain", "--export", str(target)],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120,
+    )
+    assert result.returncode == 1
+    assert "could not export the session" in result.stderr and "Traceback" not in result.stderr
+    assert "script done" in result.stdout and "backward" in result.stdout  # (the run itself is all there)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

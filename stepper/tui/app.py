@@ -113,6 +113,7 @@ class StepperApp(App[None]):
         self.signal_wakeup: int | None = None  # read end of the signal wakeup fd (terminal.py)
         self.suspended = False  # ctrl+z has the process stopped, or just continued in the background
         self.export_message = ""
+        self.export_failed = False  # --export DIR could not be written as the app quit: exit status 1
         self.generation = 0  # bumped on restart; messages from an older session are ignored
         self.cursor: int | None = None  # the pause looked at in history; None = the live one
         self.playing = False
@@ -815,7 +816,7 @@ class StepperApp(App[None]):
     def action_export(self) -> None:
         from .exporting import export_to, timestamped_directory
 
-        self.say(export_to(self, timestamped_directory(self.start_dir), self.start_dir))
+        self.say(export_to(self, timestamped_directory(self.start_dir), self.start_dir)[1])
         self.update_view()
 
     def action_quit(self) -> None:
@@ -888,7 +889,8 @@ def run_app(session: Session, options: TerminalOptions | None = None) -> int:
         return 128 + received[0]
     if app.return_code not in (None, 0):
         return app.return_code
-    return app.exit_status()
+    status = app.exit_status()
+    return 1 if status == 0 and app.export_failed else status
 
 
 def leave_output_behind(session: Session) -> None:

@@ -24,9 +24,9 @@ def timestamped_directory(base: str = ".", now: float | None = None) -> str:
     return path if count == 1 else f"{path}-{count}"
 
 
-def export_to(app: App, directory: str, start_dir: str | None = None) -> str:
-    """Export the app's session to `directory`; returns what to tell the learner (a path shown from
-    `start_dir`, the folder stepper started in, when given)."""
+def export_to(app: App, directory: str, start_dir: str | None = None) -> tuple[bool, str]:
+    """Export the app's session to `directory`; returns whether it was written, and what to tell the
+    learner (a path shown from `start_dir`, the folder stepper started in, when given)."""
     try:
         svg = app.export_screenshot()
     except Exception:  # the screen is not drawable (headless start, shutting down): export without it
@@ -34,10 +34,11 @@ def export_to(app: App, directory: str, start_dir: str | None = None) -> str:
     try:
         result = export_session(app.session, directory, screenshot_svg=svg)
     except OSError as exc:
-        return f"Could not export to {directory}: {exc.strerror or exc}"
+        return False, f"Could not export to {directory}: {exc.strerror or exc}"
     where = result.directory
     if start_dir is not None and result.directory.startswith(os.path.join(start_dir, "")):
         where = os.path.relpath(result.directory, start_dir)
     elif start_dir is None and not os.path.isabs(directory):
         where = os.path.relpath(result.directory)
-    return f"Exported {len(result.files)} files to {where}/ (transcript, loss CSV, trace, output, screenshot)"
+    what = "transcript, loss CSV, trace, output, screenshot"
+    return True, f"Exported {len(result.files)} files to {where}/ ({what})"

@@ -233,7 +233,8 @@ def export_on_exit(app: StepperApp) -> None:
 
     app.exported_on_exit = True
     # (Relative to where stepper started: the script may be in another folder it moved to.)
-    app.export_message = export_to(app, os.path.join(app.start_dir, directory), app.start_dir)
+    written, app.export_message = export_to(app, os.path.join(app.start_dir, directory), app.start_dir)
+    app.export_failed = not written
 
 
 @contextmanager

@@ -320,6 +320,18 @@ def test_export_dir_is_written_by_the_app_as_it_quits(tmp_path):
     assert "Exported 5 files" in app.export_message
 
 
+def test_an_export_dir_the_app_cannot_write_is_said_and_marked_failed(tmp_path):
+    target = tmp_path / "out"
+    target.write_text("a file where the folder should go\n")
+
+    async def body(pilot):
+        await pilot.press("q")
+
+    app = run_app(body, StepperApp(lesson_session(), options=TerminalOptions(export_dir=str(target))))
+    assert app.export_failed and app.export_message.startswith("Could not export")
+    assert target.read_text() == "a file where the folder should go\n"
+
+
 # --- real terminals: TERM=xterm, TERM=screen, NO_COLOR --------------------------------------------------
 
 
