@@ -98,7 +98,7 @@ def restore_tty(saved: list | None, screen: bool = True) -> None:
     where it went up, and what follows would be written over the lines since). Harmless when Textual
     has done so already; does nothing when the terminal has gone (SIGHUP), or is the shell's (a job
     killed while ctrl+z had it stopped: the terminal would stop a background process for this)."""
-    if _in_background():
+    if in_background():
         return
     try:
         if saved is not None:
@@ -111,7 +111,7 @@ def restore_tty(saved: list | None, screen: bool = True) -> None:
         pass
 
 
-def _in_background() -> bool:
+def in_background() -> bool:
     """Is the terminal another process group's now (the shell's, after ctrl+z)? False without one."""
     try:
         return os.tcgetpgrp(sys.stdin.fileno()) != os.getpgrp()

@@ -41,7 +41,7 @@ from textual import constants
 from textual.color import Color
 from textual.filter import LineFilter
 
-from ..guard import restore_tty, screen_shown, tty_attributes
+from ..guard import in_background, restore_tty, screen_shown, tty_attributes
 
 if TYPE_CHECKING:
     from .app import StepperApp
@@ -249,12 +249,13 @@ def signals_quit(app: StepperApp) -> Iterator[list[int]]:
 
     def on_signal(signum: int, frame) -> None:
         received.append(signum)
-        if app.suspended:
+        if app.suspended or in_background():
             # ctrl+z left the screen down and the terminal to the shell (`kill %1` on the stopped
             # job: SIGTERM, then SIGCONT). Quitting as `q` does would put the screen up again first,
             # from the background, and the terminal stops a process for that (SIGTTOU): the job
             # stayed stopped. End here instead; the crash guard's parent prints what the script
-            # printed, and the terminal is the shell's, as it left it.
+            # printed, and the terminal is the shell's, as it left it. (The terminal tells, too: a
+            # `kill -TSTP` from elsewhere stops the job through Textual's handler, not ctrl+z's.)
             with contextlib.suppress(Exception):
                 export_on_exit(app)
             os._exit(128 + signum)

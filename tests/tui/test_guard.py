@@ -263,10 +263,12 @@ def test_ctrl_z_stops_the_job_and_fg_brings_the_screen_back_to_step_on(tmp_path)
 
 @needs_tmux
 @needs_stepper
-def test_kill_of_a_job_stopped_by_ctrl_z_ends_it_and_leaves_the_output(tmp_path):
+@pytest.mark.parametrize("stopped_by", ["ctrl+z", "kill -TSTP"])
+def test_kill_of_a_stopped_job_ends_it_and_leaves_the_output(tmp_path, stopped_by):
     # `kill %1` sends the stopped job SIGTERM, then SIGCONT. Quitting as `q` does would first put the
     # screen up again from the background, and the terminal stopped the process for that (SIGTTOU):
-    # the job stayed "Stopped (tty output)".
+    # the job stayed "Stopped (tty output)". A `kill -TSTP` from another shell stops the screen
+    # through Textual's own handler, not the ctrl+z key's, and must end the same way.
     script = tmp_path / "prints.py"
     script.write_text(training_script(), encoding="utf-8")
     pane = Pane(tmp_path, str(script))
@@ -275,7 +277,10 @@ def test_kill_of_a_job_stopped_by_ctrl_z_ends_it_and_leaves_the_output(tmp_path)
         pid = pane.pid()
         pane.tmux("send-keys", "-t", "t", "s", "space")  # (past an update and the print after it)
         pane.wait_for("pause 5/5")
-        pane.tmux("send-keys", "-t", "t", "C-z")
+        if stopped_by == "ctrl+z":
+            pane.tmux("send-keys", "-t", "t", "C-z")
+        else:
+            os.kill(pid, signal.SIGTSTP)
         pane.wait_for("DONE")  # (the shell saw the job stop, and its list went on)
         pane.tmux("send-keys", "-t", "t", "kill %1", "Enter")
         assert gone(pid, within=20), "the stopped job is still there after kill %1"
