@@ -122,6 +122,11 @@ def in_background() -> bool:
 # --- what the screen's process tells the parent (nothing, when it is not guarded) -------------------------
 
 
+def guarded() -> bool:
+    """Is this process the guarded child (a parent waits to print what it leaves behind)?"""
+    return _records_fd is not None
+
+
 def screen_shown(up: bool) -> None:
     """The screen went up (the alternate screen, raw keys) or came down (ctrl+z, or quitting)."""
     _record(_SCREEN_UP if up else _SCREEN_DOWN)

@@ -41,7 +41,7 @@ from textual import constants
 from textual.color import Color
 from textual.filter import LineFilter
 
-from ..guard import in_background, restore_tty, screen_shown, tty_attributes
+from ..guard import guarded, in_background, restore_tty, screen_shown, tty_attributes
 
 if TYPE_CHECKING:
     from .app import StepperApp
@@ -258,6 +258,9 @@ def signals_quit(app: StepperApp) -> Iterator[list[int]]:
             # `kill -TSTP` from elsewhere stops the job through Textual's handler, not ctrl+z's.)
             with contextlib.suppress(Exception):
                 export_on_exit(app)
+            if not guarded():  # (no parent to print it: print it here, as the guard's would)
+                with contextlib.suppress(Exception):
+                    _leave_output_from_the_background(app)
             os._exit(128 + signum)
         watchdog(saved, 128 + signum)  # first: whatever happens next, the process ends
         try:
@@ -281,6 +284,18 @@ def signals_quit(app: StepperApp) -> Iterator[list[int]]:
             signal.signal(number, handler)
         if received:
             restore_tty(saved)
+
+
+def _leave_output_from_the_background(app: StepperApp) -> None:
+    """Print what the script printed while the terminal is the shell's (the process ends right after).
+    A terminal set to stop background writers (`stty tostop`) lets through a process that ignores
+    SIGTTOU."""
+    from .app import leave_output_behind
+
+    # (Textual has sys.stdout and sys.stderr posting to the app while it runs: write past it.)
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    leave_output_behind(app.session)
 
 
 @contextmanager

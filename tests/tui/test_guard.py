@@ -295,6 +295,38 @@ def test_kill_of_a_stopped_job_ends_it_and_leaves_the_output(tmp_path, stopped_b
 
 @needs_tmux
 @needs_stepper
+def test_kill_of_a_stopped_unguarded_screen_still_leaves_the_output(tmp_path):
+    # A thread already running when stepper starts (one a sitecustomize started, here) rules out the
+    # fork: no guard, so no parent prints what the script printed when the stopped job is killed.
+    # The screen's process prints it itself, from the background.
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(3600,), daemon=True).start()\n"
+    )
+    script = tmp_path / "prints.py"
+    script.write_text(training_script(), encoding="utf-8")
+    pane = Pane(tmp_path, str(script), env=f"TERM=xterm PYTHONPATH={hook}")
+    try:
+        pane.wait_for("pause 1/1")
+        pid = pane.pid()
+        assert open(f"/proc/{pid}/task/{pid}/children").read() == ""  # (unguarded: no fork)
+        pane.tmux("send-keys", "-t", "t", "s", "space")  # (past an update and the print after it)
+        pane.wait_for("pause 5/5")
+        pane.tmux("send-keys", "-t", "t", "C-z")
+        pane.wait_for("DONE")
+        pane.tmux("send-keys", "-t", "t", "kill %1", "Enter")
+        assert gone(pid, within=20), "the stopped job is still there after kill %1"
+        pane.tmux("send-keys", "-t", "t", "jobs; echo JOBS-LISTED", "Enter")
+        text = pane.wait_for("JOBS-LISTED\n")
+        assert "step 0 printed" in text
+        assert "Stopped" not in text.split("JOBS-LISTED")[1]
+    finally:
+        pane.close()
+
+
+@needs_tmux
+@needs_stepper
 def test_kill_tstp_of_stepper_stops_the_job_as_ctrl_z_would(tmp_path):
     # Sent to the process the shell waits for (the guard's parent): passed on to the child, and both
     # stop. It used to be ignored there.
