@@ -14,7 +14,9 @@ status. When a signal killed it, or it ended with its screen still up (C's `exit
 `os._exit()` from another thread), the parent:
 
 - puts the terminal back (its settings as they were; the screen's modes off, if it was up);
-- prints what the script printed that is not in the terminal yet;
+- prints what the script printed that is not in the terminal yet, and what C code or a shell command
+  wrote to fds 1 and 2 that the child never read (the child sends it the read ends of its output
+  pipes as its capture starts: `_share_pipes`);
 - says which signal and where the script was (Python's faulthandler in the child writes its frames
   to a second file), and what the signal usually means;
 - exits with 128 + the signal's number, as a shell reports it (or with the child's status).
@@ -37,6 +39,7 @@ import linecache
 import mmap
 import os
 import signal
+import socket
 import struct
 import sys
 import sysconfig
@@ -76,6 +79,7 @@ _OUTPUT_TAGS = {"stdout": b"o", "stderr": b"e"}
 _OUTPUT_STREAMS = {tag: name for name, tag in _OUTPUT_TAGS.items()}
 _SCREEN_UP, _SCREEN_DOWN, _OUTPUT_LEFT, _ENDED = b"u", b"d", b"m", b"z"
 _records_fd: int | None = None  # in a guarded child: where its records go
+_pipes_to: socket.socket | None = None  # in a guarded child: where the capture's pipes are sent
 # A transcript's updates so far, in memory the two processes share (written at every update, it costs
 # no system call).
 _STEPS = struct.Struct("<q")
@@ -185,28 +189,39 @@ def guard(script: str, transcript: str | None = None) -> None:
     except OSError:
         _close(records_fd)
         return
+    # The child sends the read ends of its output pipes here (`_share_pipes`): what C code or a shell
+    # command wrote just before the child died is still in them, and the parent prints it.
+    try:
+        pipes_from, pipes_to = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    except OSError:
+        pipes_from = pipes_to = None
     parent = os.getpid()
     try:
         child = os.fork()
     except OSError:  # (no process to spare: run unguarded, as before)
         child = -1
     if child <= 0:
+        _close_sockets(pipes_from)
         if child == 0:
-            _be_the_child(parent, records_fd, frames_fd, keep_output=transcript is None)
+            _be_the_child(parent, records_fd, frames_fd, pipes_to, keep_output=transcript is None)
         else:
             _close(records_fd, frames_fd)
+            _close_sockets(pipes_to)
             _steps = None
         return
+    _close_sockets(pipes_to)
     code, status = 1, 0
     try:
         status = _wait(child)
         records, frames = _read(records_fd), _read(frames_fd).decode("utf-8", "replace")
+        left = _left_in_pipes(pipes_from)
         if transcript is None:
-            code = _report(status, saved, records, frames, script)
+            code = _report(status, saved, records, frames, script, left)
         else:
-            code = _report_transcript(status, transcript, records, frames, script)
+            code = _report_transcript(status, transcript, records, frames, script, left)
     finally:  # (whatever happens here, this process never goes on to be a second screen)
         _close(records_fd, frames_fd)
+        _close_sockets(pipes_from)
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
@@ -228,6 +243,61 @@ def _unnamed_file(prefix: str) -> int:
     return fd
 
 
+def _close_sockets(*sockets: socket.socket | None) -> None:
+    for sock in sockets:
+        if sock is not None:
+            sock.close()
+
+
+def _share_pipes(reads: dict[str, int]) -> None:
+    """(In the child, as its output capture starts.) Send the parent the read ends of the pipes."""
+    if _pipes_to is not None:
+        with contextlib.suppress(OSError):
+            socket.send_fds(_pipes_to, [" ".join(reads).encode()], list(reads.values()))
+
+
+# What the parent reads from a pipe at most: a process that outlived the child and goes on writing
+# must not hold it up.
+_LEFT_AT_MOST = 1 << 20
+
+
+def _left_in_pipes(pipes_from: socket.socket | None) -> list[tuple[str, str]]:
+    """(In the parent, the child gone.) What is still in the child's output pipes: written to fds 1
+    and 2 (by C code, a shell command) and never read, as (stream, text) pieces. The child reads its
+    pipes until it stops capturing, so after an ordinary end they are empty."""
+    if pipes_from is None:
+        return []
+    received: list[tuple[list[str], list[int]]] = []
+    with contextlib.suppress(OSError):  # (BlockingIOError: no more)
+        pipes_from.setblocking(False)  # (recv_fds drops its flags argument before Python 3.12)
+        while True:
+            message, fds, _, _ = socket.recv_fds(pipes_from, 256, 4)
+            received.append((message.decode("ascii", "replace").split(), fds))
+    pieces = []
+    if received:
+        names, fds = received[-1]  # (the latest capture's: earlier ones were stopped and read)
+        for name, fd in zip(names, fds, strict=False):
+            text = _read_what_is_there(fd)
+            if text:
+                pieces.append((name, text.decode("utf-8", "replace")))
+    for _, fds in received:
+        _close(*fds)
+    return pieces
+
+
+def _read_what_is_there(fd: int) -> bytes:
+    chunks, size = [], 0
+    with contextlib.suppress(OSError):  # (BlockingIOError: it is empty now)
+        os.set_blocking(fd, False)
+        while size < _LEFT_AT_MOST:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    return b"".join(chunks)
+
+
 def _read(fd: int) -> bytes:
     with contextlib.suppress(OSError):
         return os.pread(fd, os.fstat(fd).st_size, 0)
@@ -243,17 +313,21 @@ def _close(*fds: int) -> None:
 # --- the child: stepper as always, leaving records for the parent ----------------------------------------
 
 
-def _be_the_child(parent: int, records_fd: int, frames_fd: int, keep_output: bool) -> None:
+def _be_the_child(
+    parent: int, records_fd: int, frames_fd: int, pipes_to: socket.socket | None, keep_output: bool
+) -> None:
     import faulthandler
 
-    global _records_fd
-    _records_fd = records_fd
+    from .engine import output
+
+    global _records_fd, _pipes_to
+    _records_fd, _pipes_to = records_fd, pipes_to
     _die_with(parent)
     faulthandler.enable(file=frames_fd, all_threads=True)
     os.register_at_fork(after_in_child=_forked_by_the_script)
+    output.pipes_made = _share_pipes
     if not keep_output:
         return
-    from .engine import output
 
     def keep(stream: str, text: str) -> None:
         _record(_OUTPUT_TAGS.get(stream, b"o"), text.encode("utf-8", "replace"))
@@ -267,8 +341,10 @@ def _forked_by_the_script() -> None:
     worker's line as where the screen died)."""
     import faulthandler
 
-    global _records_fd, _steps
+    global _records_fd, _steps, _pipes_to
     _records_fd = _steps = None
+    _close_sockets(_pipes_to)
+    _pipes_to = None
     faulthandler.disable()
 
 
@@ -387,12 +463,15 @@ def _parse(data: bytes) -> _Records:
     return records
 
 
-def _report(status: int, saved: list | None, data: bytes, frames: str, script: str) -> int:
+def _report(
+    status: int, saved: list | None, data: bytes, frames: str, script: str, left: list[tuple[str, str]]
+) -> int:
+    """`left`: what was still in the output pipes, written after all of `data`'s output."""
     records = _parse(data)
     code = os.waitstatus_to_exitcode(status)  # (-n after a death by signal n)
     signum = -code if code < 0 else 0
     signame = _signal_name(signum) if signum else ""
-    if not signum and not records.screen_up and not records.output:
+    if not signum and not records.screen_up and not records.output and not left:
         return code  # (it ended as stepper ends)
     for stream in (sys.stdout, sys.stderr):  # (what the terminal cannot show is replaced, not fatal)
         with contextlib.suppress(Exception):
@@ -402,7 +481,7 @@ def _report(status: int, saved: list | None, data: bytes, frames: str, script: s
     # exception or a hung quit (terminal.watchdog) ended the screen before it could print it.
     from .engine.output import write_pieces
 
-    printed = write_pieces(records.output, {"stdout": sys.stdout, "stderr": sys.stderr})
+    printed = write_pieces(records.output + left, {"stdout": sys.stdout, "stderr": sys.stderr})
     asked_to_end = signame in _ASKED_TO_END or code in {128 + _signal_number(n) for n in _ASKED_TO_END}
     if asked_to_end or not (signum or records.screen_up):
         return 128 + signum if signum else code  # (nothing to explain)
@@ -425,9 +504,19 @@ def _report(status: int, saved: list | None, data: bytes, frames: str, script: s
     return code
 
 
-def _report_transcript(status: int, kind: str, data: bytes, frames: str, script: str) -> int:
-    """After a transcript's process ended: when a signal killed it, say so (unless a person sent one
-    to end it) and, for JSONL without its end line, write one."""
+def _report_transcript(
+    status: int, kind: str, data: bytes, frames: str, script: str, left: list[tuple[str, str]]
+) -> int:
+    """After a transcript's process ended: print what was left in its output pipes (`left`); when a
+    signal killed it, say so (unless a person sent one to end it) and, for JSONL without its end
+    line, write one."""
+    if left:
+        from .engine.output import write_pieces
+
+        # (JSONL's stdout carries only JSON: the script's stdout went to stderr, and so does this.)
+        out = sys.stderr if kind == "jsonl" else sys.stdout
+        with contextlib.suppress(Exception):  # (a reader gone: nothing to tell)
+            write_pieces(left, {"stdout": out, "stderr": sys.stderr})
     code = os.waitstatus_to_exitcode(status)
     if code >= 0:
         return code  # (it ended as stepper ends; its pauses and output are written already)

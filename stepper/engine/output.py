@@ -42,6 +42,9 @@ _STREAMS = {"stdout": 1, "stderr": 2}
 # Set by stepper/guard.py in the screen's process: every piece of the script's output is also handed
 # to it as it arrives, so that none is lost if the process dies (a segfault in C code, SIGKILL).
 copy_to: Sink | None = None
+# Told the read ends of the capture's pipes as a capture starts ({"stdout": fd, "stderr": fd}): the
+# crash guard keeps copies, to print what is still in them should this process die (see guard.py).
+pipes_made: Callable[[dict[str, int]], None] | None = None
 
 
 class ScriptAskedForInput(Exception):
@@ -575,6 +578,8 @@ class FdCapture:
             self._reads[read] = name
             self._poll.register(read, select.POLLIN)
             self._peek.register(read, select.POLLIN)
+        if pipes_made is not None:
+            pipes_made({name: read for name, (read, _) in pipes.items()})
         try:
             self._redirect_streams()
             reader = threading.Thread(target=self._read_loop, name="stepper-output", daemon=True)

@@ -531,6 +531,9 @@ DIES = LOOP.replace("batches[epoch]", "batches[0]").replace(
 SEGFAULT = "import ctypes; ctypes.string_at(0)"  # reads address 0
 KILLED = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"  # as the out-of-memory killer does
 SEGFAULT_LINE = DIES.splitlines().index("        {fatal}") + 1
+# A C++ library's last words, written to fd 2 (not through Python), then its abort: what "terminate
+# called after throwing an instance of ..." looks like. The output reader rarely gets to them first.
+ABORT = "import ctypes, os; ctypes.CDLL(None).write(2, b'terminate called: the reason\\n', 29); os.abort()"
 
 
 @pytest.fixture(scope="module")
@@ -538,6 +541,7 @@ def killed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("killed")
     (folder / "segv.py").write_text(DIES.replace("{fatal}", SEGFAULT))
     (folder / "oom.py").write_text(DIES.replace("{fatal}", KILLED))
+    (folder / "abort.py").write_text(DIES.replace("{fatal}", ABORT))
     # A crash at exit, once the run is over: the script's atexit handler, run after its last line.
     at_exit = LOOP.replace("batches[epoch]", "batches[0]").replace("{extra}", "pass")
     (folder / "at_exit.py").write_text(
@@ -548,6 +552,8 @@ def killed(tmp_path_factory):
         "segv_plain": ["run", "segv.py", "--plain"],
         "oom_jsonl": ["run", "oom.py", "--jsonl"],
         "at_exit_jsonl": ["run", "at_exit.py", "--jsonl"],
+        "abort_jsonl": ["run", "abort.py", "--jsonl"],
+        "abort_plain": ["run", "abort.py", "--plain"],
     }
     return run_cli_many(scenarios, cwd=str(folder))
 
@@ -581,6 +587,15 @@ def test_the_out_of_memory_killers_sigkill_in_jsonl_mode_still_gets_an_end_line(
     assert end["steps"] == 2 and end["error"]["type"] == "SIGKILL" and end["exit_code"] == 137
     assert "out-of-memory killer" in end["error"]["message"] and end["error"]["line"] is None
     assert "out-of-memory killer" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "plain"])
+def test_what_c_code_wrote_just_before_an_abort_is_printed_before_the_message(killed, kind):
+    result = killed[f"abort_{kind}"]
+    assert result.returncode == 128 + signal.SIGABRT
+    said = result.stderr.index("terminate called: the reason\n")  # (still in the pipe when it died)
+    assert said < result.stderr.index("stepper: the process running abort.py was killed by SIGABRT")
+    assert "epoch 1 done\n" in (result.stderr if kind == "jsonl" else result.stdout)
 
 
 def test_a_crash_at_exit_ends_with_one_end_line_naming_it(killed):

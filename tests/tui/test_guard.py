@@ -59,6 +59,8 @@ def line_of(script: str, text: str) -> int:
 SEGFAULT = "import ctypes; ctypes.string_at(0)"  # reads address 0
 KILLED = "os.kill(os.getpid(), signal.SIGKILL)"  # what the kernel's out-of-memory killer does
 C_EXIT = "import ctypes; ctypes.CDLL(None).exit(7)"  # a library's C exit(): no Python cleanup runs
+# A C++ library's last words on fd 2, then its abort ("terminate called after throwing ...").
+LAST_WORDS = "ctypes.CDLL(None).write(2, b'terminate called: the reason\\n', 29); os.abort()"
 
 
 def sane(pane: Pane, tmp_path) -> None:
@@ -118,6 +120,12 @@ def test_a_c_exit_with_the_screen_up_leaves_a_sane_terminal_and_the_output(tmp_p
     # No signal: the process ended with status 7 before the screen could come down.
     text = killed_by(tmp_path, "exits.py", C_EXIT, 7)
     assert "ended (exit status 7) with its screen still up" in text and "exit()" in text
+
+
+@needs_tmux
+def test_what_c_code_wrote_just_before_an_abort_is_left_above_the_message(tmp_path):
+    text = killed_by(tmp_path, "aborts.py", LAST_WORDS, 128 + signal.SIGABRT)
+    assert "step 1 printed\nterminate called: the reason\nstepper: the process running aborts.py" in text
 
 
 HELPER_THEN_ABORT = training_script(
@@ -364,6 +372,31 @@ def test_a_child_left_stopped_when_the_parent_is_continued_is_continued_by_it():
     finally:
         child.kill()
         child.wait()
+
+
+def test_the_parent_reads_what_is_left_in_the_pipes_the_child_sent_it():
+    import socket
+
+    from stepper import guard
+
+    parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    out, err = os.pipe(), os.pipe()
+    try:
+        os.write(out[1], b"half a line from C")
+        os.write(err[1], "terminate called: ä reason\n".encode())
+        guard._pipes_to = child_end
+        guard._share_pipes({"stdout": out[0], "stderr": err[0]})
+        os.close(out[0])
+        os.close(err[0])  # (the child's own ends are gone with it; the parent holds copies)
+        left = guard._left_in_pipes(parent_end)
+        assert left == [("stdout", "half a line from C"), ("stderr", "terminate called: ä reason\n")]
+        assert guard._left_in_pipes(parent_end) == []  # (each capture's pipes are read once)
+    finally:
+        guard._pipes_to = None
+        parent_end.close()
+        child_end.close()
+        os.close(out[1])
+        os.close(err[1])
 
 
 def test_without_a_writable_temporary_folder_the_screen_runs_unguarded(monkeypatch, tmp_path):
