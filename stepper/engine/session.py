@@ -252,7 +252,7 @@ class Session:
             self._released += 1
             self._cond.notify_all()
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+            self.join(timeout)
 
     # --- live knobs ------------------------------------------------------------------------------------
 
@@ -328,8 +328,20 @@ class Session:
             return self._cond.wait_for(lambda: self.state in ("paused", "finished"), timeout)
 
     def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
+        """Wait, at most `timeout` seconds, for the run to finish and its thread to end.
+
+        It waits on the session's own state first. Python 3.11's Thread.join, interrupted by ctrl+c
+        while the thread runs, marks that thread as stopped (bpo-45274's clean-up takes the lock the
+        running thread holds): every later join then returns at once and is_alive() says False while
+        the script goes on, and a transcript wrote its end line before the script's last pause."""
+        thread = self._thread
+        if thread is None:
+            return
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            if not self._cond.wait_for(lambda: self.state == "finished", timeout):
+                return
+        thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     def wait_thread_gone(self, timeout: float = 1.0) -> None:
         """Once the script's thread has finished, wait for the system's thread under it to exit too,

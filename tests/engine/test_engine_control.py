@@ -144,6 +144,40 @@ def test_stop_before_the_first_pause(endless):
     assert session.end.error is None
 
 
+class _Interrupted(Exception):
+    pass
+
+
+def test_a_join_that_ctrl_c_interrupts_does_not_lose_track_of_the_running_script(endless):
+    # Python 3.11's Thread.join, interrupted while the thread runs, marks that thread as stopped: a
+    # stop() then returned at once, with the script still running (a transcript wrote its end line,
+    # then one more pause). A signal handler that raises stands in for ctrl+c's KeyboardInterrupt.
+    import signal
+
+    def interrupt(signum, frame):
+        raise _Interrupted
+
+    reached = threading.Event()
+
+    def listener(event):
+        if isinstance(event, Paused):
+            reached.set()
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    session = started(endless, mode="continue", listener=listener)
+    try:
+        assert reached.wait(SAFETY_TIMEOUT)  # (the script is running its loop)
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        with pytest.raises(_Interrupted):
+            session.join()  # (it never finishes by itself)
+        session.stop(timeout=SAFETY_TIMEOUT)
+        assert session.finished and session.end.stopped
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        session.stop()
+
+
 def test_max_steps_stops_after_that_many_updates():
     session = started(script_path("module_optimizer.py"), mode="continue", max_steps=2)
     session.join(SAFETY_TIMEOUT)
