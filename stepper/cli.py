@@ -220,7 +220,7 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
     try:
         source = _load(args)
         breakpoints = _breakpoints(args, source)
-        if args.export:
+        if args.export is not None:
             _check_export_dir(args.export)
     except (ScriptLoadError, _UsageError) as exc:
         message = _said(exc)
@@ -270,7 +270,7 @@ def _run(args: argparse.Namespace, script_args: list[str]) -> int:
             session.stop()
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
-    if args.export and not _export(session, args.export) and status == 0:
+    if args.export is not None and not _export(session, args.export) and status == 0:
         status = 1  # (the run went well, but what it was asked to leave behind is not there)
     _exit_if_script_still_running(session, status)
     return status
@@ -311,6 +311,8 @@ def _breakpoints(args: argparse.Namespace, source):
 def _check_export_dir(directory: str) -> None:
     """--export DIR is written at the end of the run: say now, not after a long run, when it cannot be.
     (The end can still fail, a full disk say; then the run's exit status is 1.)"""
+    if not directory.strip():
+        raise _UsageError("--export needs the name of a folder to write the session into")
     path = os.path.abspath(directory)
     if os.path.exists(path) and not os.path.isdir(path):
         raise _UsageError(f"--export {directory}: that is a file, not a folder; give a folder to write into")

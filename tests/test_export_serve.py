@@ -95,7 +95,9 @@ def test_export_flag_on_the_command_line(tmp_path):
 def test_export_to_a_file_or_under_one_is_refused_before_the_run(tmp_path):
     blocker = tmp_path / "notes.txt"
     blocker.write_text("mine\n")
-    for target, said in ((blocker, "that is a file"), (blocker / "session", "is a file, so no folder")):
+    refused = [(blocker, "that is a file"), (blocker / "session", "is a file, so no folder")]
+    refused.append(("", "needs the name"))  # (`--export ""`: a variable that was never set)
+    for target, said in refused:
         result = subprocess.run(
             [sys.executable, "-m", "stepper", "run", str(SCRIPTS / "one_line_backward.py"), "--plain",
              "--export", str(target)],
