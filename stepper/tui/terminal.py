@@ -298,6 +298,21 @@ def _leave_output_from_the_background(app: StepperApp) -> None:
     leave_output_behind(app.session)
 
 
+_wakeup_set = False  # signals_wake_the_loop has the wakeup fd set
+
+
+def _no_wakeup_in_a_forked_child() -> None:
+    """A process the script forks (a DataLoader's worker) is no screen: a signal it gets must not
+    write into the screen's wakeup pipe, which it inherited."""
+    if _wakeup_set:
+        with contextlib.suppress(ValueError, OSError):
+            signal.set_wakeup_fd(-1)  # (the forking thread is that process's main thread)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_no_wakeup_in_a_forked_child)
+
+
 @contextmanager
 def signals_wake_the_loop(app: StepperApp) -> Iterator[None]:
     """While the app runs, a signal wakes its event loop, whichever thread the kernel gave it to.
@@ -313,6 +328,7 @@ def signals_wake_the_loop(app: StepperApp) -> Iterator[None]:
     is the wakeup fd: the C part writes the signal's number to it from any thread, and the loop
     watches its other end (`watch_signal_wakeup`). Textual's handlers stay as they are; they only run
     at once. (Outside the main thread no wakeup fd can be set, and no handler runs: nothing to do.)"""
+    global _wakeup_set
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -322,11 +338,13 @@ def signals_wake_the_loop(app: StepperApp) -> Iterator[None]:
     try:
         previous: int | None = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
         app.signal_wakeup = read
+        _wakeup_set = True
     except (ValueError, OSError):
         previous = None
     try:
         yield
     finally:
+        _wakeup_set = False
         app.signal_wakeup = None
         # (Put back before closing: the fd's number could be reused by a file a late signal would
         # then be written into.)

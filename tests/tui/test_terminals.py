@@ -553,6 +553,33 @@ def test_a_signal_another_thread_takes_still_runs_its_handler_while_the_loop_sle
     assert app.signal_wakeup is None and signal.set_wakeup_fd(-1) == -1  # (put back as it was)
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
+def test_a_process_the_script_forks_does_not_keep_the_screens_signal_wakeup():
+    # A DataLoader's worker is forked from the script's thread; a signal it gets must not write into
+    # the screen's wakeup pipe (the byte would wake the screen's loop for nothing).
+    import signal
+    import threading
+    import types
+
+    from stepper.tui import terminal
+
+    app = types.SimpleNamespace(signal_wakeup=None)
+    held: list[int] = []
+
+    def fork_and_look() -> None:
+        child = os.fork()
+        if child == 0:  # (in the worker: -1 when no wakeup fd is set)
+            os._exit(0 if signal.set_wakeup_fd(-1) == -1 else 1)
+        held.append(os.waitpid(child, 0)[1])
+
+    with terminal.signals_wake_the_loop(app):
+        assert app.signal_wakeup is not None
+        worker = threading.Thread(target=fork_and_look)  # (as the script's thread forks)
+        worker.start()
+        worker.join()
+    assert held == [0]
+
+
 # --- slow links: split escape sequences, bursts of keys ---------------------------------------------------
 
 
