@@ -211,10 +211,11 @@ def guard(script: str, transcript: str | None = None) -> None:
         return
     _close_sockets(pipes_to)
     code, status = 1, 0
+    held: list[tuple[str, int]] = []
     try:
         status = _wait(child)
         records, frames = _read(records_fd), _read(frames_fd).decode("utf-8", "replace")
-        left = _left_in_pipes(pipes_from)
+        left, held = _left_in_pipes(pipes_from)
         if transcript is None:
             code = _report(status, saved, records, frames, script, left)
         else:
@@ -225,6 +226,7 @@ def guard(script: str, transcript: str | None = None) -> None:
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
+        _forward_later(held, stdout_fd=2 if transcript == "jsonl" else 1)
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT:
             _die_by(signal.SIGINT)  # (a shell ends a list of commands when one of them died by ctrl+c)
         os._exit(code)
@@ -261,41 +263,86 @@ def _share_pipes(reads: dict[str, int]) -> None:
 _LEFT_AT_MOST = 1 << 20
 
 
-def _left_in_pipes(pipes_from: socket.socket | None) -> list[tuple[str, str]]:
+def _left_in_pipes(
+    pipes_from: socket.socket | None,
+) -> tuple[list[tuple[str, str]], list[tuple[str, int]]]:
     """(In the parent, the child gone.) What is still in the child's output pipes: written to fds 1
-    and 2 (by C code, a shell command) and never read, as (stream, text) pieces. The child reads its
-    pipes until it stops capturing, so after an ordinary end they are empty."""
+    and 2 (by C code, a shell command) and never read, as (stream, text) pieces; and the pipes that a
+    process the script started still holds, which may write more (kept open: see `_forward_later`).
+    The child reads its pipes until it stops capturing, so after an ordinary end they are empty."""
     if pipes_from is None:
-        return []
+        return [], []
     received: list[tuple[list[str], list[int]]] = []
     with contextlib.suppress(OSError):  # (BlockingIOError: no more)
         pipes_from.setblocking(False)  # (recv_fds drops its flags argument before Python 3.12)
         while True:
             message, fds, _, _ = socket.recv_fds(pipes_from, 256, 4)
             received.append((message.decode("ascii", "replace").split(), fds))
-    pieces = []
+    pieces, held = [], []
     if received:
         names, fds = received[-1]  # (the latest capture's: earlier ones were stopped and read)
         for name, fd in zip(names, fds, strict=False):
-            text = _read_what_is_there(fd)
+            text, writers = _read_what_is_there(fd)
             if text:
                 pieces.append((name, text.decode("utf-8", "replace")))
+            if writers:
+                held.append((name, fd))
+    kept = {fd for _, fd in held}
     for _, fds in received:
-        _close(*fds)
-    return pieces
+        _close(*(fd for fd in fds if fd not in kept))
+    return pieces, held
 
 
-def _read_what_is_there(fd: int) -> bytes:
-    chunks, size = [], 0
+def _read_what_is_there(fd: int) -> tuple[bytes, bool]:
+    """What the pipe holds now, and whether a writer still holds it (no end of file yet)."""
+    chunks, size, writers = [], 0, True
     with contextlib.suppress(OSError):  # (BlockingIOError: it is empty now)
         os.set_blocking(fd, False)
         while size < _LEFT_AT_MOST:
             chunk = os.read(fd, 65536)
             if not chunk:
+                writers = False
                 break
             chunks.append(chunk)
             size += len(chunk)
-    return b"".join(chunks)
+    return b"".join(chunks), writers
+
+
+def _forward_later(held: list[tuple[str, int]], stdout_fd: int) -> None:
+    """A process the script started outlives it (a shell command run with `&`, a server it launched)
+    and still holds its output pipes. Under python it would go on writing to the terminal; here a
+    small process forwards what it writes (stdout to `stdout_fd`) until the last writer has closed
+    its end, while the shell has its prompt back."""
+    if not held:
+        return
+    try:
+        forwarder = os.fork()
+    except OSError:
+        forwarder = -1
+    if forwarder != 0:
+        _close(*(fd for _, fd in held))
+        return
+    try:
+        import select
+
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())  # (what _wait blocked: a hang-up ends it)
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGTSTP):
+            signal.signal(number, signal.SIG_DFL)
+        targets = {fd: stdout_fd if name == "stdout" else 2 for name, fd in held}
+        poller = select.poll()
+        for fd in targets:
+            os.set_blocking(fd, True)
+            poller.register(fd, select.POLLIN)
+        while targets:
+            for fd, _ in poller.poll():
+                data = os.read(fd, 65536)
+                if not data:  # (its last writer is gone)
+                    poller.unregister(fd)
+                    del targets[fd]
+                while data:
+                    data = data[os.write(targets[fd], data) :]
+    finally:
+        os._exit(0)
 
 
 def _read(fd: int) -> bytes:

@@ -598,6 +598,23 @@ def test_what_c_code_wrote_just_before_an_abort_is_printed_before_the_message(ki
     assert "epoch 1 done\n" in (result.stderr if kind == "jsonl" else result.stdout)
 
 
+def test_what_a_process_the_script_left_running_writes_later_still_arrives(tmp_path):
+    # Under python, a shell command the script ran with `&` goes on writing to the terminal after the
+    # script's end. Its end of stepper's output pipe outlives stepper: what it writes later is
+    # forwarded, as stdout (stderr under --jsonl, whose stdout is only JSON).
+    script = tmp_path / "leaves_a_job.py"
+    script.write_text(
+        (SCRIPTS_DIR / "module_optimizer.py").read_text()
+        + '\nimport os\nos.system("(sleep 2; echo written later; echo and on stderr >&2) &")\n'
+    )
+    results = run_cli_many({kind: ["run", str(script), f"--{kind}"] for kind in ("plain", "jsonl")})
+    plain, jsonl = results["plain"], results["jsonl"]
+    assert plain.returncode == 0 and jsonl.returncode == 0
+    assert plain.stdout.endswith("written later\n") and "and on stderr\n" in plain.stderr
+    assert "written later\nand on stderr\n" in jsonl.stderr
+    assert json.loads(jsonl.stdout.splitlines()[-1])["event"] == "end"
+
+
 def test_a_crash_at_exit_ends_with_one_end_line_naming_it(killed):
     result = killed["at_exit_jsonl"]
     assert result.returncode == 139

@@ -388,15 +388,17 @@ def test_the_parent_reads_what_is_left_in_the_pipes_the_child_sent_it():
         guard._share_pipes({"stdout": out[0], "stderr": err[0]})
         os.close(out[0])
         os.close(err[0])  # (the child's own ends are gone with it; the parent holds copies)
-        left = guard._left_in_pipes(parent_end)
+        os.close(err[1])  # (no writer left on stderr's pipe; stdout's is still held)
+        left, held = guard._left_in_pipes(parent_end)
         assert left == [("stdout", "half a line from C"), ("stderr", "terminate called: ä reason\n")]
-        assert guard._left_in_pipes(parent_end) == []  # (each capture's pipes are read once)
+        assert [name for name, _ in held] == ["stdout"]  # (kept open, for what its writer adds later)
+        os.close(held[0][1])
+        assert guard._left_in_pipes(parent_end) == ([], [])  # (each capture's pipes are read once)
     finally:
         guard._pipes_to = None
         parent_end.close()
         child_end.close()
         os.close(out[1])
-        os.close(err[1])
 
 
 def test_without_a_writable_temporary_folder_the_screen_runs_unguarded(monkeypatch, tmp_path):
