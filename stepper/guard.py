@@ -116,10 +116,11 @@ def restore_tty(saved: list | None, screen: bool = True) -> None:
 
 
 def in_background() -> bool:
-    """Is the terminal another process group's now (the shell's, after ctrl+z)? False without one."""
+    """Is the terminal another process group's now (the shell's, after ctrl+z)? False without one.
+    (Asked of fd 0, the terminal the screen reads keys from: a script may have replaced sys.stdin.)"""
     try:
-        return os.tcgetpgrp(sys.stdin.fileno()) != os.getpgrp()
-    except (OSError, ValueError, AttributeError):
+        return os.tcgetpgrp(0) != os.getpgrp()
+    except OSError:
         return False
 
 
