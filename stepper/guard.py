@@ -436,8 +436,8 @@ def _wait(child: int) -> int:
         if pid == child:
             # The child stopped (ctrl+z): stop too, as it did, so the shell sees the job stopped. `fg`
             # continues the whole process group, the child with it. (No SIGCONT of our own besides:
-            # Textual's handler would resume the screen twice, and its second key reader kept the
-            # process from ending.)
+            # Textual's own handler resumed the screen on each, and a second key reader kept the
+            # process from ending; tui/terminal.py's continue_handler now resumes once.)
             _stop_once()
             _continue_if_left_stopped(child)
             continue
@@ -464,7 +464,7 @@ def _stop_once() -> None:
 def _continue_if_left_stopped(child: int, wait: float = 0.5) -> None:
     """We were continued (`fg`), and the child with us, as one process group. Should the child be left
     stopped (this process continued alone, by `kill -CONT` and its pid), continue it ourselves, and
-    only then: a second SIGCONT to a continued child resumes its screen twice. (A screen that stayed
+    only then (a continued child needs no second SIGCONT). (A screen that stayed
     down after `fg` was not this: its child was running, asleep; see tui/terminal.py's
     signals_wake_the_loop.)"""
     deadline = time.monotonic() + wait

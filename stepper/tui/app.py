@@ -112,6 +112,7 @@ class StepperApp(App[None]):
         self.exported_on_exit = False
         self.signal_wakeup: int | None = None  # read end of the signal wakeup fd (terminal.py)
         self.suspended = False  # ctrl+z has the process stopped, or just continued in the background
+        self.suspend_asked = False  # the SIGTSTP on its way is ctrl+z's own (terminal.stop_handler)
         self.export_message = ""
         self.export_failed = False  # --export DIR could not be written as the app quit: exit status 1
         self.generation = 0  # bumped on restart; messages from an older session are ignored
@@ -377,7 +378,11 @@ class StepperApp(App[None]):
     def action_suspend_process(self) -> None:
         guard.screen_shown(False)  # (ctrl+z: the shell has the terminal until `fg`)
         self.suspended = True
-        super().action_suspend_process()
+        self.suspend_asked = True
+        try:
+            super().action_suspend_process()  # (sends SIGTSTP, whose handler runs before it returns)
+        finally:
+            self.suspend_asked = False
 
     def _resumed(self) -> None:
         self.suspended = False
@@ -871,6 +876,7 @@ def run_app(session: Session, options: TerminalOptions | None = None) -> int:
         terminal.screen_on_stdout(),
         terminal.signals_quit(app) as received,
         terminal.signals_wake_the_loop(app),
+        terminal.job_control(app),
     ):
         guard.screen_shown(True)
         try:

@@ -15,6 +15,9 @@ Everything here is about the terminal, not the training loop, and the app calls 
 - SIGTERM, SIGHUP and SIGINT (`kill -INT`; ctrl+c too before the screen's raw mode makes it a key)
   quit the app the way `q` does, so Textual restores the terminal; a watchdog restores it by hand and
   ends the process if that has not happened a moment later.
+- Job control: a SIGTSTP from another shell stops the screen the way ctrl+z does, from the app's
+  loop, and a SIGCONT brings the screen back only after a stop and only once the terminal is
+  stepper's again (`fg`), never from the background (`bg`, `kill %1`): see `job_control`.
 - Every signal wakes the app's event loop (`signals_wake_the_loop`), so that its Python handler runs
   at once even when another thread took it: Textual brings the screen back after ctrl+z then `fg`
   from its SIGCONT handler.
@@ -28,8 +31,9 @@ import os
 import signal
 import sys
 import threading
+import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -54,6 +58,11 @@ MIN_WIDTH, MIN_HEIGHT = 80, 22
 # is the lr ÷10 knob. Over SSH stepper waits longer (the escape key alone then takes this long).
 SSH_ESCAPE_DELAY = 0.3  # seconds
 WATCHDOG_SECONDS = 0.8  # after a signal (SIGNALS) the process ends by then, whatever the app is doing
+BACKGROUND_EXIT_SECONDS = 10.0  # the same for a stopped screen's export and output (no terminal to restore)
+# A SIGCONT that finds the terminal another process group's waits this long for a signal sent with it
+# (`kill %1` sends SIGTERM, then SIGCONT) before the process stops again.
+CONTINUED_GRACE = 0.5  # seconds
+SignalHandler = Callable[[int, object], None]
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name))
 
 
@@ -131,6 +140,7 @@ def setup(app: StepperApp) -> None:
         # Filters are Textual's own mechanism for NO_COLOR's monochrome; this one runs after it.
         app._filters.append(AsciiFilter())
     watch_signal_wakeup(app)
+    take_job_control(app)
     check_size(app)
 
 
@@ -254,8 +264,13 @@ def signals_quit(app: StepperApp) -> Iterator[list[int]]:
             # job: SIGTERM, then SIGCONT). Quitting as `q` does would put the screen up again first,
             # from the background, and the terminal stops a process for that (SIGTTOU): the job
             # stayed stopped. End here instead; the crash guard's parent prints what the script
-            # printed, and the terminal is the shell's, as it left it. (The terminal tells, too: a
-            # `kill -TSTP` from elsewhere stops the job through Textual's handler, not ctrl+z's.)
+            # printed, and the terminal is the shell's, as it left it. (The terminal tells, too, when
+            # the flag cannot: a stop before the app took over job control went by Textual's handler.)
+            # This handler may have interrupted the main thread anywhere: should the export or the
+            # output wait on something that can no longer come, the process still ends.
+            last_resort = threading.Timer(BACKGROUND_EXIT_SECONDS, os._exit, (128 + signum,))
+            last_resort.daemon = True
+            last_resort.start()
             with contextlib.suppress(Exception):
                 export_on_exit(app)
             if not guarded():  # (no parent to print it: print it here, as the guard's would)
@@ -284,6 +299,102 @@ def signals_quit(app: StepperApp) -> Iterator[list[int]]:
             signal.signal(number, handler)
         if received:
             restore_tty(saved)
+
+
+@contextmanager
+def job_control(app: StepperApp) -> Iterator[None]:
+    """While the app runs, ctrl+z, `kill -TSTP`, `fg`, `bg` and `kill %1` go through `stop_handler`
+    and `continue_handler` (set as the app mounts: `take_job_control`). After it, SIGTSTP and SIGCONT
+    get back what they had before: Textual's handlers would act on a driver that is gone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.getsignal(number) for number in (signal.SIGTSTP, signal.SIGCONT)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            if handler is not None:
+                signal.signal(number, handler)
+
+
+def take_job_control(app: StepperApp) -> None:
+    """Put `stop_handler` and `continue_handler` around the Linux driver's own SIGTSTP and SIGCONT
+    handlers (nothing to do without that driver: under Pilot, on Windows, outside the main thread)."""
+    driver = getattr(app, "_driver", None)
+    suspend = getattr(driver, "_sigtstp_application", None)
+    resume = getattr(driver, "_sigcont_application", None)
+    if suspend is None or resume is None or threading.current_thread() is not threading.main_thread():
+        return
+    state = JobState()
+    loop = asyncio.get_running_loop()
+    signal.signal(signal.SIGTSTP, stop_handler(app, suspend, state, loop.call_soon_threadsafe))
+    signal.signal(signal.SIGCONT, continue_handler(resume, state))
+
+
+@dataclass
+class JobState:
+    down: bool = False  # Textual took the screen down for a stop, and has not put it back up
+
+
+def stop_handler(app: StepperApp, suspend: SignalHandler, state: JobState, call_soon) -> SignalHandler:
+    """SIGTSTP. Textual's handler takes the screen down, writing through its writer thread's queue,
+    and then stops the process. Python runs a signal's handler in the main thread between any two
+    bytecodes, also inside that queue's `put`, which holds a lock the handler's own writes then wait
+    for: a `kill -TSTP` from another shell froze the screen so (1 run in 45, under load). Only ctrl+z
+    (`app.action_suspend_process`, which sends the SIGTSTP itself, at a safe point) has Textual's
+    handler run at once; a SIGTSTP from elsewhere asks the app's loop to do what ctrl+z does."""
+
+    def on_stop(signum: int, frame) -> None:
+        if state.down:  # (stopped before and continued in the background: stop again, as SIGTSTP would)
+            stop_self()
+        elif app.suspend_asked:
+            app.suspend_asked = False
+            state.down = True
+            suspend(signum, frame)
+        else:
+            try:
+                call_soon(app.action_suspend_process)
+            except RuntimeError:  # (the loop is closed: the app is ending; just stop)
+                stop_self()
+
+    return on_stop
+
+
+def stop_self() -> None:
+    """Stop this process until a SIGCONT (SIGSTOP: no handler runs for it)."""
+    os.kill(os.getpid(), signal.SIGSTOP)
+
+
+def continue_handler(resume: SignalHandler, state: JobState, grace: float = CONTINUED_GRACE) -> SignalHandler:
+    """SIGCONT. Textual's handler puts the screen back up on every SIGCONT; this one does so only
+    after a stop, and only once the terminal is stepper's again (`fg`).
+
+    - A SIGCONT with no stop before it (`kill -CONT` of a running screen) leaves the screen alone:
+      a second start of Textual's application mode would start a second key reader.
+    - One that comes while the terminal is another process group's (`bg`, `kill %1` of the stopped
+      job) must not set the terminal's modes: the terminal stops a background process for that
+      (SIGTTOU). `kill %1`'s SIGTERM, sent just before the SIGCONT, then waited in a stopped process,
+      and the job stayed "Stopped" (1 run in 25, under load: the kernel hands the two signals to
+      different threads, and now and then the SIGCONT's Python handler ran first). So a SIGCONT in
+      the background first lets a signal sent with it run its handler (SIGTERM's ends the process:
+      `signals_quit`), and otherwise stops the process again, the terminal untouched, until `fg`."""
+
+    def on_continue(signum: int, frame) -> None:
+        if not state.down:
+            return
+        if in_background():
+            deadline = time.monotonic() + grace
+            while time.monotonic() < deadline and in_background():
+                # (Short sleeps: a signal another thread noted runs its Python handler between them.)
+                time.sleep(0.01)
+            if in_background():
+                stop_self()  # (`fg` continues it: this handler runs again, from the foreground)
+                return
+        state.down = False
+        resume(signum, frame)
+
+    return on_continue
 
 
 def _leave_output_from_the_background(app: StepperApp) -> None:

@@ -70,10 +70,11 @@ def test_what_the_script_printed_and_its_error_stay_in_the_terminal_after_quitti
         term.press("q")
         term.child.expect(pexpect.EOF, timeout=SAFETY_TIMEOUT)
         term.child.close()
-        assert term.child.exitstatus == 1
         # Everything after the screen's last frame: the terminal as the learner finds it.
         written = term.raw + term.child.before
         after = written.rsplit(b"\x1b[?1049l", 1)[-1].decode()
+        # (Once in a full run under load this was 0: what was left in the terminal may tell why.)
+        assert term.child.exitstatus == 1, (term.child.exitstatus, term.child.signalstatus, after)
         assert "progress 1/5 epoch 0 done" in after and "progress 2/5 epoch 1 done" in after
         assert "raised ValueError at prints_then_fails.py:21 after 2 updates" in after
         assert "the learning rate schedule ran out of values" in after
