@@ -14,7 +14,7 @@ import time
 
 import pytest
 from pty_terminal import STEPPER
-from test_terminals import Pane, gone, needs_stepper, needs_tmux
+from test_terminals import Pane, gone, needs_stepper, needs_tmux, steps_then_quits
 
 LOOP = """\
 import ctypes
@@ -256,15 +256,7 @@ def test_ctrl_z_stops_the_job_and_fg_brings_the_screen_back_to_step_on(tmp_path)
         pane.tmux("send-keys", "-t", "t", "C-z")
         pane.wait_for("Stopped")  # (the shell saw the job stop; its list went on, so DONE follows)
         pane.wait_for("DONE")
-        pane.tmux("send-keys", "-t", "t", "fg", "Enter")
-        # (Textual resumes from its SIGCONT handler, which the kernel often gives to another thread
-        # than the main one: the screen comes back only if that wakes the app's loop)
-        pane.wait_for("pause 1/1")
-        pane.tmux("send-keys", "-t", "t", "space")
-        pane.wait_for("pause 2/2")
-        pane.tmux("send-keys", "-t", "t", "q")
-        assert gone(pid), "the stepper process is still there"
-        assert pane.flags() == {"cursor": "1", "alternate": "0", "mouse": "0"}
+        steps_then_quits(pane, pid, fg=True)
     finally:
         pane.close()
 

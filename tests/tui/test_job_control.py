@@ -13,7 +13,7 @@ import threading
 
 import pytest
 from test_guard import training_script
-from test_terminals import Pane, gone, needs_tmux
+from test_terminals import Pane, needs_tmux, steps_then_quits
 
 from stepper.tui import terminal
 from stepper.tui.terminal import JobState, continue_handler, stop_handler
@@ -162,13 +162,7 @@ def test_bg_of_the_stopped_screen_leaves_it_stopped_and_fg_brings_it_back(tmp_pa
         )
         text = pane.wait_for("STOPPED-AGAIN\n")
         assert "pause 1/1" not in text  # (nothing of the screen was drawn over the shell)
-        pane.tmux("send-keys", "-t", "t", "fg", "Enter")
-        pane.wait_for("pause 1/1")
-        pane.tmux("send-keys", "-t", "t", "space")
-        pane.wait_for("pause 2/2")
-        pane.tmux("send-keys", "-t", "t", "q")
-        assert gone(pid), "the stepper process is still there"
-        assert pane.flags() == {"cursor": "1", "alternate": "0", "mouse": "0"}
+        steps_then_quits(pane, pid, fg=True)
     finally:
         pane.close()
 
@@ -182,10 +176,6 @@ def test_a_sigcont_to_the_running_screen_changes_nothing(tmp_path):
         pid = pane.pid()
         for process in [pid, *open(f"/proc/{pid}/task/{pid}/children").read().split()]:
             os.kill(int(process), signal.SIGCONT)
-        pane.tmux("send-keys", "-t", "t", "space")
-        pane.wait_for("pause 2/2")
-        pane.tmux("send-keys", "-t", "t", "q")
-        assert gone(pid), "the stepper process is still there"
-        assert pane.flags() == {"cursor": "1", "alternate": "0", "mouse": "0"}
+        steps_then_quits(pane, pid)
     finally:
         pane.close()

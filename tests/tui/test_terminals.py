@@ -466,6 +466,21 @@ class Pane:
         subprocess.run([TMUX, "-L", self.socket, "kill-server"], capture_output=True)
 
 
+def steps_then_quits(pane: Pane, pid: int, fg: bool = False) -> None:
+    """The screen at pause 1 (after `fg`, with `fg`) still steps on a key (`space`: pause 2), and `q`
+    ends the process and leaves the terminal as it was."""
+    if fg:
+        pane.tmux("send-keys", "-t", "t", "fg", "Enter")
+        # (Textual resumes from its SIGCONT handler, which the kernel often gives to another thread
+        # than the main one: the screen comes back only if that wakes the app's loop)
+        pane.wait_for("pause 1/1")
+    pane.tmux("send-keys", "-t", "t", "space")
+    pane.wait_for("pause 2/2")
+    pane.tmux("send-keys", "-t", "t", "q")
+    assert gone(pid), "the stepper process is still there"
+    assert pane.flags() == {"cursor": "1", "alternate": "0", "mouse": "0"}
+
+
 def gone(pid: int, within: float = SAFETY_TIMEOUT) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
