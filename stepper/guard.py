@@ -28,7 +28,9 @@ killed the script and, for JSONL, writes the end line the child could not (`_rep
 Job control passes through the parent. ctrl+z stops the child (Textual sends itself SIGTSTP), and the
 parent then stops itself, so the shell sees the job stopped; `fg` continues both. A signal that a
 process sends the parent (SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGTSTP) is passed on; the terminal's own signals
-(ctrl+c, a hang-up) reach the child by themselves. The child dies with the parent.
+(ctrl+c, a hang-up) reach the child by themselves. The child dies with the parent. A child still
+there `HANGUP_GRACE` seconds after a hang-up is stuck where its own handler cannot run: the parent
+kills it (not under `nohup`).
 """
 
 from __future__ import annotations
@@ -72,6 +74,12 @@ MEANINGS = {
 # Signals a person sends to end a program: a death by one of them (before the screen set its
 # handlers) needs no explanation.
 _ASKED_TO_END = ("SIGINT", "SIGTERM", "SIGHUP")
+# A hang-up (the SSH connection dropped, the terminal window closed) ends the child through its own
+# handler, in well under a second. Should the child be stuck where no Python handler can run (its main
+# thread waiting for good), nothing else would ever end it, and Textual's key reader would spin on the
+# closed terminal, keeping a core of a shared machine busy for hours: the parent ends it this many
+# seconds after the hang-up. Not when the shell started stepper with SIGHUP ignored (`nohup`).
+HANGUP_GRACE = 10.0
 
 # The records the child writes: a tag and the length of what follows.
 _HEADER = struct.Struct("<cI")
@@ -180,6 +188,7 @@ def guard(script: str, transcript: str | None = None) -> None:
         except OSError:
             return
     saved = tty_attributes()
+    ends = hangup_ends()
     # Files with no name: nothing is left behind, whichever process is killed first.
     try:
         records_fd = _unnamed_file("stepper-output-")
@@ -214,7 +223,7 @@ def guard(script: str, transcript: str | None = None) -> None:
     code, status = 1, 0
     held: list[tuple[str, int]] = []
     try:
-        status = _wait(child)
+        status = _wait(child, ends)
         records, frames = _read(records_fd), _read(frames_fd).decode("utf-8", "replace")
         left, held = _left_in_pipes(pipes_from)
         if transcript is None:
@@ -231,6 +240,11 @@ def guard(script: str, transcript: str | None = None) -> None:
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT:
             _die_by(signal.SIGINT)  # (a shell ends a list of commands when one of them died by ctrl+c)
         os._exit(code)
+
+
+def hangup_ends() -> bool:
+    """Whether a hang-up should end stepper: not when it was started with SIGHUP ignored (`nohup`)."""
+    return signal.getsignal(signal.SIGHUP) != signal.SIG_IGN
 
 
 def _die_by(signum: int) -> None:
@@ -421,17 +435,23 @@ def _die_with(parent: int) -> None:
 # --- the parent: wait, and clean up after the child if it could not ---------------------------------------
 
 
-def _wait(child: int) -> int:
-    """The child's status once it has ended, passing job control and signals through meanwhile."""
+def _wait(child: int, hangup_ends: bool = False) -> int:
+    """The child's status once it has ended, passing job control and signals through meanwhile. With
+    `hangup_ends`, a child still there `HANGUP_GRACE` seconds after a SIGHUP is killed, and its status
+    is then that of a death by SIGHUP, which is what ended it."""
     # SIGTSTP is taken below too (blocked, its default action never stops this process by itself): a
     # `kill -TSTP` of stepper's pid is passed on like the rest, and the terminal's ctrl+z is the
     # child's, which has it too.
     signal.signal(signal.SIGTSTP, signal.SIG_DFL)
     heard = {signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGTSTP}
     signal.pthread_sigmask(signal.SIG_BLOCK, heard)  # (taken one by one below, with who sent them)
+    deadline: float | None = None  # when a child still there after a hang-up is killed
+    killed = False
     while True:
         pid, status = os.waitpid(child, os.WNOHANG | os.WUNTRACED)
         if pid == child and not os.WIFSTOPPED(status):
+            if killed and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
+                return int(signal.SIGHUP)  # (a wait status: killed by signal n is n, on Linux)
             return status
         if pid == child:
             # The child stopped (ctrl+z): stop too, as it did, so the shell sees the job stopped. `fg`
@@ -441,7 +461,17 @@ def _wait(child: int) -> int:
             _stop_once()
             _continue_if_left_stopped(child)
             continue
-        info = signal.sigwaitinfo(heard)
+        if deadline is None:
+            info = signal.sigwaitinfo(heard)
+        else:
+            info = signal.sigtimedwait(heard, max(0.0, deadline - time.monotonic()))
+            if info is None:  # the hang-up's grace is over, and the child is still there
+                deadline, killed = None, True
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
+                continue
+        if info.si_signo == signal.SIGHUP and hangup_ends and deadline is None and not killed:
+            deadline = time.monotonic() + HANGUP_GRACE
         # A process's kill() has si_code <= 0 (SI_USER, SI_QUEUE, SI_TKILL); the terminal's ctrl+c,
         # ctrl+z or hang-up comes from the kernel (> 0), and the child, in the same process group, has it.
         if info.si_signo != signal.SIGCHLD and info.si_code <= 0:
@@ -529,7 +559,10 @@ def _report(
     # exception or a hung quit (terminal.watchdog) ended the screen before it could print it.
     from .engine.output import write_pieces
 
-    printed = write_pieces(records.output + left, {"stdout": sys.stdout, "stderr": sys.stderr})
+    try:
+        printed = write_pieces(records.output + left, {"stdout": sys.stdout, "stderr": sys.stderr})
+    except OSError:  # (the terminal has gone: a hang-up)
+        printed = False
     asked_to_end = signame in _ASKED_TO_END or code in {128 + _signal_number(n) for n in _ASKED_TO_END}
     if asked_to_end or not (signum or records.screen_up):
         return 128 + signum if signum else code  # (nothing to explain)

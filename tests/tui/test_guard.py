@@ -10,11 +10,16 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from pty_terminal import STEPPER
 from test_terminals import Pane, gone, needs_stepper, needs_tmux, steps_then_quits
+from tui_helpers import SAFETY_TIMEOUT
+
+SCRIPTS = Path(__file__).parent / "scripts"
 
 LOOP = """\
 import ctypes
@@ -405,3 +410,86 @@ def test_without_a_writable_temporary_folder_the_screen_runs_unguarded(monkeypat
     monkeypatch.setattr(guard.os, "fork", lambda: forked.append(1) or 0)
     guard.guard(str(tmp_path / "train.py"))  # (returns, as the screen's process, with no fork)
     assert forked == [] and guard._records_fd is None
+
+
+# --- a hang-up ends a child that cannot end itself --------------------------------------------------------
+
+# A parent (guard._wait) over a child that ignores SIGHUP, as a screen whose main thread is stuck does
+# in effect; its grace is half a second. Prints the child's pid, then the child's exit code as _wait
+# gives it. (SIGHUP is blocked before the pid is printed: one sent before _wait is still heard.)
+WAITER = """\
+import os, signal, sys, time
+from stepper import guard
+guard.HANGUP_GRACE = 0.5
+ends = guard.hangup_ends()
+child = os.fork()
+if child == 0:
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    time.sleep(60)
+    os._exit(0)
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+print(child, flush=True)
+print(os.waitstatus_to_exitcode(guard._wait(child, ends)), flush=True)
+"""
+
+
+def alive(pid: int) -> bool:
+    return _stat(pid) not in (None, "Z")
+
+
+def _stat(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as file:
+            return file.read().rpartition(")")[2].split()[0]
+    except OSError:
+        return None
+
+
+@pytest.mark.parametrize("nohup", [False, True], ids=["hang-up", "nohup"])
+def test_a_child_still_there_after_a_hang_up_is_ended_by_the_parent_but_not_under_nohup(nohup):
+    command = (["nohup"] if nohup else []) + [sys.executable, "-c", WAITER]
+    waiter = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        child = int(waiter.stdout.readline())
+        os.kill(waiter.pid, signal.SIGHUP)  # (nohup execs python: this is the parent)
+        if nohup:
+            # Long past the grace: the child is left to go on, as `nohup` asked.
+            with pytest.raises(subprocess.TimeoutExpired):
+                waiter.wait(timeout=2.0)
+            assert alive(child)
+            os.kill(child, signal.SIGKILL)
+            assert waiter.stdout.readline().strip() == str(-signal.SIGKILL)
+        else:
+            # Killed once the grace ran out, and reported as the hang-up that ended it.
+            assert waiter.stdout.readline().strip() == str(-signal.SIGHUP)
+            assert not alive(child)
+        assert waiter.wait(timeout=SAFETY_TIMEOUT) == 0
+    finally:
+        if waiter.poll() is None:
+            waiter.kill()
+            waiter.wait()
+
+
+@needs_tmux
+def test_a_frozen_screen_is_ended_after_its_terminal_hangs_up(tmp_path):
+    # Its own SIGHUP handler cannot run: the crash guard's parent kills it HANGUP_GRACE seconds later,
+    # so no process is left spinning on a shared machine after the SSH connection dropped.
+    frozen = tmp_path / "frozen"
+    program = f"env STEPPER_TEST_FROZEN={frozen} {sys.executable} {SCRIPTS / 'freezing_stepper.py'}"
+    pane = Pane(tmp_path, program=program)
+    try:
+        pane.wait_for("pause 1/1")
+        parent = pane.pid()
+        children = [int(pid) for pid in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()]
+        assert len(children) == 1, children
+        pane.tmux("send-keys", "-t", "t", "w")
+        deadline = time.monotonic() + SAFETY_TIMEOUT
+        while not frozen.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert frozen.exists(), "the key never froze the screen"
+        pane.tmux("send-keys", "-t", "t", "q")
+        assert not gone(children[0], within=1.0), "the screen quit: the test's freeze did not hold"
+    finally:
+        pane.close()  # (the tmux server goes, and the terminal with it: a hang-up)
+    assert gone(children[0]), "the frozen screen's process is still there"
+    assert gone(parent), "the stepper process is still there"

@@ -423,7 +423,8 @@ class Pane:
     """A shell in a detached tmux pane (its own tmux server) that runs `stepper run` and, after it,
     `stty -a`: what the terminal was left like."""
 
-    def __init__(self, tmp: Path, *args: str, env: str = "TERM=xterm") -> None:
+    def __init__(self, tmp: Path, *args: str, env: str = "TERM=xterm", program: str | None = None) -> None:
+        """`program`: what runs in place of the installed `stepper` (given `run --seed 0 ARGS`)."""
         self.socket = f"stepper-test-{uuid.uuid4().hex[:8]}"
         self.tmp = tmp
         shell = f"env -u NO_COLOR -u SSH_CONNECTION {env} bash --norc --noprofile"
@@ -431,7 +432,7 @@ class Pane:
         flags = " ".join(args)
         command = (
             # (`trap : INT`: when ctrl+c ends stepper, the shell still runs the rest of the line)
-            f"trap : INT; bash -c 'echo $$ > {tmp}/pid; exec {STEPPER} run --seed 0 {flags}'; "
+            f"trap : INT; bash -c 'echo $$ > {tmp}/pid; exec {program or STEPPER} run --seed 0 {flags}'; "
             # (`DO""NE`: the typed command stays on the pane, and only the shell's output says DONE)
             f'echo EXIT=$? > {tmp}/exit; stty -a > {tmp}/stty; echo DO""NE'
         )
