@@ -83,9 +83,20 @@ def test_the_transcript_says_how_a_pause_ran_knobs_and_mode(tmp_path):
 
 def test_export_flag_on_the_command_line(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "stepper", "run", str(SCRIPTS / "one_line_backward.py"), "--plain",
-         "--export", str(tmp_path / "session")],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "stepper",
+            "run",
+            str(SCRIPTS / "one_line_backward.py"),
+            "--plain",
+            "--export",
+            str(tmp_path / "session"),
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "session" / "transcript.md").exists()
@@ -99,9 +110,20 @@ def test_export_to_a_file_or_under_one_is_refused_before_the_run(tmp_path):
     refused.append(("", "needs the name"))  # (`--export ""`: a variable that was never set)
     for target, said in refused:
         result = subprocess.run(
-            [sys.executable, "-m", "stepper", "run", str(SCRIPTS / "one_line_backward.py"), "--plain",
-             "--export", str(target)],
-            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "stepper",
+                "run",
+                str(SCRIPTS / "one_line_backward.py"),
+                "--plain",
+                "--export",
+                str(target),
+            ],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
         )
         assert result.returncode == 2
         assert said in result.stderr and "Traceback" not in result.stderr
@@ -119,7 +141,10 @@ def test_an_export_that_fails_at_the_end_makes_the_exit_status_1(tmp_path):
     )
     result = subprocess.run(
         [sys.executable, "-m", "stepper", "run", str(script), "--plain", "--export", str(target)],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
     )
     assert result.returncode == 1
     assert "could not export the session" in result.stderr and "Traceback" not in result.stderr
@@ -136,7 +161,10 @@ def test_serve_answers_http_on_localhost_and_stops():
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "stepper", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
     )
     try:
         status = None

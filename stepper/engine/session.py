@@ -310,7 +310,7 @@ class Session:
         """The knobs that are turned away from normal, in words for a status bar."""
         active = []
         if self._lr_exponent:
-            active.append(f"lr ×{10.0 ** self._lr_exponent:g}")
+            active.append(f"lr ×{10.0**self._lr_exponent:g}")
         if self.hooks.skip_zero_grad:
             active.append("zero_grad skipped")
         return tuple(active)
@@ -613,9 +613,7 @@ class Session:
         # Our wrappers around torch calls (backward, zero_grad, the .grad setter) pass the script's
         # own mistakes through: an error raised inside what they wrap is the script's.
         ours = (
-            frames
-            and frames[-1].filename.startswith(_PACKAGE_DIR)
-            and frames[-1].name not in _PASS_THROUGH
+            frames and frames[-1].filename.startswith(_PACKAGE_DIR) and frames[-1].name not in _PASS_THROUGH
         )
         if ours and not isinstance(exc, output.ScriptAskedForInput):
             return ScriptError(
