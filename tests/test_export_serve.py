@@ -81,23 +81,19 @@ def test_the_transcript_says_how_a_pause_ran_knobs_and_mode(tmp_path):
     assert markdown.count("- knobs:") == 1  # (a pause with no knob turned says nothing of them)
 
 
-def test_export_flag_on_the_command_line(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "stepper",
-            "run",
-            str(SCRIPTS / "one_line_backward.py"),
-            "--plain",
-            "--export",
-            str(tmp_path / "session"),
-        ],
+def run_exporting(script: Path, target) -> subprocess.CompletedProcess:
+    """`stepper run SCRIPT --plain --export TARGET`, as a learner would type it."""
+    return subprocess.run(
+        [sys.executable, "-m", "stepper", "run", str(script), "--plain", "--export", str(target)],
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
         timeout=120,
     )
+
+
+def test_export_flag_on_the_command_line(tmp_path):
+    result = run_exporting(SCRIPTS / "one_line_backward.py", tmp_path / "session")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "session" / "transcript.md").exists()
     assert "exported to" in result.stderr
@@ -109,22 +105,7 @@ def test_export_to_a_file_or_under_one_is_refused_before_the_run(tmp_path):
     refused = [(blocker, "that is a file"), (blocker / "session", "is a file, so no folder")]
     refused.append(("", "needs the name"))  # (`--export ""`: a variable that was never set)
     for target, said in refused:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "stepper",
-                "run",
-                str(SCRIPTS / "one_line_backward.py"),
-                "--plain",
-                "--export",
-                str(target),
-            ],
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=120,
-        )
+        result = run_exporting(SCRIPTS / "one_line_backward.py", target)
         assert result.returncode == 2
         assert said in result.stderr and "Traceback" not in result.stderr
         assert result.stdout == ""  # (refused before the script ran: no pause was printed)
@@ -139,13 +120,7 @@ def test_an_export_that_fails_at_the_end_makes_the_exit_status_1(tmp_path):
         (SCRIPTS / "one_line_backward.py").read_text()
         + f"\nopen({str(target)!r}, 'w').close()\nprint('script done')\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "stepper", "run", str(script), "--plain", "--export", str(target)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    result = run_exporting(script, target)
     assert result.returncode == 1
     assert "could not export the session" in result.stderr and "Traceback" not in result.stderr
     assert "script done" in result.stdout and "backward" in result.stdout  # (the run itself is all there)
