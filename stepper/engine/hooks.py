@@ -257,9 +257,10 @@ class TorchHooks:
             hooks.module_depth -= 1
             if hooks.module_depth == 0 and not hooks._quiet and not hooks._transformed(in_transform()):
                 out = first_tensor(output)
-                if is_loss_tensor(out) and not isinstance(module, Loss):
+                if out is not None and out is not output and out.dim() == 0 and not isinstance(module, Loss):
                     # A model that returns its loss first and its predictions with it (Hugging Face's
-                    # `outputs.loss`, `outputs.logits`): the predictions are the forward.
+                    # `outputs.loss`, `outputs.logits`): the predictions are the forward. (Also in an
+                    # evaluation under no_grad, where that loss has no gradient.)
                     rest = [t for t in output_tensors(output) if t is not out and t.dim() > 0]
                     if rest:
                         out = rest[0]
@@ -362,8 +363,11 @@ class TorchHooks:
                 hooks._quiet += 1
                 try:
                     # (Whether it clears gradients a backward left for no update: asked only while
-                    # the tracer waits on such a backward, as it reads every gradient's values.)
-                    cleared = _grad_marks(self) if hooks.watch_clearing else ()
+                    # the tracer waits on such a backward, as it reads every gradient's values. And
+                    # right after a step on the same line, which found these gradients: the tracer
+                    # hears of that step only once this has cleared them.)
+                    stepped = any(event.kind == "step" for event in hooks.events)
+                    cleared = _grad_marks(self) if hooks.watch_clearing or stepped else ()
                     if not hooks.skip_zero_grad:
                         original(self, *args, **kwargs)
                     if isinstance(self, torch.optim.Optimizer):

@@ -24,6 +24,7 @@ import threading
 import time
 import traceback
 import types
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,10 @@ _PASS_THROUGH = {"backward", "zero_grad", "set_grad", "del_grad"}
 STATS_BUDGET = 0.15
 # `loss-rising`: the loss more than doubled at each of this many updates in a row.
 RISING = 3
+# ... and, where those updates trained on different minibatches, rose this many times past every loss
+# before them: a batch's loss depends on its data too. Unshuffled data sorted by its target (a time
+# series, a sorted file) can double batch after batch as the targets grow, while the model learns.
+RISING_PAST_MINIBATCHES = 10.0
 
 
 MAIN_THREAD_WAIT = 10.0  # seconds the script's thread waits for the main thread to set a signal handler
@@ -106,6 +111,14 @@ def _freeze_gc() -> None:
     global _gc_frozen
     _gc_frozen = True
     gc.freeze()
+
+
+def _weak(value: Any) -> Any:
+    """A weak reference to `value`, or None when it is None or cannot have one."""
+    try:
+        return None if value is None else weakref.ref(value)
+    except TypeError:
+        return None
 
 
 def _number(value: Any) -> float:
@@ -191,6 +204,9 @@ class Session:
         self._tracer: PhaseTracer | None = None
         self._step = 0
         self._loss_history: list[float] = []
+        # What each recent update's model call was given (weakly): the same tensor every time is
+        # full-batch training; new ones are minibatches. None where no model call was heard.
+        self._update_inputs: deque[Any] = deque(maxlen=RISING + 1)
         self._loss_curve = LossCurve(self._loss_history, 0)  # shared by the pauses of one update
         self._step_size = StepSizeWatch()  # `lr-too-low`: updates far shorter than the slope allows
         self._capture: Capture | None = None
@@ -639,8 +655,21 @@ class Session:
         # Diverging, the loss climbs past everything before; a noisy minibatch loss near its minimum
         # (batch size 1) can double three times running and still stay below where it started.
         before = [v for v in self._loss_history[: -RISING - 1] if math.isfinite(v)]
-        if not before or recent[-1] > max(before):
+        if self._same_inputs():
+            rose = not before or recent[-1] > max(before)
+        else:  # (minibatches: see RISING_PAST_MINIBATCHES)
+            rose = bool(before) and recent[-1] > RISING_PAST_MINIBATCHES * max(before)
+        if rose:
             self._tracer.notice(detect.loss_rising_notice(list(recent)))
+
+    def _same_inputs(self) -> bool:
+        """Did the updates `_check_rising` looks at all train on one tensor (full batch)? Yes where
+        that is not known (a model written as a function, whose inputs no hook hears)."""
+        refs = list(self._update_inputs)
+        if not refs or any(ref is None for ref in refs):
+            return True
+        first = refs[0]()
+        return first is not None and all(ref() is first for ref in refs)
 
     def _check_step_size(self, phases: list[str], snapshot: Snapshot) -> None:
         """Updates far shorter than the slope allows (engine/stepsize.py). Read from the snapshot just
@@ -667,6 +696,7 @@ class Session:
                 self._tracer.extra_updates = 0
             if self._tracer is not None and self._tracer.loss_value is not None:
                 self._loss_history.append(self._tracer.loss_value)
+                self._update_inputs.append(_weak(self._tracer.model_call[1]))
                 self._check_rising()
         budget = None
         if self.stats_budget is not None and self._resumed_at is not None:

@@ -360,7 +360,7 @@ class PhaseTracer:
         if hooks.clipped:
             self._report_clipping()
         restored = False
-        for event in events:
+        for at, event in enumerate(events):
             kind = event.kind
             inner_loss = None
             if kind == "restore":
@@ -461,10 +461,20 @@ class PhaseTracer:
                 self._unsettled_accumulation = None
                 self._zeroed_after_backward = self._backward_since_step
             elif kind == "step":
-                self._notice(self._why_no_gradients(event.owner))
+                cleared = next((e for e in events[at + 1 :] if e.kind == "zero_grad"), None)
+                if cleared is None:
+                    self._notice(self._why_no_gradients(event.owner))
+                    self._used_grads = self.watch.grad_marks()
+                else:
+                    # `optimizer.step(); optimizer.zero_grad()` on one line: the gradients this step
+                    # found are the ones that zero_grad cleared after it (the hooks noted them), not
+                    # what is left now. (A `p.grad = None` by hand noted none: nothing is said.)
+                    found = cleared.args[0] if cleared.args else None
+                    if found == ():
+                        self._notice(self._why_no_gradients(event.owner))  # (it found none either)
+                    self._used_grads = set(found or ())
                 self._cleared_unused = None
                 hooks.watch_clearing = False
-                self._used_grads = self.watch.grad_marks()
                 self._zeroed_after_backward = False
                 self.scaled_by = None
                 self._optimizer_stepped = True

@@ -234,6 +234,18 @@ def test_loss_rising_needs_the_loss_to_pass_everything_before_the_rise():
     assert said == ["loss-rising"]
 
 
+def test_minibatch_losses_rising_with_the_data_are_no_divergence_but_a_diverging_run_still_is():
+    # Batches of sorted data: each batch's loss doubles over the first epoch while the model learns.
+    session = run_script("sorted_minibatches.py")
+    assert [w.code for s in session.history for w in s.warnings] == []
+    assert session.end.steps == 12
+    # Minibatches and a learning rate far too high: said before the loss overflows.
+    session = run_script("minibatches_diverging.py")
+    found = [(s.index, w.code) for s in session.history for w in s.warnings]
+    rising = [index for index, code in found if code == "loss-rising"]
+    assert len(rising) == 1 and rising[0] < min(index for index, code in found if code == "nonfinite")
+
+
 def test_targets_repeated_across_a_row_of_predictions_are_named_at_the_loss():
     found, session = _warned("repeated_targets.py")
     assert found == [("loss = loss_fn(model(x), labels)", "shape-broadcast")]

@@ -409,6 +409,7 @@ EXPECTED = {
         ((Z,), ("opt.zero_grad()", 3)),
         ((B,), ("loss.backward()", 3)),
         ((S,), ("opt.step()", 3)),
+        ((F,), "evaluated = hf(x, labels)"),
     ],
     # a comprehension over a DataLoader (its Python iterator ends the comprehension with
     # StopIteration, which is no exception leaving it): its forwards pause at its line
@@ -654,6 +655,9 @@ def test_a_loss_made_inside_the_model_is_the_loss_and_its_inputs_are_no_predicti
     hf_forward = next(s for s in session.history if s.code == "outputs = hf(x, labels)")
     assert hf_forward.preds is not None and hf_forward.preds.shape == (8, 5)
     assert [w.code for s in session.history for w in s.warnings] == []
+    evaluated = session.history[-1]
+    assert evaluated.code == "evaluated = hf(x, labels)" and evaluated.mode == "eval, no_grad"
+    assert evaluated.preds is not None and evaluated.preds.shape == (8, 5)
 
 
 def test_a_model_that_returns_only_its_loss_is_given_inputs_not_predictions():

@@ -56,8 +56,20 @@ def test_a_backward_that_reaches_no_parameter_of_the_optimizer_is_named_at_its_s
     )
 
 
+def test_a_step_and_a_zero_grad_on_one_line_judge_the_gradients_the_step_found():
+    # The zero_grad after the step on its line has cleared them by the time the line is over.
+    session = run_script("step_and_zero_grad_on_one_line.py")
+    assert [s.phases for s in session.history][-1] == ("step", "zero_grad")
+    assert warnings_of(session) == []
+    name = "unreached_step_and_zero_grad_on_one_line.py"
+    step_line = line_of(name, "optimizer.step(); optimizer.zero_grad()  # noqa: E702")
+    found = [w for w in warnings_of(run_script(name)) if w[2] != "eval-with-grad"]
+    assert found == [(("step", "zero_grad"), step_line, "grads-not-reached")]
+
+
 def test_correct_loops_say_none_of_this():
     for name in ("module_optimizer.py", "accumulation_scheduler.py", "gan_two_optimizers.py",
-                 "fgsm_training.py", "lbfgs_closure.py", "raw_tensors.py"):  # fmt: skip
+                 "fgsm_training.py", "lbfgs_closure.py", "raw_tensors.py",
+                 "step_and_zero_grad_on_one_line.py"):  # fmt: skip
         codes = {code for _, _, code in warnings_of(run_script(name))}
         assert not codes & {"step-without-backward", "grads-not-reached", "grads-unused"}, name

@@ -77,3 +77,9 @@ loss = scoring(x, y)
 opt.zero_grad()
 loss.backward()
 opt.step()
+
+# An evaluation that passes the labels, as Hugging Face's does: under no_grad the loss comes back first
+# with no gradient, and the forward is the logits' all the same.
+hf.eval()
+with torch.no_grad():
+    evaluated = hf(x, labels)
