@@ -625,7 +625,7 @@ def error_end_line(
     steps: int, kind: str, message: str, exit_code: int, file: str | None = None, line: int | None = None
 ) -> str:
     """A JSONL end line for a run that ended where the engine could not say how (a signal, ctrl+c)."""
-    error = {"type": kind, "message": message, "file": file, "line": line, "hint": None}
+    error = {"type": kind, "message": message, "file": file, "line": line, "hint": ""}
     end = {"event": "end", "steps": steps, "status": "error", "error": error, "exit_code": exit_code}
     return json.dumps(end)
 

@@ -359,6 +359,17 @@ class Session:
                 return
         thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
+    def where(self) -> tuple[str, int] | None:
+        """(file, line) of the script's own code that its thread is running now: the innermost frame
+        in the script or a module of its project (None when it runs none, or has ended)."""
+        thread, project = self._thread, self.project
+        frame = None if thread is None or project is None else sys._current_frames().get(thread.ident)
+        while frame is not None:
+            if project.known.get(frame.f_code.co_filename) is not None:
+                return frame.f_code.co_filename, frame.f_lineno
+            frame = frame.f_back
+        return None
+
     def wait_thread_gone(self, timeout: float = 1.0) -> None:
         """Once the script's thread has finished, wait for the system's thread under it to exit too,
         before the process ends. Python's join returns before the thread's C++ thread-local objects

@@ -348,10 +348,13 @@ class _TranscriptWriter:
                 session.join(0.05)
                 session.run_main_thread_calls()
         except KeyboardInterrupt:
+            where = session.where()  # (as python's traceback would say: where the script was)
             session.stop(timeout=1.0)
             output.drain()
             if self.kind == "jsonl":  # (a program reading the lines is told how they ended, as always)
-                end = guard.error_end_line(self.steps, "KeyboardInterrupt", "interrupted", 130)
+                end = guard.error_end_line(
+                    self.steps, "KeyboardInterrupt", "interrupted", 130, *(where or ())
+                )
                 self.out.write(end + "\n")
                 self.out.flush()
                 guard.transcript_ended()

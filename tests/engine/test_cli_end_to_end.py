@@ -476,6 +476,12 @@ def test_ctrl_c_ends_the_run_cleanly(tmp_path):
     assert_clear_message(err)
     end = json.loads(out.splitlines()[-1])  # (a program reading the lines is told how they ended)
     assert end["event"] == "end" and end["error"]["type"] == "KeyboardInterrupt" and end["exit_code"] == 130
+    # Where the loop was, as python's traceback would say, and the schema's empty hint.
+    loop = range(
+        ENDLESS.splitlines().index("for epoch in range(10_000_000):") + 1, len(ENDLESS.splitlines()) + 1
+    )
+    assert end["error"]["file"] == str(script) and end["error"]["line"] in loop
+    assert end["error"]["hint"] == ""
 
 
 def test_a_script_named_torch_py_is_told_apart_from_a_stepper_bug(tmp_path):
