@@ -286,7 +286,15 @@ def value_clipping_notice(cut: int, numel: int, clip_value: float) -> Notice | N
     )
 
 
-def edited_after_step_notice(line: int) -> Notice:
+def edited_after_step_notice(line: int, renormalised: bool = False) -> Notice:
+    """`renormalised`: the edit was the model's own, in its forward: an `nn.Embedding(max_norm=…)`."""
+    if renormalised:
+        return Notice(
+            EDITED_AFTER_STEP,
+            f"The model's forward on line {line} changed parameters in place, outside the optimizer: an "
+            "nn.Embedding made with max_norm rescales every row it looks up to at most that norm. The "
+            "values shown from here on include it, and the step's own worked-out update does not.",
+        )
     return Notice(
         EDITED_AFTER_STEP,
         f"Line {line} changed parameters in place after the step, outside the optimizer (a clamp, an "

@@ -566,7 +566,8 @@ class PhaseTracer:
             after_step = self._stepped_since_backward and not self._optimizer_stepped and state.group is None
             after_step = after_step and not state.updated
             if edited and self._changed_quietly and after_step and self._edits_trained():
-                self._notice(detect.edited_after_step_notice(line))
+                renormalised = any(e.kind in ("forward", "loss") and _renormalises(e.owner) for e in events)
+                self._notice(detect.edited_after_step_notice(line, renormalised))
         if changed and self._backward_since_step:
             self._stepped_since_backward = True
             # An update seen by its effect happened before any clearing heard at the same boundary
@@ -966,6 +967,15 @@ def _updates_in(phases: list[str]) -> int:
 def _has_parameters(module: Any) -> bool:
     parameters = getattr(module, "parameters", None)
     return parameters is not None and next(iter(parameters()), None) is not None
+
+
+def _renormalises(model: Any) -> bool:
+    """Does this model change its own parameters as it runs: an `nn.Embedding(max_norm=…)` in it?"""
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        return False
+    return any(isinstance(m, torch.nn.Embedding) and m.max_norm is not None for m in model.modules())
 
 
 def _loss_among(others: tuple, prediction: Any) -> Any:

@@ -246,6 +246,13 @@ def test_minibatch_losses_rising_with_the_data_are_no_divergence_but_a_diverging
     assert len(rising) == 1 and rising[0] < min(index for index, code in found if code == "nonfinite")
 
 
+def test_an_embedding_that_renormalises_its_rows_is_named_as_the_models_own_edit():
+    found, session = _warned("embedding_max_norm.py")
+    assert found == [("preds = model(tokens)", "edited-after-step")]  # (said once)
+    message = next(w.message for s in session.history for w in s.warnings)
+    assert "max_norm" in message and "model's forward on line 15" in message
+
+
 def test_targets_repeated_across_a_row_of_predictions_are_named_at_the_loss():
     found, session = _warned("repeated_targets.py")
     assert found == [("loss = loss_fn(model(x), labels)", "shape-broadcast")]
