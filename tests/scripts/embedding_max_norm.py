@@ -8,7 +8,7 @@ torch.manual_seed(0)
 embed = nn.Embedding(10, 4, max_norm=1.0)
 head = nn.Linear(4, 1)
 model = nn.Sequential(embed, head)
-optimizer = torch.optim.SGD(model.parameters(), lr=2.0)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
 tokens, y = torch.arange(10), torch.randn(10, 1)
 
 for step in range(4):
