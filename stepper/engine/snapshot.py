@@ -205,6 +205,16 @@ class Snapshot:
     # "no_grad", "eval, no_grad" or "eval, inference_mode" (None in train mode with gradients on).
     mode: str | None = None
 
+    @property
+    def cleared_then_backward(self) -> bool:
+        """This pause's line cleared the gradients and then ran a backward (`opt.zero_grad();
+        loss.backward()` on one line): the .grad values it shows are that backward's own, however
+        the pause before left them. (Not with the skip-zero_grad knob on: that clearing did nothing.)"""
+        phases = self.phases
+        if "zero_grad" not in phases or "backward" not in phases or "zero_grad skipped" in self.knobs:
+            return False
+        return phases.index("zero_grad") < phases.index("backward")
+
     def to_json(self, lean: bool = False) -> dict[str, Any]:
         """The JSONL pause object (`lean` leaves params/grads as None for a writer that fills them)."""
         return {

@@ -121,6 +121,10 @@ def _zero_grad(snapshot: Snapshot, previous: Snapshot | None) -> str:
             "The skip-zero_grad knob (z) made this call do nothing: every .grad still holds what it "
             "held, and the next backward will add to it."
         )
+    elif snapshot.cleared_then_backward:
+        state = "It cleared the gradients, and the backward after it on the same line filled them again."
+        if not had_values:
+            state += " There was nothing to clear yet: it matters from the next iteration on."
     elif grads and all(g is None for g in grads):
         state = "Every .grad is now None (PyTorch's default, set_to_none=True): no tensor at all."
     elif grads and all(g is None or g.zeros for g in grads):
@@ -147,7 +151,8 @@ def _backward(snapshot: Snapshot, previous: Snapshot | None) -> str:
             "the gradients back to the script instead of storing them (torch.autograd.grad does that), "
             "so every .grad is still None. The update uses the tensors it returned."
         )
-    before = previous.grads if previous is not None else {}
+    # (A clearing earlier on this pause's line left nothing for this backward to add to.)
+    before = previous.grads if previous is not None and not snapshot.cleared_then_backward else {}
     filled, added, untouched, absent = [], [], [], []
     for name, grad in snapshot.grads.items():
         old = before.get(name)

@@ -173,6 +173,19 @@ def test_piled_up_gradients_are_read_from_what_this_backward_added():
     assert f"model.weight.grad now holds the sum, {num(now)}" in text
 
 
+def test_a_clearing_before_a_backward_on_one_line_leaves_nothing_for_it_to_add_to():
+    session = run_script("one_line_iteration.py")
+    history = session.history
+    second = [s for s in history if s.phases == ("zero_grad", "backward", "step")][1]
+    previous = history[second.index - 1]
+    text = " ".join(explain(second, previous))
+    assert "It cleared the gradients, and the backward after it on the same line filled them" in text
+    for wrong in ("own part", "added its gradient", "No gradient was cleared"):
+        assert wrong not in text
+    grad = second.grads["model.weight"].values[0]
+    assert f"model.weight.grad = {num(grad)}" in text  # (the whole gradient is this backward's)
+
+
 def test_zero_grad_says_what_it_really_did_when_the_knob_skips_it():
     session = Session(load_script(find_lesson("linear").path), seed=0, mode="continue", max_steps=2)
     session.skip_zero_grad(True)

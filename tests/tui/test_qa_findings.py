@@ -206,3 +206,17 @@ def test_a_run_no_breakpoint_line_stopped_says_so_at_its_end():
         assert "The run ended at step 100; line 19 never paused, so no breakpoint stopped it." in text, text
 
     drive(body, session=lesson("linear", breakpoints=Breakpoints(lines={19}), mode="continue"))
+
+
+def test_gradients_cleared_and_refilled_on_one_line_are_not_called_added():
+    # `opt.zero_grad(); loss.backward(); opt.step()` on one line: the gradients panel said the new
+    # .grad was "ADDED onto the old .grad" (old + part = new), when zero_grad had cleared it first.
+    async def body(pilot):
+        app = pilot.app
+        await press(pilot, "space", "space", "space")
+        snapshot = app.session.history[app.shown_index]
+        assert snapshot.phases == ("zero_grad", "backward", "step") and snapshot.step == 2
+        text = screen_text(app)
+        assert "ADDED" not in text and "filled by backward" in text
+
+    drive(body, session=Session(load_script(str(SCRIPTS / "one_line_iteration.py")), seed=0))

@@ -66,7 +66,7 @@ class GradsView(TensorTreePanel):
     def _change(self, name: str) -> tuple[TensorStats | None, TensorStats | None, str]:
         frame = self.frame
         grad = frame.snapshot.grads.get(name)
-        before = frame.previous.grads.get(name) if frame.previous is not None else grad
+        before = _before(frame, name, grad)
         return grad, before, grad_change(before, grad, frame.snapshot.phases)
 
     def tensor_row(self, node: Node) -> Text:
@@ -126,7 +126,7 @@ class GradsView(TensorTreePanel):
         # A gradient always takes the lines its parameter's values would, plus a note line (blank
         # when nothing changed), so the panel keeps its height from pause to pause.
         for name, grad in snapshot.grads.items():
-            before = frame.previous.grads.get(name) if frame.previous is not None else grad
+            before = _before(frame, name, grad)
             change = grad_change(before, grad, snapshot.phases)
             param = snapshot.params.get(name)
             head = Text(f"{name:<{name_width}}  ", style="bold")
@@ -168,3 +168,13 @@ def sum_lines(before: TensorStats, after: TensorStats) -> list[Text]:
         line.append(num(new), style=CHANGED)
         lines.append(line)
     return lines
+
+
+def _before(frame, name: str, grad: TensorStats | None) -> TensorStats | None:
+    """What `name`'s .grad held before this pause's phases: after a clearing that came first on the
+    pause's line (`opt.zero_grad(); loss.backward()`), nothing, whatever the pause before showed."""
+    if frame.previous is None:
+        return grad
+    if frame.snapshot.cleared_then_backward:
+        return None
+    return frame.previous.grads.get(name)
