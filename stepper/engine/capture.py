@@ -8,6 +8,7 @@ no counter sees — and copied again only when that key moved.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
 import time
@@ -151,6 +152,19 @@ class Capture:
             skipped_views=skip,
             loss_before=loss_before,
             mode=tracer.forward_mode if "forward" in phases else None,
+        )
+
+    def with_views(self, snapshot: Snapshot, tracer: Any) -> Snapshot:
+        """`snapshot`, the newest pause, with the views it skipped taken now: the run ended there (at
+        full speed, nothing asked it to stop sooner), and the script changed nothing phase-like since."""
+        self._sample_from, self._budget = SAMPLE_FROM, None
+        fit, graph = self._fit_and_graph(tracer)
+        preds = None if tracer.prediction is None else self._summary("(predictions)", tracer.prediction, 0)
+        optimizer = self.optimizer
+        info = snapshot.optimizer if optimizer is None else self._optimizer_info(optimizer, True)
+        self._fit, self._graph, self._views_behind = fit, graph, False
+        return dataclasses.replace(
+            snapshot, fit=fit, graph=graph, preds=preds, optimizer=info, skipped_views=False
         )
 
     # --- pieces ------------------------------------------------------------------------------------------

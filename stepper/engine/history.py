@@ -124,6 +124,20 @@ class History(list[Snapshot]):
         if self.bytes > self.budget:
             self._thin_oldest()
 
+    def replace_last(self, snapshot: Snapshot) -> None:
+        """Put `snapshot` in the newest pause's place: the same pause, with more taken (the views a
+        run at full speed skipped, taken once it has stopped there). One assignment: a reader on
+        another thread never sees the history one pause short."""
+        before = self[-2] if len(self) > 1 else None
+        old_summary, old_droppable = self._cost(self[-1], before)
+        snapshot, new_graph = self._share_graph(snapshot, before)
+        summary, droppable = self._cost(snapshot, before)
+        if new_graph:
+            summary += _GRAPH_NODE * _graph_nodes(snapshot.graph)
+        super().__setitem__(len(self) - 1, snapshot)
+        self._droppable[-1] = droppable
+        self.bytes += summary + droppable - old_summary - old_droppable
+
     def extend(self, snapshots: Iterable[Snapshot]) -> None:
         for snapshot in snapshots:
             self.append(snapshot)

@@ -600,12 +600,24 @@ class Session:
                 source.path,
                 None,
             )
+        if not stopped and self.history and self.history[-1].skipped_views:
+            self._views_at_the_end(tracer)
         status = "error" if error is not None else "ok"
         if error is not None and exit_code == 0:
             exit_code = 1  # (the run trained nothing)
         return RunEnd(
             steps=self._step, status=status, error=error, stopped=stopped, exited=exited, exit_code=exit_code
         )
+
+    def _views_at_the_end(self, tracer: PhaseTracer) -> None:
+        """A run at full speed skipped the views at the pauses it passed, and so at its last one,
+        where it ended (by itself or by an error) and which the screen now shows: take them now."""
+        try:
+            snapshot = self._capture.with_views(self.history[-1], tracer)
+        except Exception:  # noqa: BLE001 - the views are a plus: the run's end must still be told
+            return
+        with self._cond:
+            self.history.replace_last(snapshot)
 
     def _signal_of_script(self, real_signal: Callable, changed: dict[int, Any]) -> Callable:
         """`signal.signal` while the script runs. Python lets only the main thread set a handler,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import tracemalloc
 
@@ -10,7 +11,7 @@ from engine_helpers import SAFETY_TIMEOUT, run_session
 
 from stepper.cli import main
 from stepper.engine import Session, load_script
-from stepper.engine.history import KEEP_FULL
+from stepper.engine.history import KEEP_FULL, History
 from stepper.lessons import find_lesson
 
 # Every tensor small enough to keep its values (≤ 64 elements), and 2000 points for the fit view: a
@@ -136,3 +137,13 @@ def test_history_mb_must_be_a_positive_number(capsys):
         error = capsys.readouterr().err
         assert f"--history-mb: must be a positive number of MiB, like 256 or 0.5 (not '{bad}')" in error
         assert "Traceback" not in error
+
+
+def test_replacing_the_last_pause_keeps_the_estimate_of_a_history_built_with_it():
+    # The views a run at full speed skipped at its last pause are taken once it has ended there.
+    session = stepped(find_lesson("linear").path, history_mb=256)
+    full = list(session.history)
+    bare = dataclasses.replace(full[-1], fit=None, graph=None, skipped_views=True)
+    history = History(full[:-1] + [bare])
+    history.replace_last(full[-1])
+    assert list(history) == full and history.bytes == History(full).bytes

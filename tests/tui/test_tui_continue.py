@@ -210,6 +210,27 @@ def test_a_pause_run_past_says_its_views_were_not_captured():
     drive(body, session=lesson_session(breakpoints=Breakpoints(until_step=20)))
 
 
+def test_a_run_to_the_end_has_the_views_of_its_last_pause():
+    # The run never stopped before its end, so every pause was passed at full speed, the last one
+    # too: the views said "Not captured" at the pause where the run stopped, by ending.
+    async def body(pilot):
+        app = pilot.app
+        await run_to_stop(pilot)
+        assert app.session.finished and app.shown_index == len(app.session.history) - 1
+        last = shown(app)
+        assert not last.skipped_views and last.fit is not None and last.graph is not None
+        assert last.optimizer is not None and last.preds is not None
+        for key in ("d", "a", "m"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert "Not captured" not in screen_text(app), key
+        await pilot.press("b")  # (the pause before it was run past, as before)
+        await pilot.pause()
+        assert shown(app).skipped_views and "Not captured while running at full speed" in screen_text(app)
+
+    drive(body)
+
+
 def test_a_line_breakpoint_set_from_another_thread_stops_a_running_script():
     # The engine reads the breakpoints in the script's thread while a front end toggles them.
     session = script_session("long_loop.py", mode="continue")
