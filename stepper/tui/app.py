@@ -156,7 +156,7 @@ class StepperApp(App[None]):
                 yield ErrorPanel(id="error")
                 yield CodeView(self.session.source, id="code")
                 yield TeachingViews(id="teaching")
-            with Vertical(id="right"):
+            with RightColumn(id="right"):
                 yield ParamsView(id="params")
                 yield GradsView(id="grads")
                 yield LossPlot(id="loss")
@@ -169,7 +169,8 @@ class StepperApp(App[None]):
         if self.quitting:  # (a signal as the screen went up: nothing to set up, no script to start)
             return
         terminal.setup(self)
-        self.leave_room_for_the_loss(self.size.height)
+        self.leave_room_for_the_loss()
+        self.leave_room_for_the_panels(self.size.height)
         # Back from ctrl+z (fg): the terminal shows the shell's screen, so draw every row again.
         self.app_resume_signal.subscribe(self, lambda app: self._resumed())
         self.update_view()
@@ -205,28 +206,41 @@ class StepperApp(App[None]):
         if self.quitting:
             return
         terminal.check_size(self, event.size)  # runs before Textual's own handler updates app.size
-        self.leave_room_for_the_loss(event.size.height)
+        # (The right column's own size comes with the layout that follows: RightColumn.on_resize.)
+        self.leave_room_for_the_loss(event.size.height - 4)
+        self.leave_room_for_the_panels(event.size.height)
 
-    def leave_room_for_the_loss(self, height: int) -> None:
+    def leave_room_for_the_loss(self, column: int | None = None) -> None:
         """Parameters and gradients may each take half the right column, but not the loss plot's
         last LOSS_ROWS rows: at 80×24 a model with a few tensors had filled the column and the loss
-        plot was gone."""
-        if height <= 0 or self.quitting:  # (not laid out yet, or the panels may not be there)
+        plot was gone. `column`: the right column's height (by default, as laid out now: the
+        terminal's less the rows above and below it, a warning's included)."""
+        if self.quitting:  # (the panels may not be there)
             return
-        column = height - 4  # (the phase strip, the lesson line, the status bar and the footer)
-        most = column // 2
-        params = self.query_one(ParamsView)
-        if self.focused is not params:  # (while the learner walks the tree, the tree comes first)
-            most = max(4, min(most, (column - LOSS_ROWS) // 2))
-        for panel in (params, self.query_one(GradsView)):
+        if column is None:
+            column = self.query_one(RightColumn).size.height or self.size.height - 4
+        if column <= 0:  # (not laid out yet)
+            return
+        params, grads = self.query_one(ParamsView), self.query_one(GradsView)
+        if self.focused is params:  # (while the learner walks the tree, the tree comes first)
+            heights = (column // 2, column // 2)
+        else:
+            heights = split_rows(column - LOSS_ROWS, params.rows_wanted(), grads.rows_wanted())
+        for panel, most in zip((params, grads), heights, strict=True):
             if panel.styles.max_height != most:
                 panel.styles.max_height = most
 
+    def leave_room_for_the_panels(self, height: int) -> None:
+        """A warning may take what the right column can spare: its panels need 4 rows each and the
+        loss plot LOSS_ROWS (below that, one of them lost its border or went off the screen)."""
+        if height > 0 and not self.quitting:
+            self.query_one(WarningsBar).fit_to(height - 4 - (4 + 4 + LOSS_ROWS))
+
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self.leave_room_for_the_loss(self.size.height)
+        self.leave_room_for_the_loss()
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
-        self.leave_room_for_the_loss(self.size.height)
+        self.leave_room_for_the_loss()
 
     def on_unmount(self) -> None:
         self.session.listener = None
@@ -835,6 +849,32 @@ class StepperApp(App[None]):
     def exit_status(self) -> int:
         end = self.session.end
         return 0 if end is None else end.exit_code  # (the script's own sys.exit(N) gives N)
+
+
+def split_rows(room: int, wanted: int, other: int) -> tuple[int, int]:
+    """The most rows each of two panels stacked in `room` may take, given the rows each wants: each
+    all it wants when both fit; else the one that wants less than half all it wants, the other the
+    rest; else half each. Never under 4 (a border, and two lines of a tensor)."""
+    if wanted + other > room:
+        half = room // 2
+        if wanted <= half:
+            other = room - wanted
+        elif other <= half:
+            wanted = room - other
+        else:
+            wanted = other = half
+    return max(4, wanted), max(4, other)
+
+
+class RightColumn(Vertical):
+    """The parameters, gradients and loss panels. Its height changes with the terminal's and with
+    what shows above and below it (a warning takes up to 8 rows): each time, the panels above the
+    loss plot are told how much of it they may take."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        app = self.app
+        if isinstance(app, StepperApp):
+            app.leave_room_for_the_loss(event.size.height)
 
 
 def lesson_hint(source: ScriptSource) -> str:

@@ -220,3 +220,27 @@ def test_gradients_cleared_and_refilled_on_one_line_are_not_called_added():
         assert "ADDED" not in text and "filled by backward" in text
 
     drive(body, session=Session(load_script(str(SCRIPTS / "one_line_iteration.py")), seed=0))
+
+
+def test_a_long_warning_leaves_each_panel_of_the_right_column_whole():
+    # forgot-zero-grad's stale-grad warning (4 rows) and wrong-loss's mse-on-labels (8 rows) took
+    # their rows from the right column, whose panels kept their heights: the loss plot lost its
+    # bottom border, or went off the screen.
+    cases = [
+        ("forgot-zero-grad", ("s", "space", "space", "space"), (80, 24)),
+        ("wrong-loss", ("space",), (80, 24)),
+        ("wrong-loss", ("space",), (80, 22)),
+    ]
+    for name, keys, size in cases:
+
+        async def body(pilot, keys=keys):
+            await press(pilot, *keys)
+            lines = screen_lines(pilot.app)
+            assert pilot.app.session.history[pilot.app.shown_index].warnings
+            warning = next(i for i, line in enumerate(lines) if line.startswith(" ⚠"))
+            right = [line[44:] for line in lines[:warning]]  # (the right column, 36 wide at 80)
+            assert sum(line.startswith("╭") for line in right) == 3, "\n".join(lines)
+            assert sum(line.startswith("╰") for line in right) == 3, "\n".join(lines)
+            assert right[-1].startswith("╰") and any("loss per step" in line for line in right)
+
+        drive(body, session=lesson(name), size=size)

@@ -98,3 +98,13 @@ def test_the_phase_strip_ticks_only_phases_that_ran_in_this_iteration():
     assert earlier_phases(history, 6) == ("forward", "loss")
     assert earlier_phases(history, 3) == ("forward", "loss", "backward")
     assert earlier_phases(history, 0) == ()
+
+
+def test_the_right_column_gives_each_panel_what_it_wants_when_it_can():
+    from stepper.tui.app import split_rows
+
+    assert split_rows(20, 4, 9) == (4, 9)  # both fit
+    assert split_rows(10, 4, 9) == (4, 6)  # the small one whole, the rest to the other
+    assert split_rows(10, 9, 4) == (6, 4)
+    assert split_rows(10, 9, 9) == (5, 5)  # half each
+    assert split_rows(5, 9, 9) == (4, 4)  # never under a border and two lines

@@ -31,6 +31,7 @@ class LinesPanel(Widget):
         self.frame: Frame | None = None
         self._lines: list[Text] = []
         self._drawn: list[Text] | None = None  # the rows last drawn, to repaint only those that change
+        self._wanted = 0  # the rows it wanted when the app last shared the column out
 
     def show(self, frame: Frame) -> None:
         self.frame = frame
@@ -45,6 +46,10 @@ class LinesPanel(Widget):
         self._lines = lines
         self.repaint(taller)
 
+    def rows_wanted(self) -> int:
+        """The rows the panel would take to show every line, its border included."""
+        return self.get_content_height(None, None, self.size.width) + self.styles.gutter.height
+
     def repaint(self, taller: bool) -> None:
         """Repaint the rows whose text changed (none if nothing did); everything after a change of
         height, which needs a new layout anyway."""
@@ -54,6 +59,12 @@ class LinesPanel(Widget):
             self.refresh(layout=taller)
         elif rows:
             refresh_rows(self, rows)
+        wanted = self.rows_wanted()
+        if wanted != self._wanted:  # (the room the panel beside it may take depends on this one's)
+            self._wanted = wanted
+            share = getattr(self.app, "leave_room_for_the_loss", None)
+            if share is not None:
+                share()
 
     def build(self, frame: Frame | None, width: int) -> list[Text]:
         raise NotImplementedError

@@ -9,16 +9,30 @@ from textual.widget import Widget
 from ...engine import Notice
 from ..frame import Frame
 
+# The most rows the bar takes: long warnings (mse-on-labels wraps to 8 rows at 80 columns) on a
+# short terminal would leave the panels above it no room. `fit_to` lowers it there.
+MOST_ROWS = 8
+LEAST_ROWS = 2
+MORE = "… e (explain) shows every warning in full"
+
 
 class WarningsBar(Widget):
     DEFAULT_CSS = """
-    WarningsBar { height: auto; max-height: 8; padding: 0 1; background: $warning 15%; display: none; }
+    WarningsBar { height: auto; padding: 0 1; background: $warning 15%; display: none; }
     WarningsBar.-shown { display: block; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.warnings: tuple[Notice, ...] = ()
+        self.most_rows = MOST_ROWS
+
+    def fit_to(self, rows: int) -> None:
+        """Take at most `rows` rows (never fewer than LEAST_ROWS, nor more than MOST_ROWS)."""
+        most = max(LEAST_ROWS, min(MOST_ROWS, rows))
+        if most != self.most_rows:
+            self.most_rows = most
+            self.refresh(layout=True)
 
     def show(self, frame: Frame) -> None:
         warnings = frame.snapshot.warnings if frame.snapshot is not None else ()
@@ -35,4 +49,10 @@ class WarningsBar(Widget):
                 text.append("\n")
             text.append(f"⚠ {warning.code}: ", style="bold")
             text.append(warning.message)
-        return text
+        width = self.content_size.width
+        if not width:
+            return text
+        lines = list(text.wrap(self.app.console, width))
+        if len(lines) > self.most_rows:
+            lines = [*lines[: self.most_rows - 1], Text(MORE, style="dim italic")]
+        return Text("\n").join(lines)
