@@ -8,9 +8,9 @@ noise we added).
 import torch
 from torch import nn
 
-# The data: 100 points on the line y = 2x + 1, with a little noise added to each y.
+torch.manual_seed(0)  # the same "random" noise and starting weights on every run, for everyone
 x = torch.linspace(-1, 1, 100).unsqueeze(1)  # shape [100, 1]: 100 examples, 1 feature each
-y = 2 * x + 1 + 0.1 * torch.randn(100, 1)
+y = 2 * x + 1 + 0.1 * torch.randn(100, 1)  # the line y = 2x + 1, with a little noise on each y
 
 model = nn.Linear(1, 1)  # y_hat = weight * x + bias, both start random
 loss_fn = nn.MSELoss()  # the mean of (y_hat - y)^2 over the 100 points

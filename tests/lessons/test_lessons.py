@@ -113,12 +113,13 @@ def test_docstring_has_a_title_and_a_description(name):
     assert lesson.description != lesson.title
 
 
-@pytest.mark.parametrize("name", [name for name in LESSONS if name != DEFAULT_LESSON])
+@pytest.mark.parametrize("name", LESSONS)
 def test_lesson_is_seeded_and_short_enough_to_read_in_the_code_panel(name):
+    # (Seeded: a class sees the same numbers on every screen, without --seed.)
     source = Path(find_lesson(name).path).read_text()
     docstring_end = ast.parse(source).body[0].end_lineno
     code = [line for line in source.splitlines()[docstring_end:] if line.strip()]
-    assert "torch.manual_seed(0)" in code[:6]
+    assert any(line.startswith("torch.manual_seed(0)") for line in code[:6])
     assert len(code) <= 40
 
 
