@@ -122,8 +122,10 @@ def runs(tmp_path_factory):
         "canonical_plain": ["run", canonical, "--plain"],
         "canonical_jsonl": ["run", canonical, "--jsonl"],
         "lesson_seed0": ["run", "--jsonl", "--seed", "0"],
-        "lesson_seed0_again": ["run", "--jsonl", "--seed", "0"],
-        "lesson_seed1": ["run", "--jsonl", "--seed", "1"],
+        "lesson": ["run", "--jsonl"],
+        "unseeded_seed0": ["run", script_path("seeded_randomness.py"), "--jsonl", "--seed", "0"],
+        "unseeded_seed0_again": ["run", script_path("seeded_randomness.py"), "--jsonl", "--seed", "0"],
+        "unseeded_seed1": ["run", script_path("seeded_randomness.py"), "--jsonl", "--seed", "1"],
         "lessons": ["lessons"],
     }
     return run_cli_many(scenarios, cwd=str(folder))
@@ -405,10 +407,16 @@ def test_plain_transcript_keeps_the_scripts_prints(runs):
 
 
 def test_same_seed_gives_the_same_transcript(runs):
-    first, again, other = runs["lesson_seed0"], runs["lesson_seed0_again"], runs["lesson_seed1"]
+    # (A script that seeds nothing itself: the lessons do, so that a class sees the same numbers.)
+    first, again, other = runs["unseeded_seed0"], runs["unseeded_seed0_again"], runs["unseeded_seed1"]
     assert first.returncode == again.returncode == other.returncode == 0
     assert first.stdout == again.stdout
     assert first.stdout != other.stdout  # the seed really reaches the script's randomness
+    assert first.stderr == again.stderr != other.stderr  # (what it printed of random, numpy and torch)
+
+
+def test_the_default_lesson_gives_the_same_numbers_without_a_seed(runs):
+    assert runs["lesson"].stdout == runs["lesson_seed0"].stdout
 
 
 def test_default_lesson_learns_the_line(runs):
