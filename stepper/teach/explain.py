@@ -282,11 +282,25 @@ def _rounded_away(snapshot: Snapshot, previous: Snapshot | None, moved: list[str
             continue
         changes = [opt.lr * abs(g) if plain_sgd else opt.lr for g in grad.values]
         gaps = [_float32_gap(v) for v in stats.values]
-        if all(change < gap / 2 for change, gap, g in zip(changes, gaps, grad.values, strict=True) if g):
+        if not all(change < gap / 2 for change, gap, g in zip(changes, gaps, grad.values, strict=True) if g):
+            continue
+        rounds = (
+            f"its change (at most {num(max(changes))}) is less than half the gap between float32 "
+            f"numbers near its values (up to {num(max(gaps))}), so it rounds away."
+        )
+        # Plain SGD's change is lr × gradient: with an lr that moves a value of 1 by more than that
+        # gap, it is the gradient that is all but zero, and the parameter has settled where the loss
+        # is lowest for it. Adam's change is about lr whatever the gradient: then the lr is too small.
+        if plain_sgd and opt.lr >= _float32_gap(1.0):
             lines.append(
-                f"  {name} did not change, though its gradient is not zero: its change (at most "
-                f"{num(max(changes))}) is less than half the gap between float32 numbers near its values "
-                f"(up to {num(max(gaps))}), so it rounds away. The learning rate is far too small for them."
+                f"{name} did not change: its gradient is so close to zero (at most "
+                f"{num(max(abs(g) for g in grad.values))}) that {rounds} It has settled: this is as "
+                "close to the loss's lowest point as float32 and this learning rate get it."
+            )
+        else:
+            lines.append(
+                f"{name} did not change, though its gradient is not zero: {rounds} The learning rate "
+                "is far too small for it."
             )
     return lines
 

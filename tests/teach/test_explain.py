@@ -242,6 +242,16 @@ def test_a_backward_whose_gradients_are_all_zero_says_nothing_will_move():
     assert "Every gradient is exactly 0" not in " ".join(explain(later, history[later.index - 1]))
 
 
+def test_a_parameter_that_has_settled_is_not_blamed_on_the_learning_rate():
+    # The default lesson's bias stops moving from step 68 on: its gradient is all but zero, and
+    # 0.1 × 5e-07 is below float32's step near 1.0. The lr (0.1) is fine.
+    history = run_session(find_lesson("linear").path).history
+    pairs = zip(history, history[1:], strict=False)
+    said = ["\n".join(explain(b, a)) for a, b in pairs if "step" in b.phases]
+    settled = [text for text in said if "model.bias did not change" in text]
+    assert settled and all("It has settled" in text and "far too small" not in text for text in settled)
+
+
 def test_a_parameter_whose_update_rounds_away_in_float32_is_explained_not_called_skipped():
     history = run_script("update_rounds_away.py").history
     previous, step = next((a, b) for a, b in zip(history, history[1:], strict=False) if "step" in b.phases)
@@ -249,4 +259,5 @@ def test_a_parameter_whose_update_rounds_away_in_float32_is_explained_not_called
     text = "\n".join(explain(step, previous))
     assert "updated 1 of the 2 parameters (model.weight)" in text
     assert "model.bias did not change, though its gradient is not zero" in text and "rounds away" in text
+    assert "The learning rate is far too small for it." in text  # (lr 1e-8)
     assert "model.weight did not change" not in text  # (the weight's update is well above its gap)

@@ -59,6 +59,23 @@ def test_e_explains_the_pause_on_screen_with_its_numbers_and_hides_the_code():
     drive(body, session=lesson("linear"))
 
 
+def test_a_sentence_in_a_step_explanation_wraps_as_text_and_the_worked_lines_line_up():
+    # "model.bias did not change: …" has a colon like the worked lines (`model.weight[0]: …`) and
+    # was laid out as one of them: its first words as a column 60 wide, cut at 80×24.
+    from rich.table import Table
+
+    from stepper.tui.widgets.explain import paragraph_renderables
+
+    paragraph = (
+        "step: SGD updated 1 of the 2 parameters (model.weight), moving against the gradient:\n"
+        "  model.bias did not change: its gradient is so close to zero (at most 5e-07) that it rounds away.\n"
+        "  model.weight[0]: 1.99776 − 0.1 × -0.001433 = 1.997904 ✓"
+    )
+    first, sentence, table = paragraph_renderables(paragraph)
+    assert not isinstance(sentence, Table) and sentence.plain.strip().startswith("model.bias did not change:")
+    assert isinstance(table, Table) and table.row_count == 1
+
+
 def test_d_plots_the_data_and_the_fitted_line():
     async def body(pilot):
         app = pilot.app

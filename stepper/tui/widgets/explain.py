@@ -50,7 +50,7 @@ def paragraph_renderables(paragraph: str) -> list[RenderableType]:
     checks: Table | None = None
     for line in more:
         name, colon, formula = line.strip().partition(": ")
-        if line.startswith("  ") and colon:
+        if line.startswith("  ") and colon and " " not in name:  # (`model.weight[0]: …`, not a sentence)
             if checks is None:
                 checks = Table.grid(padding=(0, 1))
                 checks.add_column(no_wrap=True, style="bold")
