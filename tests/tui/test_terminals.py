@@ -178,6 +178,23 @@ def test_ascii_screen_has_no_character_outside_ascii():
     assert "|" in first and "*" in first.split("loss per step")[1]  # the plot, in plain markers
 
 
+def test_ascii_fit_view_tells_the_data_from_the_model():
+    # Both were drawn as `*` (the data's • and the line's braille, made ASCII), under a legend that
+    # promised `- model`.
+    async def body(pilot):
+        app = pilot.app
+        await press(pilot, *["space"] * 13)  # step 2: the model's line is nearly flat, at 0.27
+        await pilot.press("d")
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert "* data  - model" in "\n".join(lines)
+        plot = [line.split("|")[2] for line in lines if line.count("|") >= 4 and "data" not in line]
+        assert any(row.count("*") >= 2 for row in plot)  # the data
+        assert any(row.count("-") >= 10 and "*" not in row for row in plot)  # the model's line
+
+    run_app(body, StepperApp(lesson_session(), options=TerminalOptions(ascii=True)))
+
+
 def test_ascii_snapshot_80x24(snap_compare):
     async def run_before(pilot) -> None:
         await settle(pilot)

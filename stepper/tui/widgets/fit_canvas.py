@@ -39,7 +39,8 @@ class FitCanvas(PlotextPlot):
         if fit.ys is not None:
             plt.scatter(list(fit.xs), list(fit.ys), marker=DATA_MARK, color=point_colour(0))
         xs, preds = sorted_line(fit.xs, fit.preds)
-        plt.plot(xs, preds, marker=plot_marker(self), color=point_colour(1))
+        # (On an ASCII-only screen the data's • is *: the line is drawn in -, as the legend says.)
+        plt.plot(xs, preds, marker=plot_marker(self, ascii_marker="-"), color=point_colour(1))
 
     def _classification(self, fit: FitView) -> None:
         plt = self.plt
