@@ -288,6 +288,20 @@ def test_l_toggles_the_loss_plot_between_linear_and_log():
     drive(body)
 
 
+def test_a_log_scale_of_losses_below_zero_says_why_it_draws_nothing():
+    # NLLLoss on raw scores: every loss is negative, and the log plot said "no finite loss to plot".
+    async def body(pilot):
+        app = pilot.app
+        await press(pilot, "s", "s", "s")
+        assert all(v < 0 for v in app.session.history[app.shown_index].loss_history)
+        await pilot.press("l")
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "losses above 0 only" in text and "no finite loss" not in text
+
+    drive(body, session=script_session("negative_loss.py"))
+
+
 def test_q_quits_with_status_0_and_stops_the_script():
     async def body(pilot):
         await pilot.press("q")

@@ -28,10 +28,16 @@ class LossCanvas(PlotextPlot):
 
     def render(self) -> Text:
         finite = [(i + 1, v) for i, v in enumerate(self.losses) if math.isfinite(v)]
+        some = bool(finite)
         if self.log_scale:
             finite = [(step, v) for step, v in finite if v > 0]
         if not finite:
-            why = "no finite loss to plot" if self.losses else "the loss appears here after the first step"
+            if some:  # (NLLLoss given raw scores, not log-probabilities, goes below 0)
+                why = "a log scale shows losses above 0 only, and none is: l switches back"
+            elif self.losses:
+                why = "no finite loss to plot"
+            else:
+                why = "the loss appears here after the first step"
             return Text(why, style="dim")
         steps = [step for step, _ in finite]
         values = [v for _, v in finite]
