@@ -51,8 +51,15 @@ def explain(snapshot: Snapshot, previous: Snapshot | None) -> list[str]:
 
 def _forward(snapshot: Snapshot, previous: Snapshot | None) -> str:
     preds = snapshot.preds
-    if preds is None:
-        return "forward: the model turned the inputs into predictions."
+    if preds is None:  # (a pause a run passed at full speed: how the model ran is still known)
+        mode = snapshot.mode or ""
+        recorded = ""
+        if "no_grad" in mode or "inference_mode" in mode:
+            recorded = (
+                " Gradients were off (torch.no_grad() or inference_mode), so autograd recorded nothing: "
+                "no path for backward to follow, and no memory spent keeping one."
+            )
+        return "forward: the model turned the inputs into predictions." + recorded + _mode_sentence(mode)
     rows = preds.shape[0] if preds.shape else 1
     if len(preds.shape) == 2 and preds.shape[1] > 1:
         # A classifier's output: a score (logit) per class for each example; the guess is the highest.

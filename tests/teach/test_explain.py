@@ -1,5 +1,6 @@
 """Explanations: every phase gets words, and the update worked out by hand equals the real one."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -231,6 +232,9 @@ def test_a_forward_in_eval_mode_says_what_eval_mode_changed():
     said, plain = " ".join(explain(evaluated, None)), " ".join(explain(trained, None))
     assert "eval mode" in said and "batch-norm" in said
     assert "eval mode" not in plain
+    # A pause a run passed at full speed keeps no predictions, but still says how the model ran.
+    passed = " ".join(explain(dataclasses.replace(evaluated, preds=None, skipped_views=True), None))
+    assert "eval mode" in passed and "Gradients were off" in passed
 
 
 def test_a_backward_whose_gradients_are_all_zero_says_nothing_will_move():

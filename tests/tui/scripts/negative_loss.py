@@ -9,7 +9,7 @@ x, labels = torch.randn(32, 2), torch.randint(0, 2, (32,))
 model = nn.Linear(2, 2)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
 
-for epoch in range(6):
+for _ in range(6):
     loss = nn.NLLLoss()(model(x), labels)
     optimizer.zero_grad()
     loss.backward()
