@@ -204,9 +204,14 @@ def nonfinite_notice(
 ) -> Notice:
     """`scale`: the GradScaler scale the latest backward ran at, if it was scaled. `updates`: how many
     parameter updates came before (0: the cause cannot be the learning rate)."""
-    what = "The loss" if loss is not None and not math.isfinite(loss) else "Some values"
-    detail = f" ({', '.join(where[:4])}{'…' if len(where) > 4 else ''})" if where else ""
-    if scale is not None and what == "Some values" and all(name.endswith(".grad") for name in where):
+    loss_bad = loss is not None and not math.isfinite(loss)
+    names = f"{', '.join(where[:4])}{'…' if len(where) > 4 else ''}"
+    if loss_bad:  # (and the tensors, when some went too: it is they that hold NaN, not the loss)
+        became = "The loss became NaN or Inf" + (f", and so did values in {names}" if where else "")
+    else:
+        became = f"Some values became NaN or Inf (in {names})" if where else "Some values became NaN or Inf"
+    detail = f" ({names})" if where else ""
+    if scale is not None and not loss_bad and all(name.endswith(".grad") for name in where):
         return Notice(
             NONFINITE,
             f"The gradients overflowed to Inf or NaN{detail}: GradScaler multiplied the loss by "
@@ -217,7 +222,7 @@ def nonfinite_notice(
     if updates == 0:
         return Notice(
             NONFINITE,
-            f"{what} became NaN or Inf{detail} before any update, so the learning rate is not the "
+            f"{became} before any update, so the learning rate is not the "
             "cause: the computation itself made it, from a log of 0, a division by 0, a sqrt of a "
             "negative number, or a NaN or Inf already in the data or the initial weights. Check the "
             "inputs (torch.isfinite(x).all()) and what goes into log, division and sqrt (clamp it, "
@@ -225,7 +230,7 @@ def nonfinite_notice(
         )
     return Notice(
         NONFINITE,
-        f"{what} became NaN or Inf{detail}. Once a NaN appears it spreads to every value it "
+        f"{became}. Once a NaN appears it spreads to every value it "
         "touches and training cannot recover. The usual cause is a learning rate that is too high: "
         "each step overshoots more than the last until the numbers overflow.",
     )

@@ -57,4 +57,14 @@ def test_the_notice_reads_the_number_of_updates_before_it():
     assert "too high" in detect.nonfinite_notice(nan, []).message  # (no count given: as before)
     # Inf in a weight at the start: the same, named.
     before = detect.nonfinite_notice(1.0, ["model.weight"], updates=0).message
-    assert before.startswith("Some values became NaN or Inf (model.weight) before any update")
+    assert before.startswith("Some values became NaN or Inf (in model.weight) before any update")
+
+
+def test_the_notice_says_the_tensors_went_nan_not_the_loss_alone():
+    # "The loss became NaN or Inf (model.bias, model.weight.grad)" read as if the names were the loss's.
+    both = detect.nonfinite_notice(float("nan"), ["model.bias", "model.weight.grad"], updates=3).message
+    assert both.startswith("The loss became NaN or Inf, and so did values in model.bias, model.weight.grad.")
+    values = detect.nonfinite_notice(1.5, ["model.bias"], updates=3).message
+    assert values.startswith("Some values became NaN or Inf (in model.bias).")
+    alone = detect.nonfinite_notice(float("inf"), [], updates=3).message
+    assert alone.startswith("The loss became NaN or Inf.")
