@@ -17,6 +17,7 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.timer import Timer
 from textual.widgets import Footer
 
@@ -156,7 +157,7 @@ class StepperApp(App[None]):
                 yield ErrorPanel(id="error")
                 yield CodeView(self.session.source, id="code")
                 yield TeachingViews(id="teaching")
-            with RightColumn(id="right"):
+            with Vertical(id="right"):
                 yield ParamsView(id="params")
                 yield GradsView(id="grads")
                 yield LossPlot(id="loss")
@@ -169,8 +170,8 @@ class StepperApp(App[None]):
         if self.quitting:  # (a signal as the screen went up: nothing to set up, no script to start)
             return
         terminal.setup(self)
+        self.leave_room_for_the_panels(self.size)
         self.leave_room_for_the_loss()
-        self.leave_room_for_the_panels(self.size.height)
         # Back from ctrl+z (fg): the terminal shows the shell's screen, so draw every row again.
         self.app_resume_signal.subscribe(self, lambda app: self._resumed())
         self.update_view()
@@ -206,19 +207,19 @@ class StepperApp(App[None]):
         if self.quitting:
             return
         terminal.check_size(self, event.size)  # runs before Textual's own handler updates app.size
-        # (The right column's own size comes with the layout that follows: RightColumn.on_resize.)
-        self.leave_room_for_the_loss(event.size.height - 4)
-        self.leave_room_for_the_panels(event.size.height)
+        self.leave_room_for_the_panels(event.size)
+        self.leave_room_for_the_loss(event.size)
 
-    def leave_room_for_the_loss(self, column: int | None = None) -> None:
+    def leave_room_for_the_loss(self, size: Size | None = None) -> None:
         """Parameters and gradients may each take half the right column, but not the loss plot's
         last LOSS_ROWS rows: at 80×24 a model with a few tensors had filled the column and the loss
-        plot was gone. `column`: the right column's height (by default, as laid out now: the
-        terminal's less the rows above and below it, a warning's included)."""
+        plot was gone. The column is the terminal (`size`, by default the app's) less the rows above
+        and below it, a warning's included: worked out, not read from the last layout, so that one
+        layout settles it (a second, after a Resize, made the loss plot's ticks differ by timing)."""
         if self.quitting:  # (the panels may not be there)
             return
-        if column is None:
-            column = self.query_one(RightColumn).size.height or self.size.height - 4
+        size = size or self.size
+        column = size.height - 4 - self.query_one(WarningsBar).rows_at(size.width)
         if column <= 0:  # (not laid out yet)
             return
         params, grads = self.query_one(ParamsView), self.query_one(GradsView)
@@ -230,11 +231,11 @@ class StepperApp(App[None]):
             if panel.styles.max_height != most:
                 panel.styles.max_height = most
 
-    def leave_room_for_the_panels(self, height: int) -> None:
+    def leave_room_for_the_panels(self, size: Size) -> None:
         """A warning may take what the right column can spare: its panels need 4 rows each and the
         loss plot LOSS_ROWS (below that, one of them lost its border or went off the screen)."""
-        if height > 0 and not self.quitting:
-            self.query_one(WarningsBar).fit_to(height - 4 - (4 + 4 + LOSS_ROWS))
+        if size.height > 0 and not self.quitting:
+            self.query_one(WarningsBar).fit_to(size.height - 4 - (4 + 4 + LOSS_ROWS))
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self.leave_room_for_the_loss()
@@ -307,13 +308,14 @@ class StepperApp(App[None]):
         if key != self._shown:
             self._shown = key
             self.query_one(PhaseStrip).show(frame)
+            self.query_one(WarningsBar).show(frame)  # (first: the rows it takes are the column's)
             self.query_one(ErrorPanel).show(frame)
             self.query_one(CodeView).show(frame)
             self.query_one(ParamsView).show(frame)
             self.query_one(GradsView).show(frame)
             self.query_one(LossPlot).show(frame, self.log_scale)
             self.query_one(TeachingViews).show(frame)
-            self.query_one(WarningsBar).show(frame)
+            self.leave_room_for_the_loss()
         code = self.query_one(CodeView)
         in_script = code.source is self.session.source  # (line breakpoints are the script's own)
         code.show_breakpoints(self.session.breakpoints.lines if in_script else frozenset())
@@ -864,17 +866,6 @@ def split_rows(room: int, wanted: int, other: int) -> tuple[int, int]:
         else:
             wanted = other = half
     return max(4, wanted), max(4, other)
-
-
-class RightColumn(Vertical):
-    """The parameters, gradients and loss panels. Its height changes with the terminal's and with
-    what shows above and below it (a warning takes up to 8 rows): each time, the panels above the
-    loss plot are told how much of it they may take."""
-
-    def on_resize(self, event: events.Resize) -> None:
-        app = self.app
-        if isinstance(app, StepperApp):
-            app.leave_room_for_the_loss(event.size.height)
 
 
 def lesson_hint(source: ScriptSource) -> str:

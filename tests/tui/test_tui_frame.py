@@ -108,3 +108,11 @@ def test_the_right_column_gives_each_panel_what_it_wants_when_it_can():
     assert split_rows(10, 9, 4) == (6, 4)
     assert split_rows(10, 9, 9) == (5, 5)  # half each
     assert split_rows(5, 9, 9) == (4, 4)  # never under a border and two lines
+
+
+def test_two_ticks_on_one_row_of_a_short_plot_keep_one():
+    # plotext wrote one of two labels asked for the same row, which one depending on the run.
+    from stepper.tui.widgets.loss_canvas import apart
+
+    assert apart([2.25, 2.5], ["2.25", "2.50"], 2.0, 3.0, 3) == ([2.25], ["2.25"])  # 0.5 rows apart
+    assert apart([2.25, 2.75], ["2.25", "2.75"], 2.0, 3.0, 7) == ([2.25, 2.75], ["2.25", "2.75"])  # 3 rows

@@ -55,8 +55,23 @@ class LossCanvas(PlotextPlot):
         plt.ylim(low, high)
         # At most a tick every other row of the plot (its frame and the step axis take three rows).
         most = max(1, (self.size.height - 2) // 2)
-        plt.yticks(*(log_ticks if self.log_scale else linear_ticks)(low, high, most))
+        ticks, labels = (log_ticks if self.log_scale else linear_ticks)(low, high, most)
+        plt.yticks(*apart(ticks, labels, low, high, self.size.height - 3))
         if len(xs) == 1:
             plt.xlim(0, 2)
         plt.xticks(*step_ticks(xs[0], xs[-1]))
         return super().render()
+
+
+def apart(ticks: list[float], labels: list[str], low: float, high: float, rows: int) -> tuple[list, list]:
+    """The ticks that fall at least a row and a half from the one kept before: two ticks on one row
+    of a short plot both asked plotext for that row's label, and which one it wrote changed from run
+    to run (with Python's string hashing)."""
+    if rows <= 1 or high <= low:
+        return ticks[:1], labels[:1]
+    scale = (rows - 1) / (high - low)
+    kept: list[tuple[float, str]] = []
+    for tick, label in zip(ticks, labels, strict=True):
+        if not kept or abs(tick - kept[-1][0]) * scale >= 1.5:
+            kept.append((tick, label))
+    return [tick for tick, _ in kept], [label for _, label in kept]

@@ -42,17 +42,21 @@ class WarningsBar(Widget):
         self.set_class(bool(warnings), "-shown")
         self.refresh(layout=True)
 
-    def render(self) -> Text:
+    def rows_at(self, width: int) -> int:
+        """The rows the bar takes on a screen this wide (0 while hidden)."""
+        return len(self._lines(width - 2)) if self.warnings else 0  # (its padding: one cell a side)
+
+    def _lines(self, width: int) -> list[Text]:
         text = Text()
         for i, warning in enumerate(self.warnings):
             if i:
                 text.append("\n")
             text.append(f"⚠ {warning.code}: ", style="bold")
             text.append(warning.message)
-        width = self.content_size.width
-        if not width:
-            return text
-        lines = list(text.wrap(self.app.console, width))
+        lines = list(text.wrap(self.app.console, max(1, width)))
         if len(lines) > self.most_rows:
             lines = [*lines[: self.most_rows - 1], Text(MORE, style="dim italic")]
-        return Text("\n").join(lines)
+        return lines
+
+    def render(self) -> Text:
+        return Text("\n").join(self._lines(self.content_size.width or self.app.size.width - 2))
