@@ -128,7 +128,8 @@ def lesson_line(start: str) -> int:
 
 
 BLANK = lesson_line("import torch") - 1
-COMMENT = lesson_line("# The data")
+COMMENTED = "losses_inside_models.py"  # (the lesson has no line that is only a comment)
+COMMENT = 1
 DATA = lesson_line("x = torch.linspace")  # code that runs once, before the loop: never a phase
 LOOP = lesson_line("for epoch in")  # runs every epoch but completes no phase
 BACKWARD = lesson_line("loss.backward()")
@@ -140,7 +141,7 @@ def unpaused():
     return run_cli_many(
         {
             "blank": ["run", "--plain", "--break", str(BLANK)],
-            "comment": ["run", "--plain", "--break", str(COMMENT)],
+            "comment": ["run", script_path(COMMENTED), "--plain", "--break", str(COMMENT)],
             "past_end": ["run", "--jsonl", "--break", "999"],
             "plain": ["run", "--plain", "--seed", "0", "--break", str(DATA)],
             "jsonl": ["run", "--jsonl", "--seed", "0", "--break", str(DATA), "--break", str(LOOP)],
@@ -149,12 +150,14 @@ def unpaused():
     )
 
 
-@pytest.mark.parametrize("name, line", [("blank", BLANK), ("comment", COMMENT)])
-def test_a_break_on_a_line_without_code_is_refused_before_running(unpaused, name, line):
+@pytest.mark.parametrize(
+    "name, line, where", [("blank", BLANK, "lesson linear"), ("comment", COMMENT, COMMENTED)]
+)
+def test_a_break_on_a_line_without_code_is_refused_before_running(unpaused, name, line, where):
     result = unpaused[name]
     assert result.returncode == 2 and result.stdout == ""
     assert_clear_message(result.stderr)
-    assert f"--break {line}: line {line} of lesson linear is blank or only a comment" in result.stderr
+    assert f"--break {line}: line {line} of {where} is blank or only a comment" in result.stderr
     assert "so no pause can happen there" in result.stderr
 
 

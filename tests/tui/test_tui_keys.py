@@ -259,6 +259,21 @@ def test_o_shows_the_scripts_output():
     drive(body)
 
 
+def test_the_output_page_opens_at_the_newest_line():
+    # With hundreds of lines, it opened at the oldest: what the script printed last was out of sight.
+    async def body(pilot):
+        app = pilot.app
+        await pilot.press("g", "9", "enter")
+        await settle(pilot)
+        assert app.session.finished
+        await pilot.press("o")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "THE LAST LINE" in text and "log line 0\n" not in text
+
+    drive(body, session=script_session("prints_many_lines.py"))
+
+
 def test_question_mark_opens_help_with_keys_and_phases():
     async def body(pilot):
         app = pilot.app
