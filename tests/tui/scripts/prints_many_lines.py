@@ -7,7 +7,7 @@ torch.manual_seed(0)
 x, y = torch.randn(8, 1), torch.randn(8, 1)
 model = nn.Linear(1, 1)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-for epoch in range(2):
+for _ in range(2):
     loss = nn.functional.mse_loss(model(x), y)
     optimizer.zero_grad()
     loss.backward()
