@@ -585,7 +585,7 @@ class StepperApp(App[None]):
             return
         self.playing = True
         self._played_from = (self.generation, len(self.session.history) - 1)
-        self.say(f"Playing at {SPEEDS[self.speed]} phases a second: + / - change speed, any key pauses.")
+        self.say(f"Playing at {_rate(SPEEDS[self.speed])}: + / - change speed, any key pauses.")
         self._restart_timer()
         self.update_view()
 
@@ -669,7 +669,7 @@ class StepperApp(App[None]):
 
     def _change_speed(self, delta: int) -> None:
         self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
-        self.say(f"Speed: {SPEEDS[self.speed]} phases a second.")
+        self.say(f"Speed: {_rate(SPEEDS[self.speed])}.")
         if self.playing:
             self._restart_timer()
         self.update_view()
@@ -851,6 +851,10 @@ class StepperApp(App[None]):
     def exit_status(self) -> int:
         end = self.session.end
         return 0 if end is None else end.exit_code  # (the script's own sys.exit(N) gives N)
+
+
+def _rate(phases: int) -> str:
+    return "1 phase a second" if phases == 1 else f"{phases} phases a second"
 
 
 def split_rows(room: int, wanted: int, other: int) -> tuple[int, int]:

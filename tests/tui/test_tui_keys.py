@@ -471,3 +471,16 @@ def test_stepping_onto_an_evaluation_under_inference_mode_shows_it():
         assert pilot.app.session.end is None or pilot.app.session.end.error is None
 
     drive(body, script_session("evaluates_in_inference_mode.py"))
+
+
+def test_the_slowest_speed_is_said_in_the_singular():
+    async def body(pilot):
+        app = pilot.app
+        await pilot.press("minus", "minus")  # from 4 phases a second to 1
+        await pilot.pause()
+        assert app.speed == 0 and "Speed: 1 phase a second." in screen_text(app)
+        await pilot.press("plus")
+        await pilot.pause()
+        assert "Speed: 2 phases a second." in screen_text(app)
+
+    drive(body)
