@@ -203,16 +203,12 @@ def test_after_a_restart_a_crash_prints_the_new_runs_output_only_as_q_would(tmp_
 @needs_tmux
 def test_a_signal_a_process_sends_to_stepper_is_passed_on(tmp_path):
     # `kill -INT` (timeout -s INT, an editor's stop button) quits the screen as it did unguarded.
-    pane = Pane(tmp_path)
-    try:
-        pane.wait_for("pause 1/1")
-        pid = pane.pid()
+    with Pane(tmp_path) as pane:
+        pid = pane.paused()
         os.kill(pid, signal.SIGINT)
         assert gone(pid), "the stepper process is still there"
         pane.wait_for("DONE")
         sane(pane, tmp_path)
-    finally:
-        pane.close()
 
 
 @needs_tmux
@@ -254,16 +250,12 @@ def test_a_plain_transcript_into_a_file_keeps_everything_before_a_crash(tmp_path
 
 @needs_tmux
 def test_ctrl_z_stops_the_job_and_fg_brings_the_screen_back_to_step_on(tmp_path):
-    pane = Pane(tmp_path)
-    try:
-        pane.wait_for("pause 1/1")
-        pid = pane.pid()
+    with Pane(tmp_path) as pane:
+        pid = pane.paused()
         pane.tmux("send-keys", "-t", "t", "C-z")
         pane.wait_for("Stopped")  # (the shell saw the job stop; its list went on, so DONE follows)
         pane.wait_for("DONE")
         steps_then_quits(pane, pid, fg=True)
-    finally:
-        pane.close()
 
 
 @needs_tmux
@@ -276,10 +268,8 @@ def test_kill_of_a_stopped_job_ends_it_and_leaves_the_output(tmp_path, stopped_b
     # through Textual's own handler, not the ctrl+z key's, and must end the same way.
     script = tmp_path / "prints.py"
     script.write_text(training_script(), encoding="utf-8")
-    pane = Pane(tmp_path, str(script))
-    try:
-        pane.wait_for("pause 1/1")
-        pid = pane.pid()
+    with Pane(tmp_path, str(script)) as pane:
+        pid = pane.paused()
         pane.tmux("send-keys", "-t", "t", "s", "space")  # (past an update and the print after it)
         pane.wait_for("pause 5/5")
         if stopped_by == "ctrl+z":
@@ -294,8 +284,6 @@ def test_kill_of_a_stopped_job_ends_it_and_leaves_the_output(tmp_path, stopped_b
         assert "step 0 printed" in text  # (what the script printed, which the screen had kept)
         assert "Stopped" not in text.split("JOBS-LISTED")[1]  # (the shell's list: no job left stopped)
         assert pane.flags() == {"cursor": "1", "alternate": "0", "mouse": "0"}
-    finally:
-        pane.close()
 
 
 @needs_tmux
@@ -311,11 +299,9 @@ def test_kill_of_a_stopped_unguarded_screen_still_leaves_the_output(tmp_path):
     )
     script = tmp_path / "prints.py"
     script.write_text(training_script(), encoding="utf-8")
-    pane = Pane(tmp_path, str(script), env=f"TERM=xterm PYTHONPATH={hook}")
-    try:
-        pane.wait_for("pause 1/1")
-        pid = pane.pid()
-        assert open(f"/proc/{pid}/task/{pid}/children").read() == ""  # (unguarded: no fork)
+    with Pane(tmp_path, str(script), env=f"TERM=xterm PYTHONPATH={hook}") as pane:
+        pid = pane.paused()
+        assert pane.children(pid) == []  # (unguarded: no fork)
         pane.tmux("send-keys", "-t", "t", "s", "space")  # (past an update and the print after it)
         pane.wait_for("pause 5/5")
         pane.tmux("send-keys", "-t", "t", "C-z")
@@ -326,8 +312,6 @@ def test_kill_of_a_stopped_unguarded_screen_still_leaves_the_output(tmp_path):
         text = pane.wait_for("JOBS-LISTED\n")
         assert "step 0 printed" in text
         assert "Stopped" not in text.split("JOBS-LISTED")[1]
-    finally:
-        pane.close()
 
 
 @needs_tmux
@@ -476,11 +460,9 @@ def test_a_frozen_screen_is_ended_after_its_terminal_hangs_up(tmp_path):
     # so no process is left spinning on a shared machine after the SSH connection dropped.
     frozen = tmp_path / "frozen"
     program = f"env STEPPER_TEST_FROZEN={frozen} {sys.executable} {SCRIPTS / 'freezing_stepper.py'}"
-    pane = Pane(tmp_path, program=program)
-    try:
-        pane.wait_for("pause 1/1")
-        parent = pane.pid()
-        children = [int(pid) for pid in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()]
+    with Pane(tmp_path, program=program) as pane:  # (leaving it, the terminal goes: a hang-up)
+        parent = pane.paused()
+        children = pane.children(parent)
         assert len(children) == 1, children
         pane.tmux("send-keys", "-t", "t", "w")
         deadline = time.monotonic() + SAFETY_TIMEOUT
@@ -489,7 +471,5 @@ def test_a_frozen_screen_is_ended_after_its_terminal_hangs_up(tmp_path):
         assert frozen.exists(), "the key never froze the screen"
         pane.tmux("send-keys", "-t", "t", "q")
         assert not gone(children[0], within=1.0), "the screen quit: the test's freeze did not hold"
-    finally:
-        pane.close()  # (the tmux server goes, and the terminal with it: a hang-up)
     assert gone(children[0]), "the frozen screen's process is still there"
     assert gone(parent), "the stepper process is still there"

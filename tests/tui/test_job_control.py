@@ -145,10 +145,8 @@ def test_a_sigtstp_as_the_loop_closes_just_stops(calls):
 def test_bg_of_the_stopped_screen_leaves_it_stopped_and_fg_brings_it_back(tmp_path):
     script = tmp_path / "prints.py"
     script.write_text(training_script(), encoding="utf-8")
-    pane = Pane(tmp_path, str(script))
-    try:
-        pane.wait_for("pause 1/1")
-        pid = pane.pid()
+    with Pane(tmp_path, str(script)) as pane:
+        pid = pane.paused()
         pane.tmux("send-keys", "-t", "t", "C-z")
         pane.wait_for("DONE")
         # (The screen cannot come up from the background: the job stops again. `jobs -s` lists the
@@ -163,19 +161,13 @@ def test_bg_of_the_stopped_screen_leaves_it_stopped_and_fg_brings_it_back(tmp_pa
         text = pane.wait_for("STOPPED-AGAIN\n")
         assert "pause 1/1" not in text  # (nothing of the screen was drawn over the shell)
         steps_then_quits(pane, pid, fg=True)
-    finally:
-        pane.close()
 
 
 @needs_tmux
 def test_a_sigcont_to_the_running_screen_changes_nothing(tmp_path):
     # (No second start of the screen: keys still step, and `q` ends the process.)
-    pane = Pane(tmp_path)
-    try:
-        pane.wait_for("pause 1/1")
-        pid = pane.pid()
-        for process in [pid, *open(f"/proc/{pid}/task/{pid}/children").read().split()]:
-            os.kill(int(process), signal.SIGCONT)
+    with Pane(tmp_path) as pane:
+        pid = pane.paused()
+        for process in [pid, *pane.children(pid)]:
+            os.kill(process, signal.SIGCONT)
         steps_then_quits(pane, pid)
-    finally:
-        pane.close()

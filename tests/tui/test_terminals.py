@@ -475,6 +475,21 @@ class Pane:
     def pid(self) -> int:
         return int((self.tmp / "pid").read_text())
 
+    def paused(self) -> int:
+        """Wait for the screen's first pause; the stepper process's pid."""
+        self.wait_for("pause 1/1")
+        return self.pid()
+
+    def children(self, pid: int) -> list[int]:
+        """The processes `pid` started (the crash guard's child, under stepper's pid)."""
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+    def __enter__(self) -> Pane:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def flags(self) -> dict[str, str]:
         line = self.tmux("display", "-p", "-t", "t", "#{cursor_flag} #{alternate_on} #{mouse_any_flag}")
         cursor, alternate, mouse = line.split()
