@@ -26,6 +26,9 @@ class WarningsBar(Widget):
         super().__init__(id=id)
         self.warnings: tuple[Notice, ...] = ()
         self.most_rows = MOST_ROWS
+        # The lines last wrapped, with what they were wrapped for: the column's share reads the bar's
+        # height at every redraw and render wraps it again, for the same warnings at the same width.
+        self._wrapped: tuple[tuple, list[Text]] = ((), [])
 
     def fit_to(self, rows: int) -> None:
         """Take at most `rows` rows (never fewer than LEAST_ROWS, nor more than MOST_ROWS)."""
@@ -47,6 +50,12 @@ class WarningsBar(Widget):
         return len(self._lines(width - 2)) if self.warnings else 0  # (its padding: one cell a side)
 
     def _lines(self, width: int) -> list[Text]:
+        key = (self.warnings, width, self.most_rows)
+        if self._wrapped[0] != key:
+            self._wrapped = (key, self._wrap(width))
+        return self._wrapped[1]
+
+    def _wrap(self, width: int) -> list[Text]:
         text = Text()
         for i, warning in enumerate(self.warnings):
             if i:
